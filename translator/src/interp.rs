@@ -1,0 +1,497 @@
+//! The interpreter: an [`Emitter`] that executes each operation at once.
+//!
+//! This is the reference engine (the JIT is checked against it) and the fallback engine. Guest
+//! code is decoded once into blocks of pre-decoded instructions, each bound to its monomorphized
+//! semantic function, and kept in a block cache with a direct-mapped jump cache in front; a hot
+//! loop is not decoded again until the cache is flushed (`fence.i`, unmapping code, ...).
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::decode::{DecodeError, Decoded, Table};
+use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, UnOp, Width};
+use crate::{Cause, CpuState, Exception, NO_RESERVATION};
+
+/// What the interpreter needs from the machine it runs in: memory, CSRs beyond the FP ones,
+/// and notification of `fence.i`.
+pub trait Env {
+    /// Loads `w` bytes at `addr`, zero-extended. Faults are exceptions.
+    fn load(&mut self, addr: u64, w: Width) -> Result<u64, Exception>;
+    /// Stores the low `w` bytes of `val` at `addr`.
+    fn store(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception>;
+    /// Atomically applies `op` with `val` to the naturally aligned `w` bytes at `addr` and returns
+    /// the old value, zero-extended. `addr` is aligned (the emitter checks).
+    fn amo(&mut self, op: AmoOp, addr: u64, val: u64, w: Width) -> Result<u64, Exception>;
+    /// Atomically replaces the aligned `w` bytes at `addr` with `new` if they equal `expected`
+    /// (both zero-extended); returns whether it did. Faults like a store.
+    fn cmpxchg(&mut self, addr: u64, expected: u64, new: u64, w: Width) -> Result<bool, Exception>;
+    /// Fetches 16 bits of instruction at `addr` (instruction-fetch permissions).
+    fn fetch16(&mut self, addr: u64) -> Result<u16, Exception>;
+    /// CSR access for CSRs other than `fflags`, `frm` and `fcsr`; see [`Emitter::csr`].
+    fn csr(
+        &mut self,
+        cpu: &mut CpuState,
+        csr: u16,
+        op: CsrOp,
+        src: u64,
+        read: bool,
+        write: bool,
+    ) -> Result<u64, Exception>;
+    /// `fence.i` executed: code may have changed.
+    fn fence_i(&mut self);
+    /// Whether cached decoded blocks must be dropped (code was modified, unmapped or remapped).
+    /// The interpreter polls this before each block and clears it by flushing.
+    fn take_code_flush(&mut self) -> bool;
+}
+
+/// A hart being interpreted: the CPU state, its environment, and the instruction in flight.
+pub struct Interp<X> {
+    pub cpu: CpuState,
+    pub env: X,
+    pc: u64,
+    len: u64,
+}
+
+impl<X: Env> Interp<X> {
+    pub fn new(cpu: CpuState, env: X) -> Self {
+        Self {
+            cpu,
+            env,
+            pc: 0,
+            len: 4,
+        }
+    }
+}
+
+/// Combines a CSR's old value with a CSR instruction's source operand.
+pub fn csr_combine(op: CsrOp, old: u64, src: u64) -> u64 {
+    match op {
+        CsrOp::Write => src,
+        CsrOp::Set => old | src,
+        CsrOp::Clear => old & !src,
+    }
+}
+
+/// The floating-point CSRs (`fflags` 0x001, `frm` 0x002, `fcsr` 0x003), which live in
+/// [`CpuState`]. Returns `None` for any other CSR.
+pub fn fp_csr(cpu: &mut CpuState, csr: u16, op: CsrOp, src: u64, write: bool) -> Option<u64> {
+    let old = match csr {
+        0x001 => cpu.fflags & 0x1f,
+        0x002 => cpu.frm & 7,
+        0x003 => (cpu.frm & 7) << 5 | (cpu.fflags & 0x1f),
+        _ => return None,
+    };
+    if write {
+        let new = csr_combine(op, old, src);
+        match csr {
+            0x001 => cpu.fflags = new & 0x1f,
+            0x002 => cpu.frm = new & 7,
+            _ => {
+                cpu.fflags = new & 0x1f;
+                cpu.frm = (new >> 5) & 7;
+            }
+        }
+    }
+    Some(old)
+}
+
+fn sext_w(v: u64, w: Width) -> u64 {
+    match w {
+        Width::B => v as i8 as i64 as u64,
+        Width::H => v as i16 as i64 as u64,
+        Width::W => v as i32 as i64 as u64,
+        Width::D => v,
+    }
+}
+
+fn trunc(v: u64, w: Width) -> u64 {
+    match w {
+        Width::B => v & 0xff,
+        Width::H => v & 0xffff,
+        Width::W => v & 0xffff_ffff,
+        Width::D => v,
+    }
+}
+
+/// Applies an AMO operation to the old and operand values (both as the access width's bits,
+/// sign-interpretation by `w`). Shared by memory implementations.
+pub fn amo_apply(op: AmoOp, old: u64, val: u64, w: Width) -> u64 {
+    let (so, sv) = (sext_w(old, w) as i64, sext_w(val, w) as i64);
+    let (uo, uv) = (trunc(old, w), trunc(val, w));
+    let r = match op {
+        AmoOp::Swap => val,
+        AmoOp::Add => old.wrapping_add(val),
+        AmoOp::Xor => old ^ val,
+        AmoOp::And => old & val,
+        AmoOp::Or => old | val,
+        AmoOp::Min => so.min(sv) as u64,
+        AmoOp::Max => so.max(sv) as u64,
+        AmoOp::MinU => uo.min(uv),
+        AmoOp::MaxU => uo.max(uv),
+    };
+    trunc(r, w)
+}
+
+impl<X: Env> Emitter for Interp<X> {
+    type V = u64;
+
+    #[inline(always)]
+    fn pc(&self) -> u64 {
+        self.pc
+    }
+    #[inline(always)]
+    fn insn_len(&self) -> u64 {
+        self.len
+    }
+    #[inline(always)]
+    fn imm(&mut self, v: u64) -> u64 {
+        v
+    }
+    #[inline(always)]
+    fn xreg(&mut self, r: u8) -> u64 {
+        self.cpu.x[(r & 31) as usize]
+    }
+    #[inline(always)]
+    fn set_xreg(&mut self, r: u8, v: u64) {
+        if r != 0 {
+            self.cpu.x[(r & 31) as usize] = v;
+        }
+    }
+    #[inline(always)]
+    fn freg(&mut self, r: u8) -> u64 {
+        self.cpu.f[(r & 31) as usize]
+    }
+    #[inline(always)]
+    fn set_freg(&mut self, r: u8, v: u64) {
+        self.cpu.f[(r & 31) as usize] = v;
+    }
+
+    #[inline(always)]
+    fn bin(&mut self, op: BinOp, a: u64, b: u64) -> u64 {
+        match op {
+            BinOp::Add => a.wrapping_add(b),
+            BinOp::Sub => a.wrapping_sub(b),
+            BinOp::And => a & b,
+            BinOp::Or => a | b,
+            BinOp::Xor => a ^ b,
+            BinOp::AndNot => a & !b,
+            BinOp::OrNot => a | !b,
+            BinOp::XorNot => !(a ^ b),
+            BinOp::Shl => a << (b & 63),
+            BinOp::Shr => a >> (b & 63),
+            BinOp::Sar => ((a as i64) >> (b & 63)) as u64,
+            BinOp::Rotl => a.rotate_left((b & 63) as u32),
+            BinOp::Rotr => a.rotate_right((b & 63) as u32),
+            BinOp::Mul => a.wrapping_mul(b),
+            BinOp::MulHS => ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
+            BinOp::MulHU => ((a as u128 * b as u128) >> 64) as u64,
+            BinOp::MulHSU => ((a as i64 as i128).wrapping_mul(b as i128) >> 64) as u64,
+            // The semantics never divide by zero or MIN/-1; wrapping_* and the zero checks keep
+            // this total anyway, so no guest value can panic the host.
+            BinOp::DivS => (a as i64).checked_div(b as i64).unwrap_or(-1) as u64,
+            BinOp::DivU => a.checked_div(b).unwrap_or(u64::MAX),
+            BinOp::RemS => (a as i64).checked_rem(b as i64).unwrap_or(a as i64) as u64,
+            BinOp::RemU => a.checked_rem(b).unwrap_or(a),
+            BinOp::MinS => (a as i64).min(b as i64) as u64,
+            BinOp::MinU => a.min(b),
+            BinOp::MaxS => (a as i64).max(b as i64) as u64,
+            BinOp::MaxU => a.max(b),
+        }
+    }
+
+    #[inline(always)]
+    fn un(&mut self, op: UnOp, a: u64) -> u64 {
+        match op {
+            UnOp::Not => !a,
+            UnOp::Neg => a.wrapping_neg(),
+            UnOp::Sext8 => a as i8 as i64 as u64,
+            UnOp::Sext16 => a as i16 as i64 as u64,
+            UnOp::Sext32 => a as i32 as i64 as u64,
+            UnOp::Zext8 => a as u8 as u64,
+            UnOp::Zext16 => a as u16 as u64,
+            UnOp::Zext32 => a as u32 as u64,
+            UnOp::Clz => a.leading_zeros() as u64,
+            UnOp::Ctz => a.trailing_zeros() as u64,
+            UnOp::Cpop => a.count_ones() as u64,
+            UnOp::Rev8 => a.swap_bytes(),
+            UnOp::OrcB => {
+                let mut r = 0u64;
+                for i in 0..8 {
+                    if (a >> (i * 8)) & 0xff != 0 {
+                        r |= 0xff << (i * 8);
+                    }
+                }
+                r
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn cmp(&mut self, cond: Cond, a: u64, b: u64) -> u64 {
+        (match cond {
+            Cond::Eq => a == b,
+            Cond::Ne => a != b,
+            Cond::LtS => (a as i64) < (b as i64),
+            Cond::GeS => (a as i64) >= (b as i64),
+            Cond::LtU => a < b,
+            Cond::GeU => a >= b,
+        }) as u64
+    }
+
+    #[inline(always)]
+    fn select(&mut self, c: u64, t: u64, f: u64) -> u64 {
+        if c != 0 {
+            t
+        } else {
+            f
+        }
+    }
+
+    #[inline(always)]
+    fn load(&mut self, addr: u64, w: Width, signed: bool) -> Result<u64, Exception> {
+        let v = self.env.load(addr, w)?;
+        Ok(if signed { sext_w(v, w) } else { v })
+    }
+
+    #[inline(always)]
+    fn store(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
+        self.env.store(addr, val, w)
+    }
+
+    fn load_reserved(&mut self, addr: u64, w: Width) -> Result<u64, Exception> {
+        if addr & (w.bytes() - 1) != 0 {
+            return Err(Exception::new(Cause::LoadMisaligned, addr));
+        }
+        let v = self.env.load(addr, w)?;
+        self.cpu.reservation = addr;
+        self.cpu.reservation_value = v;
+        Ok(sext_w(v, w))
+    }
+
+    fn store_conditional(&mut self, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
+        if addr & (w.bytes() - 1) != 0 {
+            return Err(Exception::new(Cause::StoreMisaligned, addr));
+        }
+        let reserved = self.cpu.reservation;
+        self.cpu.reservation = NO_RESERVATION;
+        if reserved != addr {
+            // The spec allows failing without touching memory, but a store to a page that may not
+            // be written must still fault: probe with a compare-exchange that cannot succeed
+            // only when the reservation matched, so here we simply fail.
+            return Ok(1);
+        }
+        let ok = self
+            .env
+            .cmpxchg(addr, self.cpu.reservation_value, trunc(val, w), w)?;
+        Ok(if ok { 0 } else { 1 })
+    }
+
+    fn amo(&mut self, op: AmoOp, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
+        if addr & (w.bytes() - 1) != 0 {
+            return Err(Exception::new(Cause::StoreMisaligned, addr));
+        }
+        let old = self.env.amo(op, addr, val, w)?;
+        Ok(sext_w(old, w))
+    }
+
+    fn fence(&mut self, kind: FenceKind) {
+        match kind {
+            FenceKind::Data => std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst),
+            FenceKind::Instruction => self.env.fence_i(),
+        }
+    }
+
+    fn csr(
+        &mut self,
+        csr: u16,
+        op: CsrOp,
+        src: u64,
+        read: bool,
+        write: bool,
+    ) -> Result<u64, Exception> {
+        // Writes to read-only CSRs (top two bits 11) are illegal, whatever the CSR.
+        if write && csr >> 10 == 3 {
+            return Err(Exception::new(Cause::IllegalInstruction, 0));
+        }
+        match fp_csr(&mut self.cpu, csr, op, src, write) {
+            Some(old) => Ok(old),
+            None => self.env.csr(&mut self.cpu, csr, op, src, read, write),
+        }
+    }
+
+    #[inline(always)]
+    fn call(&mut self, h: &'static Helper, a: u64, b: u64, c: u64) -> Result<u64, Exception> {
+        let r = (h.f)(&mut self.cpu, a, b, c);
+        if h.may_raise {
+            if let Some(e) = self.cpu.take_pending() {
+                return Err(e);
+            }
+        }
+        Ok(r)
+    }
+
+    #[inline(always)]
+    fn branch(&mut self, cond: u64, target: u64) {
+        self.cpu.pc = if cond != 0 {
+            target
+        } else {
+            self.pc.wrapping_add(self.len)
+        };
+    }
+
+    #[inline(always)]
+    fn jump(&mut self, target: u64) {
+        self.cpu.pc = target;
+    }
+
+    fn trap(&mut self, cause: Cause, tval: u64) -> Exception {
+        Exception::new(cause, tval)
+    }
+}
+
+/// A pre-decoded basic block.
+pub struct Block<X> {
+    pub start: u64,
+    /// Address after the last instruction.
+    pub end: u64,
+    /// Each instruction with its address.
+    pub insns: Vec<(u64, Decoded<Interp<X>>)>,
+    /// The last instruction sets `pc` itself (branch, jump, trap).
+    pub terminated: bool,
+}
+
+/// Longest block the decoder builds.
+pub const MAX_BLOCK_INSNS: usize = 64;
+const JUMP_CACHE_SIZE: usize = 4096;
+
+/// Statistics of the interpreter engine.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InterpStats {
+    pub blocks_decoded: u64,
+    pub flushes: u64,
+}
+
+/// The interpreter engine: decode table plus block cache.
+pub struct InterpEngine<X> {
+    table: Table<Interp<X>>,
+    blocks: HashMap<u64, Rc<Block<X>>>,
+    jump_cache: Vec<Option<Rc<Block<X>>>>,
+    pub stats: InterpStats,
+}
+
+impl<X: Env> Default for InterpEngine<X> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<X: Env> InterpEngine<X> {
+    pub fn new() -> Self {
+        Self {
+            table: crate::riscv::table(),
+            blocks: HashMap::new(),
+            jump_cache: vec![None; JUMP_CACHE_SIZE],
+            stats: InterpStats::default(),
+        }
+    }
+
+    /// Drops every decoded block (code changed).
+    pub fn flush(&mut self) {
+        self.blocks.clear();
+        self.jump_cache.iter_mut().for_each(|e| *e = None);
+        self.stats.flushes += 1;
+    }
+
+    /// Decodes the block at `pc`. A fetch fault on the first instruction is returned; a fault
+    /// later ends the block before the instruction that could not be fetched.
+    pub fn decode_block(&mut self, env: &mut X, pc: u64) -> Result<Block<X>, Exception> {
+        let mut insns = Vec::new();
+        let mut at = pc;
+        let mut terminated = false;
+        while insns.len() < MAX_BLOCK_INSNS {
+            let lo = match env.fetch16(at) {
+                Ok(v) => v,
+                Err(e) if insns.is_empty() => return Err(e),
+                Err(_) => break,
+            };
+            let d = match self.table.decode(lo, || env.fetch16(at.wrapping_add(2))) {
+                Ok(d) => d,
+                Err(DecodeError::Fetch(e)) if insns.is_empty() => return Err(e),
+                Err(DecodeError::Fetch(_)) => break,
+            };
+            insns.push((at, d));
+            at = at.wrapping_add(u64::from(d.insn.len));
+            if d.ends_block {
+                terminated = true;
+                break;
+            }
+        }
+        self.stats.blocks_decoded += 1;
+        Ok(Block {
+            start: pc,
+            end: at,
+            insns,
+            terminated,
+        })
+    }
+
+    fn lookup(&mut self, interp: &mut Interp<X>, pc: u64) -> Result<Rc<Block<X>>, Exception> {
+        let slot = ((pc >> 1) as usize) & (JUMP_CACHE_SIZE - 1);
+        if let Some(b) = &self.jump_cache[slot] {
+            if b.start == pc {
+                return Ok(b.clone());
+            }
+        }
+        let b = match self.blocks.get(&pc) {
+            Some(b) => b.clone(),
+            None => {
+                let b = Rc::new(self.decode_block(&mut interp.env, pc)?);
+                self.blocks.insert(pc, b.clone());
+                b
+            }
+        };
+        self.jump_cache[slot] = Some(b.clone());
+        Ok(b)
+    }
+
+    /// Runs blocks until an exception (a syscall is `EcallFromU`) or until at least `budget`
+    /// instructions have retired (returns `Ok(())` then). `cpu.pc` is precise on return: at the
+    /// faulting instruction for an exception, otherwise at the next instruction.
+    pub fn run(&mut self, interp: &mut Interp<X>, budget: u64) -> Result<(), Exception> {
+        let stop_at = interp.cpu.instret.saturating_add(budget);
+        loop {
+            if interp.env.take_code_flush() {
+                self.flush();
+            }
+            let pc = interp.cpu.pc;
+            let block = match self.lookup(interp, pc) {
+                Ok(b) => b,
+                Err(e) => return Err(e),
+            };
+            run_block(interp, &block)?;
+            if interp.cpu.instret >= stop_at {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Executes one decoded block. On an exception, `cpu.pc` is the faulting instruction's address
+/// and `instret` counts the instructions before it.
+#[inline]
+pub fn run_block<X: Env>(interp: &mut Interp<X>, block: &Block<X>) -> Result<(), Exception> {
+    for (n, (pc, d)) in block.insns.iter().enumerate() {
+        interp.pc = *pc;
+        interp.len = u64::from(d.insn.len);
+        if let Err(e) = (d.sem)(interp, &d.insn) {
+            interp.cpu.pc = *pc;
+            interp.cpu.instret += n as u64;
+            return Err(e);
+        }
+    }
+    if !block.terminated {
+        interp.cpu.pc = block.end;
+    }
+    interp.cpu.instret += block.insns.len() as u64;
+    Ok(())
+}

@@ -1,1 +1,6 @@
-//! placeholder
+//! xlate's runtime: the guest machine. Guest memory, ELF loading, the Linux syscall layer and
+//! the execution loop that asks the translator's engines to run guest code and handles their
+//! exits (syscalls, faults).
+
+pub mod linux;
+pub mod mem;

@@ -1,0 +1,203 @@
+//! Linux user mode for riscv64 guests: the process (memory layout, brk, mmap area, syscall
+//! state), the environment the engines run in, and the execution loop that turns exits into
+//! syscalls and signals (Linux riscv64 user ABI).
+
+pub mod loader;
+pub mod syscall;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use translator::emit::{AmoOp, CsrOp, Width};
+use translator::interp::{Env, Interp, InterpEngine};
+use translator::{Cause, CpuState, Exception};
+
+use crate::mem::GuestMemory;
+
+/// Highest guest stack address (exclusive): the top of the Sv39 user half, less a guard page.
+pub const STACK_TOP: u64 = crate::mem::GUEST_SPACE - crate::mem::PAGE_SIZE;
+/// Size reserved for the main thread's stack (RLIMIT_STACK default).
+pub const STACK_SIZE: u64 = 8 << 20;
+/// Load address of position-independent executables (ELF_ET_DYN_BASE, 2/3 of the space).
+pub const PIE_BASE: u64 = (crate::mem::GUEST_SPACE / 3 * 2) & !0xffff;
+/// mmap allocations go top-down from here (below the stack and its gap).
+pub const MMAP_TOP: u64 = STACK_TOP - STACK_SIZE - (1 << 30);
+/// Lowest address mmap hands out without MAP_FIXED (vm.mmap_min_addr).
+pub const MMAP_MIN: u64 = 0x10000;
+
+/// Options that shape a process, from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Prefix for the program interpreter and absolute library paths (`-L`).
+    pub ld_prefix: Option<PathBuf>,
+    /// Log every syscall to this sink (`--strace`).
+    pub strace: bool,
+}
+
+/// How a guest process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// exit/exit_group with this status (low 8 bits as the shell sees them).
+    Code(i32),
+    /// Killed by this signal number (default action of a fatal signal).
+    Signal(i32),
+}
+
+/// A guest Linux process: its memory and everything the syscall layer keeps.
+pub struct Process {
+    pub mem: Arc<GuestMemory>,
+    /// Start of the heap (end of the executable's bss, page aligned) and current break.
+    pub brk_start: u64,
+    pub brk: u64,
+    /// Host path of the running executable (for /proc/self/exe and AT_EXECFN).
+    pub exe_path: PathBuf,
+    pub opts: Options,
+    /// Where `--strace` lines go (stderr unless `--strace-file`).
+    pub strace_out: Option<Box<dyn Write + Send>>,
+    /// The auxiliary vector given to the guest (for /proc/self/auxv).
+    pub auxv: Vec<(u64, u64)>,
+    /// Syscall-layer state: descriptors, signal dispositions, thread ids...
+    pub sys: syscall::SysState,
+    pub start: Instant,
+    /// Set when the process has exited.
+    pub exit: Option<Exit>,
+}
+
+impl Process {
+    pub fn new(mem: Arc<GuestMemory>, exe_path: PathBuf, opts: Options) -> Self {
+        Self {
+            mem,
+            brk_start: 0,
+            brk: 0,
+            exe_path,
+            opts,
+            strace_out: None,
+            auxv: Vec::new(),
+            sys: syscall::SysState::default(),
+            start: Instant::now(),
+            exit: None,
+        }
+    }
+}
+
+/// Timebase of the `time` CSR, as in the device tree of a typical riscv64 Linux machine.
+pub const TIMEBASE_HZ: u64 = 10_000_000;
+
+impl Env for Process {
+    #[inline(always)]
+    fn load(&mut self, addr: u64, w: Width) -> Result<u64, Exception> {
+        self.mem.load(addr, w)
+    }
+    #[inline(always)]
+    fn store(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
+        self.mem.store(addr, val, w)
+    }
+    fn amo(&mut self, op: AmoOp, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
+        self.mem.amo(op, addr, val, w)
+    }
+    fn cmpxchg(&mut self, addr: u64, expected: u64, new: u64, w: Width) -> Result<bool, Exception> {
+        self.mem.cmpxchg(addr, expected, new, w)
+    }
+    fn fetch16(&mut self, addr: u64) -> Result<u16, Exception> {
+        self.mem.fetch16(addr)
+    }
+    fn csr(
+        &mut self,
+        cpu: &mut CpuState,
+        csr: u16,
+        _op: CsrOp,
+        _src: u64,
+        _read: bool,
+        write: bool,
+    ) -> Result<u64, Exception> {
+        // User mode sees the read-only counters cycle, time and instret (Linux enables them
+        // through scounteren); writes to them were rejected by the emitter (read-only CSRs).
+        let illegal = Exception::new(Cause::IllegalInstruction, 0);
+        if write {
+            return Err(illegal);
+        }
+        let ticks = || {
+            let ns = self.start.elapsed().as_nanos() as u64;
+            ns / (1_000_000_000 / TIMEBASE_HZ)
+        };
+        match csr {
+            0xc00 | 0xc02 => Ok(cpu.instret),
+            0xc01 => Ok(ticks()),
+            _ => Err(illegal),
+        }
+    }
+    fn fence_i(&mut self) {
+        self.mem.set_code_dirty();
+    }
+    fn take_code_flush(&mut self) -> bool {
+        self.mem.take_code_dirty()
+    }
+}
+
+/// Statistics of one run, for `--stats`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunStats {
+    pub instructions: u64,
+    pub syscalls: u64,
+    pub blocks_decoded: u64,
+    pub code_flushes: u64,
+}
+
+/// Signal numbers (Linux generic, as on riscv64).
+pub mod sig {
+    pub const SIGILL: i32 = 4;
+    pub const SIGTRAP: i32 = 5;
+    pub const SIGBUS: i32 = 7;
+    pub const SIGSEGV: i32 = 11;
+}
+
+/// The signal a synchronous exception raises in a user-mode process.
+pub fn signal_for(e: &Exception) -> i32 {
+    match e.cause {
+        Cause::IllegalInstruction => sig::SIGILL,
+        Cause::Breakpoint => sig::SIGTRAP,
+        Cause::LoadMisaligned | Cause::StoreMisaligned | Cause::InstructionMisaligned => {
+            sig::SIGBUS
+        }
+        _ => sig::SIGSEGV,
+    }
+}
+
+/// Runs the process in the interpreter from `cpu` until it exits.
+pub fn run_interp(proc: Process, cpu: CpuState) -> (Exit, RunStats, Process) {
+    let mut engine: InterpEngine<Process> = InterpEngine::new();
+    let mut m = Interp::new(cpu, proc);
+    let mut stats = RunStats::default();
+    let exit = loop {
+        match engine.run(&mut m, u64::MAX) {
+            Ok(()) => continue,
+            Err(Exception {
+                cause: Cause::EcallFromU,
+                ..
+            }) => {
+                stats.syscalls += 1;
+                syscall::dispatch(&mut m.env, &mut m.cpu);
+                if let Some(exit) = m.env.exit {
+                    m.cpu.instret += 1;
+                    break exit;
+                }
+                // ecall is never compressed: the next instruction is 4 bytes on.
+                m.cpu.pc = m.cpu.pc.wrapping_add(4);
+                m.cpu.instret += 1;
+            }
+            Err(e) => {
+                // Signal delivery to guest handlers comes with the signals work; until then every
+                // synchronous fault takes the default action: terminate with the signal.
+                let signo = signal_for(&e);
+                syscall::log_fault(&mut m.env, &m.cpu, &e, signo);
+                break Exit::Signal(signo);
+            }
+        }
+    };
+    stats.instructions = m.cpu.instret;
+    stats.blocks_decoded = engine.stats.blocks_decoded;
+    stats.code_flushes = engine.stats.flushes;
+    (exit, stats, m.env)
+}

@@ -1,0 +1,656 @@
+//! User-mode guest memory: the whole guest address space lives in one reserved host region.
+//!
+//! The region is `GUEST_SPACE` bytes of host address space reserved with `PROT_NONE`; guest
+//! address `a` is host address `base + a`. Guest page permissions live in a side table, one byte
+//! per 4 KiB page, checked on every access: mapped guest pages are always host read-write, so no
+//! guest access, however wild, can fault the host or reach host memory outside the region. A
+//! denied access is an `Exception` (a page fault), which the Linux layer turns into SIGSEGV.
+//!
+//! Guest page size is 4096 bytes, as on riscv64 Linux; the host page size must be 4096 too.
+
+use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
+
+use translator::emit::{AmoOp, Width};
+use translator::{Cause, Exception};
+
+/// Size of the guest address space: 2^38 bytes, the user half of Sv39 (256 GiB).
+pub const GUEST_SPACE: u64 = 1 << 38;
+pub const PAGE_SIZE: u64 = 4096;
+pub const PAGE_SHIFT: u32 = 12;
+const NPAGES: u64 = GUEST_SPACE >> PAGE_SHIFT;
+
+/// Guest page permission bits.
+pub mod prot {
+    pub const READ: u8 = 1;
+    pub const WRITE: u8 = 2;
+    pub const EXEC: u8 = 4;
+    /// The page is mapped (possibly with no access).
+    pub const MAPPED: u8 = 8;
+    /// Decoded or translated code was made from this page (stores must flush it).
+    pub const CODE: u8 = 16;
+}
+
+/// Errors setting up or changing guest mappings (not guest faults).
+#[derive(Debug, thiserror::Error)]
+pub enum MemError {
+    #[error("cannot reserve {size} bytes of host address space for the guest: {err}")]
+    Reserve { size: u64, err: std::io::Error },
+    #[error("guest range {addr:#x}+{len:#x} is outside the guest address space")]
+    OutOfRange { addr: u64, len: u64 },
+    #[error("host mapping call failed: {0}")]
+    Host(std::io::Error),
+    #[error("no free guest address range of {0:#x} bytes")]
+    NoSpace(u64),
+}
+
+/// The guest address space of one process.
+pub struct GuestMemory {
+    base: *mut u8,
+    /// One byte of `prot` bits per guest page (a lazily-committed anonymous host mapping).
+    perms: *mut u8,
+    /// Set when a store hits a page marked `CODE` (self-modifying code) or mappings of code
+    /// pages change; the engine polls it and drops stale decoded code.
+    code_dirty: AtomicU8,
+}
+
+// SAFETY: GuestMemory owns its two host mappings; all access goes through raw pointers derived
+// from them with bounds checked against GUEST_SPACE / NPAGES. Concurrent guest threads share it
+// the way threads share memory on real hardware (accesses are plain or atomic host accesses).
+unsafe impl Send for GuestMemory {}
+unsafe impl Sync for GuestMemory {}
+
+fn last_err() -> std::io::Error {
+    std::io::Error::last_os_error()
+}
+
+impl GuestMemory {
+    /// Reserves the guest address space. Nothing is mapped yet.
+    pub fn new() -> Result<Self, MemError> {
+        // SAFETY: anonymous PROT_NONE reservation at a kernel-chosen address; no existing memory
+        // is affected. Checked for MAP_FAILED below.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                GUEST_SPACE as usize,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(MemError::Reserve {
+                size: GUEST_SPACE,
+                err: last_err(),
+            });
+        }
+        // SAFETY: as above, a fresh anonymous read-write mapping for the permission table.
+        let perms = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                NPAGES as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if perms == libc::MAP_FAILED {
+            let err = last_err();
+            // SAFETY: unmapping the reservation made just above.
+            unsafe { libc::munmap(base, GUEST_SPACE as usize) };
+            return Err(MemError::Reserve { size: NPAGES, err });
+        }
+        Ok(Self {
+            base: base.cast(),
+            perms: perms.cast(),
+            code_dirty: AtomicU8::new(0),
+        })
+    }
+
+    /// Host address of guest address 0 (translated code adds guest addresses to it).
+    pub fn host_base(&self) -> *mut u8 {
+        self.base
+    }
+
+    fn check_range(addr: u64, len: u64) -> Result<(), MemError> {
+        match addr.checked_add(len) {
+            Some(end) if end <= GUEST_SPACE => Ok(()),
+            _ => Err(MemError::OutOfRange { addr, len }),
+        }
+    }
+
+    /// Permission bits of the page holding `addr` (0 outside the address space).
+    #[inline(always)]
+    pub fn page_prot(&self, addr: u64) -> u8 {
+        let page = addr >> PAGE_SHIFT;
+        if page < NPAGES {
+            // SAFETY: page < NPAGES, the length of the perms mapping.
+            unsafe { *self.perms.add(page as usize) }
+        } else {
+            0
+        }
+    }
+
+    fn set_page_prot(&self, page: u64, p: u8) {
+        debug_assert!(page < NPAGES);
+        // SAFETY: callers pass pages inside a range checked by check_range.
+        unsafe { *self.perms.add(page as usize) = p }
+    }
+
+    /// Maps `[addr, addr+len)` (page aligned) as fresh zeroed anonymous memory with `prot` bits
+    /// (READ/WRITE/EXEC), replacing whatever was there.
+    pub fn map_anon(&self, addr: u64, len: u64, prot_bits: u8) -> Result<(), MemError> {
+        Self::check_range(addr, len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        // SAFETY: the range lies inside our reservation (checked above); MAP_FIXED replaces only
+        // our own pages with fresh zeroed read-write memory.
+        let r = unsafe {
+            libc::mmap(
+                self.base.add(addr as usize).cast(),
+                len as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(MemError::Host(last_err()));
+        }
+        self.set_prot_range(addr, len, prot_bits | prot::MAPPED);
+        Ok(())
+    }
+
+    /// Maps `len` bytes of host file `fd` at `offset` to guest `addr` (page aligned), private
+    /// (copy-on-write) or shared.
+    pub fn map_file(
+        &self,
+        addr: u64,
+        len: u64,
+        prot_bits: u8,
+        fd: i32,
+        offset: u64,
+        shared: bool,
+    ) -> Result<(), MemError> {
+        Self::check_range(addr, len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let flags = if shared {
+            libc::MAP_SHARED
+        } else {
+            libc::MAP_PRIVATE
+        };
+        // The host mapping is writable even for read-only guest pages (guest permissions are
+        // enforced by the side table); a read-only file needs a private mapping for that.
+        let host_prot = if shared && prot_bits & prot::WRITE == 0 {
+            libc::PROT_READ
+        } else {
+            libc::PROT_READ | libc::PROT_WRITE
+        };
+        // SAFETY: the range lies inside our reservation (checked above).
+        let r = unsafe {
+            libc::mmap(
+                self.base.add(addr as usize).cast(),
+                len as usize,
+                host_prot,
+                flags | libc::MAP_FIXED,
+                fd,
+                offset as libc::off_t,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(MemError::Host(last_err()));
+        }
+        let mut p = prot_bits | prot::MAPPED;
+        if host_prot & libc::PROT_WRITE == 0 {
+            p &= !prot::WRITE;
+        }
+        self.set_prot_range(addr, len, p);
+        Ok(())
+    }
+
+    /// Unmaps `[addr, addr+len)`: the host pages are released and the guest range faults.
+    pub fn unmap(&self, addr: u64, len: u64) -> Result<(), MemError> {
+        Self::check_range(addr, len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        // SAFETY: inside our reservation; replaces our own pages with a fresh PROT_NONE mapping.
+        let r = unsafe {
+            libc::mmap(
+                self.base.add(addr as usize).cast(),
+                len as usize,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(MemError::Host(last_err()));
+        }
+        self.set_prot_range(addr, len, 0);
+        Ok(())
+    }
+
+    /// Changes the guest permissions of mapped pages in range (unmapped pages stay unmapped).
+    /// Returns false if some page in the range is not mapped (mprotect's ENOMEM).
+    pub fn protect(&self, addr: u64, len: u64, prot_bits: u8) -> Result<bool, MemError> {
+        Self::check_range(addr, len)?;
+        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
+        if (first..last).any(|p| self.page_prot(p << PAGE_SHIFT) & prot::MAPPED == 0) {
+            return Ok(false);
+        }
+        self.set_prot_range(addr, len, prot_bits | prot::MAPPED);
+        Ok(true)
+    }
+
+    fn set_prot_range(&self, addr: u64, len: u64, p: u8) {
+        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
+        let mut code = false;
+        for page in first..last {
+            code |= self.page_prot(page << PAGE_SHIFT) & prot::CODE != 0;
+            self.set_page_prot(page, p);
+        }
+        if code {
+            self.code_dirty.store(1, Ordering::Release);
+        }
+    }
+
+    /// Whether every page of `[addr, addr+len)` is unmapped.
+    pub fn is_free(&self, addr: u64, len: u64) -> bool {
+        if Self::check_range(addr, len).is_err() {
+            return false;
+        }
+        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
+        (first..last).all(|p| self.page_prot(p << PAGE_SHIFT) & prot::MAPPED == 0)
+    }
+
+    /// Finds the highest free page-aligned range of `len` bytes that ends at or below `below`
+    /// and starts at or above `above` (top-down allocation, as Linux's mmap).
+    pub fn find_free(&self, len: u64, above: u64, below: u64) -> Option<u64> {
+        let len = len.checked_add(PAGE_SIZE - 1)? & !(PAGE_SIZE - 1);
+        let below = below.min(GUEST_SPACE) & !(PAGE_SIZE - 1);
+        let mut end = below;
+        while end >= above.saturating_add(len) && end >= len {
+            let start = end - len;
+            // Scan down from the top of the candidate for a mapped page.
+            let mut page = (end >> PAGE_SHIFT) - 1;
+            let first = start >> PAGE_SHIFT;
+            loop {
+                if self.page_prot(page << PAGE_SHIFT) & prot::MAPPED != 0 {
+                    end = page << PAGE_SHIFT;
+                    break;
+                }
+                if page == first {
+                    return Some(start);
+                }
+                page -= 1;
+            }
+        }
+        None
+    }
+
+    /// Marks the pages of `[addr, addr+len)` as holding decoded code.
+    pub fn mark_code(&self, addr: u64, len: u64) {
+        if Self::check_range(addr, len).is_err() || len == 0 {
+            return;
+        }
+        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
+        for page in first..last {
+            let p = self.page_prot(page << PAGE_SHIFT);
+            if p & prot::MAPPED != 0 {
+                self.set_page_prot(page, p | prot::CODE);
+            }
+        }
+    }
+
+    /// Takes the "code changed" flag and clears every page's CODE mark if it was set.
+    pub fn take_code_dirty(&self) -> bool {
+        if self.code_dirty.swap(0, Ordering::AcqRel) == 0 {
+            return false;
+        }
+        true
+    }
+
+    /// Requests that decoded code be dropped (fence.i, munmap of code, ...).
+    pub fn set_code_dirty(&self) {
+        self.code_dirty.store(1, Ordering::Release);
+    }
+
+    #[inline(always)]
+    fn host(&self, addr: u64) -> *mut u8 {
+        // SAFETY (for callers): addr < GUEST_SPACE has been checked by the permission lookup.
+        self.base.wrapping_add(addr as usize)
+    }
+
+    /// Checks an access of `len` bytes with permission `need`; returns the fault otherwise.
+    #[inline(always)]
+    fn check(&self, addr: u64, len: u64, need: u8, cause: Cause) -> Result<(), Exception> {
+        let p = self.page_prot(addr);
+        if p & need != 0 && (addr & (PAGE_SIZE - 1)) + len <= PAGE_SIZE {
+            return Ok(());
+        }
+        self.check_slow(addr, len, need, cause)
+    }
+
+    #[cold]
+    fn check_slow(&self, addr: u64, len: u64, need: u8, cause: Cause) -> Result<(), Exception> {
+        // Page-crossing access: both pages must allow it. The fault address is the first
+        // byte that is not accessible.
+        let mut a = addr;
+        let end = addr.checked_add(len).ok_or(Exception::new(cause, addr))?;
+        while a < end {
+            if self.page_prot(a) & need == 0 {
+                return Err(Exception::new(cause, a.max(addr)));
+            }
+            a = (a & !(PAGE_SIZE - 1)) + PAGE_SIZE;
+        }
+        Ok(())
+    }
+
+    /// Loads `w` bytes (zero-extended). Misaligned loads are allowed (Linux emulates them).
+    #[inline(always)]
+    pub fn load(&self, addr: u64, w: Width) -> Result<u64, Exception> {
+        self.check(addr, w.bytes(), prot::READ, Cause::LoadPageFault)?;
+        let p = self.host(addr);
+        // SAFETY: the permission check proved every byte is inside a mapped guest page, which
+        // is host-readable; unaligned reads are used because guest addresses may be unaligned.
+        Ok(unsafe {
+            match w {
+                Width::B => *p as u64,
+                Width::H => (p as *const u16).read_unaligned() as u64,
+                Width::W => (p as *const u32).read_unaligned() as u64,
+                Width::D => (p as *const u64).read_unaligned(),
+            }
+        })
+    }
+
+    /// Stores the low `w` bytes of `val`.
+    #[inline(always)]
+    pub fn store(&self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
+        self.check(addr, w.bytes(), prot::WRITE, Cause::StorePageFault)?;
+        self.note_store(addr, w.bytes());
+        let p = self.host(addr);
+        // SAFETY: as in `load`: every byte is in a mapped guest page, host-writable.
+        unsafe {
+            match w {
+                Width::B => *p = val as u8,
+                Width::H => (p as *mut u16).write_unaligned(val as u16),
+                Width::W => (p as *mut u32).write_unaligned(val as u32),
+                Width::D => (p as *mut u64).write_unaligned(val),
+            }
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn note_store(&self, addr: u64, len: u64) {
+        if (self.page_prot(addr) | self.page_prot(addr + len - 1)) & prot::CODE != 0 {
+            self.code_dirty.store(1, Ordering::Release);
+        }
+    }
+
+    /// Fetches 16 bits of instruction (needs EXEC) and marks the page as holding code.
+    pub fn fetch16(&self, addr: u64) -> Result<u16, Exception> {
+        if addr & 1 != 0 {
+            return Err(Exception::new(Cause::InstructionMisaligned, addr));
+        }
+        self.check(addr, 2, prot::EXEC, Cause::InstructionPageFault)?;
+        let page = addr >> PAGE_SHIFT;
+        let p = self.page_prot(addr);
+        if p & prot::CODE == 0 {
+            self.set_page_prot(page, p | prot::CODE);
+        }
+        // SAFETY: checked executable (hence mapped) guest page, 2-byte aligned.
+        Ok(unsafe { (self.host(addr) as *const u16).read() })
+    }
+
+    /// Atomic read-modify-write on an aligned address (checked by the caller).
+    pub fn amo(&self, op: AmoOp, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
+        self.check(addr, w.bytes(), prot::WRITE, Cause::StorePageFault)?;
+        if self.page_prot(addr) & prot::READ == 0 {
+            return Err(Exception::new(Cause::StorePageFault, addr));
+        }
+        self.note_store(addr, w.bytes());
+        let p = self.host(addr);
+        // SAFETY: aligned (caller), inside a mapped read-write guest page; host atomics on the
+        // shared region make the operation atomic with respect to other guest threads.
+        unsafe {
+            match w {
+                Width::W => {
+                    let a = AtomicU32::from_ptr(p.cast());
+                    let mut old = a.load(Ordering::SeqCst);
+                    loop {
+                        let new = translator::interp::amo_apply(op, old as u64, val, w) as u32;
+                        match a.compare_exchange_weak(old, new, Ordering::SeqCst, Ordering::SeqCst)
+                        {
+                            Ok(_) => return Ok(old as u64),
+                            Err(cur) => old = cur,
+                        }
+                    }
+                }
+                Width::D => {
+                    let a = AtomicU64::from_ptr(p.cast());
+                    let mut old = a.load(Ordering::SeqCst);
+                    loop {
+                        let new = translator::interp::amo_apply(op, old, val, w);
+                        match a.compare_exchange_weak(old, new, Ordering::SeqCst, Ordering::SeqCst)
+                        {
+                            Ok(_) => return Ok(old),
+                            Err(cur) => old = cur,
+                        }
+                    }
+                }
+                _ => Err(Exception::new(Cause::StoreAccessFault, addr)),
+            }
+        }
+    }
+
+    /// Atomic compare-and-exchange on an aligned address (checked by the caller).
+    pub fn cmpxchg(&self, addr: u64, expected: u64, new: u64, w: Width) -> Result<bool, Exception> {
+        self.check(addr, w.bytes(), prot::WRITE, Cause::StorePageFault)?;
+        self.note_store(addr, w.bytes());
+        let p = self.host(addr);
+        // SAFETY: aligned (caller), inside a mapped writable guest page.
+        unsafe {
+            Ok(match w {
+                Width::B => AtomicU8::from_ptr(p)
+                    .compare_exchange(
+                        expected as u8,
+                        new as u8,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    )
+                    .is_ok(),
+                Width::H => AtomicU16::from_ptr(p.cast())
+                    .compare_exchange(
+                        expected as u16,
+                        new as u16,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    )
+                    .is_ok(),
+                Width::W => AtomicU32::from_ptr(p.cast())
+                    .compare_exchange(
+                        expected as u32,
+                        new as u32,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    )
+                    .is_ok(),
+                Width::D => AtomicU64::from_ptr(p.cast())
+                    .compare_exchange(expected, new, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok(),
+            })
+        }
+    }
+
+    /// Copies guest memory into `buf` (guest pointers from syscalls: needs READ on every page).
+    pub fn read_bytes(&self, addr: u64, buf: &mut [u8]) -> Result<(), Exception> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        self.check_slow(addr, buf.len() as u64, prot::READ, Cause::LoadPageFault)?;
+        // SAFETY: every byte of [addr, addr+len) is in a readable mapped guest page.
+        unsafe { std::ptr::copy_nonoverlapping(self.host(addr), buf.as_mut_ptr(), buf.len()) };
+        Ok(())
+    }
+
+    /// Copies `data` into guest memory (needs WRITE on every page).
+    pub fn write_bytes(&self, addr: u64, data: &[u8]) -> Result<(), Exception> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.check_slow(addr, data.len() as u64, prot::WRITE, Cause::StorePageFault)?;
+        self.mark_written(addr, data.len() as u64);
+        // SAFETY: every byte of [addr, addr+len) is in a writable mapped guest page.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.host(addr), data.len()) };
+        Ok(())
+    }
+
+    /// Writes `data` regardless of guest permissions (the loader filling read-only segments).
+    /// The pages must be mapped.
+    pub fn write_bytes_force(&self, addr: u64, data: &[u8]) -> Result<(), Exception> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.check_slow(addr, data.len() as u64, prot::MAPPED, Cause::StorePageFault)?;
+        self.mark_written(addr, data.len() as u64);
+        // SAFETY: every byte is in a mapped guest page, and mapped pages are host-writable
+        // (except shared read-only file mappings, which the loader never writes into).
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.host(addr), data.len()) };
+        Ok(())
+    }
+
+    fn mark_written(&self, addr: u64, len: u64) {
+        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
+        if (first..last).any(|p| self.page_prot(p << PAGE_SHIFT) & prot::CODE != 0) {
+            self.code_dirty.store(1, Ordering::Release);
+        }
+    }
+
+    /// A host slice over guest memory for syscalls that read guest buffers (write, pwrite, ...).
+    /// Checks READ on every page.
+    pub fn slice(&self, addr: u64, len: u64) -> Result<&[u8], Exception> {
+        if len == 0 {
+            return Ok(&[]);
+        }
+        self.check_slow(addr, len, prot::READ, Cause::LoadPageFault)?;
+        // SAFETY: the whole range is readable mapped guest memory inside our reservation; it
+        // lives as long as `self` (unmapping needs the memory's owner to run a syscall, which
+        // cannot happen while this borrow is alive in the same thread).
+        Ok(unsafe { std::slice::from_raw_parts(self.host(addr), len as usize) })
+    }
+
+    /// A mutable host slice over guest memory for syscalls that fill guest buffers (read, ...).
+    /// Checks WRITE on every page.
+    #[allow(clippy::mut_from_ref)]
+    pub fn slice_mut(&self, addr: u64, len: u64) -> Result<&mut [u8], Exception> {
+        if len == 0 {
+            return Ok(&mut []);
+        }
+        self.check_slow(addr, len, prot::WRITE, Cause::StorePageFault)?;
+        self.mark_written(addr, len);
+        // SAFETY: as in `slice`; guest memory is shared with the guest like real hardware
+        // memory, and the syscall layer never holds two overlapping slices at once.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.host(addr), len as usize) })
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes.
+    pub fn read_cstr(&self, addr: u64, max: usize) -> Result<Vec<u8>, Exception> {
+        let mut out = Vec::new();
+        let mut a = addr;
+        while out.len() < max {
+            let b = self.load(a, Width::B)? as u8;
+            if b == 0 {
+                return Ok(out);
+            }
+            out.push(b);
+            a = a.wrapping_add(1);
+        }
+        Err(Exception::new(Cause::LoadPageFault, a))
+    }
+
+    pub fn read_u64(&self, addr: u64) -> Result<u64, Exception> {
+        self.load(addr, Width::D)
+    }
+
+    pub fn write_u64(&self, addr: u64, v: u64) -> Result<(), Exception> {
+        self.store(addr, v, Width::D)
+    }
+}
+
+impl Drop for GuestMemory {
+    fn drop(&mut self) {
+        // SAFETY: unmapping the two mappings this struct created, once.
+        unsafe {
+            libc::munmap(self.base.cast(), GUEST_SPACE as usize);
+            libc::munmap(self.perms.cast(), NPAGES as usize);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unmapped_and_protected_accesses_fault() {
+        let m = GuestMemory::new().expect("reserve");
+        assert_eq!(
+            m.load(0x1000, Width::W),
+            Err(Exception::new(Cause::LoadPageFault, 0x1000))
+        );
+        m.map_anon(0x10000, 0x2000, prot::READ).expect("map");
+        assert_eq!(m.load(0x10008, Width::D), Ok(0));
+        assert_eq!(
+            m.store(0x10008, 1, Width::D),
+            Err(Exception::new(Cause::StorePageFault, 0x10008))
+        );
+        // A load crossing into an unmapped page faults at the first unmapped byte.
+        assert_eq!(
+            m.load(0x11ffc, Width::D),
+            Err(Exception::new(Cause::LoadPageFault, 0x12000))
+        );
+        assert_eq!(
+            m.load(u64::MAX - 3, Width::D).map_err(|e| e.cause),
+            Err(Cause::LoadPageFault)
+        );
+        assert_eq!(
+            m.load(GUEST_SPACE, Width::B).map_err(|e| e.cause),
+            Err(Cause::LoadPageFault)
+        );
+    }
+
+    #[test]
+    fn stores_round_trip_and_unaligned() {
+        let m = GuestMemory::new().expect("reserve");
+        m.map_anon(0x10000, 0x2000, prot::READ | prot::WRITE)
+            .expect("map");
+        m.store(0x10ffd, 0x1122334455667788, Width::D)
+            .expect("store");
+        assert_eq!(m.load(0x10ffd, Width::D), Ok(0x1122334455667788));
+        assert_eq!(m.load(0x10ffd, Width::B), Ok(0x88));
+        m.unmap(0x11000, 0x1000).expect("unmap");
+        assert!(m.load(0x11000, Width::B).is_err());
+    }
+
+    #[test]
+    fn find_free_is_top_down() {
+        let m = GuestMemory::new().expect("reserve");
+        m.map_anon(0x7000_0000, 0x1000, prot::READ).expect("map");
+        assert_eq!(
+            m.find_free(0x2000, 0x1000_0000, 0x7000_1000),
+            Some(0x6fff_e000)
+        );
+        assert_eq!(
+            m.find_free(0x1000, 0x1000_0000, 0x8000_0000),
+            Some(0x7fff_f000)
+        );
+    }
+}

@@ -51,6 +51,8 @@ pub struct GuestMemory {
     /// Set when a store hits a page marked `CODE` (self-modifying code) or mappings of code
     /// pages change; the engine polls it and drops stale decoded code.
     code_dirty: AtomicU8,
+    /// Pages currently marked `CODE`, so a flush can clear exactly those marks.
+    code_pages: std::sync::Mutex<Vec<u64>>,
 }
 
 // SAFETY: GuestMemory owns its two host mappings; all access goes through raw pointers derived
@@ -105,6 +107,7 @@ impl GuestMemory {
             base: base.cast(),
             perms: perms.cast(),
             code_dirty: AtomicU8::new(0),
+            code_pages: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -303,18 +306,35 @@ impl GuestMemory {
         let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
         for page in first..last {
             let p = self.page_prot(page << PAGE_SHIFT);
-            if p & prot::MAPPED != 0 {
+            if p & prot::MAPPED != 0 && p & prot::CODE == 0 {
                 self.set_page_prot(page, p | prot::CODE);
+                self.note_code_page(page);
             }
         }
     }
 
-    /// Takes the "code changed" flag and clears every page's CODE mark if it was set.
+    /// Takes the "code changed" flag.
+    #[inline(always)]
     pub fn take_code_dirty(&self) -> bool {
-        if self.code_dirty.swap(0, Ordering::AcqRel) == 0 {
-            return false;
+        // A plain load first: the locked swap is only paid when code actually changed.
+        self.code_dirty.load(Ordering::Relaxed) != 0
+            && self.code_dirty.swap(0, Ordering::AcqRel) != 0
+    }
+
+    fn note_code_page(&self, page: u64) {
+        if let Ok(mut v) = self.code_pages.lock() {
+            v.push(page);
         }
-        true
+    }
+
+    /// Clears every page's `CODE` mark (after the engines dropped all decoded code).
+    pub fn clear_code_marks(&self) {
+        if let Ok(mut v) = self.code_pages.lock() {
+            for page in v.drain(..) {
+                let p = self.page_prot(page << PAGE_SHIFT);
+                self.set_page_prot(page, p & !prot::CODE);
+            }
+        }
     }
 
     /// Requests that decoded code be dropped (fence.i, munmap of code, ...).
@@ -405,6 +425,7 @@ impl GuestMemory {
         let p = self.page_prot(addr);
         if p & prot::CODE == 0 {
             self.set_page_prot(page, p | prot::CODE);
+            self.note_code_page(page);
         }
         // SAFETY: checked executable (hence mapped) guest page, 2-byte aligned.
         Ok(unsafe { (self.host(addr) as *const u16).read() })

@@ -131,8 +131,13 @@ impl Env for Process {
     fn fence_i(&mut self) {
         self.mem.set_code_dirty();
     }
+    #[inline(always)]
     fn take_code_flush(&mut self) -> bool {
-        self.mem.take_code_dirty()
+        if self.mem.take_code_dirty() {
+            self.mem.clear_code_marks();
+            return true;
+        }
+        false
     }
 }
 

@@ -464,10 +464,7 @@ impl<X: Env> InterpEngine<X> {
                 self.flush();
             }
             let pc = interp.cpu.pc;
-            let block = match self.lookup(interp, pc) {
-                Ok(b) => b,
-                Err(e) => return Err(e),
-            };
+            let block = self.lookup(interp, pc)?;
             run_block(interp, &block)?;
             if interp.cpu.instret >= stop_at {
                 return Ok(());

@@ -12,6 +12,8 @@
 //!   zero, not `i64::MIN / -1`): the RISC-V results for those cases are written in the semantics.
 //! * Memory accesses may fault; a fault ends the instruction with the returned `Exception`.
 //! * Control flow: `branch` and `jump` end the block; they are the last thing an instruction does.
+//! * An illegal-instruction exception raised below the semantics (by `csr` or a helper) may carry
+//!   a trap value of 0; the engine replaces it with the instruction's bits, as `mtval` requires.
 
 use crate::{CpuState, Exception};
 

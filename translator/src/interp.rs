@@ -480,7 +480,12 @@ pub fn run_block<X: Env>(interp: &mut Interp<X>, block: &Block<X>) -> Result<(),
     for (n, (pc, d)) in block.insns.iter().enumerate() {
         interp.pc = *pc;
         interp.len = u64::from(d.insn.len);
-        if let Err(e) = (d.sem)(interp, &d.insn) {
+        if let Err(mut e) = (d.sem)(interp, &d.insn) {
+            // Exceptions raised below the semantics (CSR accesses, helpers) do not know the
+            // instruction; illegal-instruction traps report its bits as the trap value.
+            if e.cause == Cause::IllegalInstruction && e.tval == 0 {
+                e.tval = d.insn.bits();
+            }
             interp.cpu.pc = *pc;
             interp.cpu.instret += n as u64;
             return Err(e);

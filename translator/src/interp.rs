@@ -6,7 +6,6 @@
 //! loop is not decoded again until the cache is flushed (`fence.i`, unmapping code, ...).
 
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use crate::decode::{DecodeError, Decoded, Table};
 use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, UnOp, Width};
@@ -374,8 +373,11 @@ pub struct InterpStats {
 /// The interpreter engine: decode table plus block cache.
 pub struct InterpEngine<X> {
     table: Table<Interp<X>>,
-    blocks: HashMap<u64, Rc<Block<X>>>,
-    jump_cache: Vec<Option<Rc<Block<X>>>>,
+    /// Decoded blocks, in an arena indexed by `map` and the jump cache.
+    blocks: Vec<Block<X>>,
+    map: HashMap<u64, u32>,
+    /// Direct-mapped cache: (guest pc, index into `blocks`); pc `u64::MAX` is empty.
+    jump_cache: Vec<(u64, u32)>,
     pub stats: InterpStats,
 }
 
@@ -389,8 +391,9 @@ impl<X: Env> InterpEngine<X> {
     pub fn new() -> Self {
         Self {
             table: crate::riscv::table(),
-            blocks: HashMap::new(),
-            jump_cache: vec![None; JUMP_CACHE_SIZE],
+            blocks: Vec::new(),
+            map: HashMap::new(),
+            jump_cache: vec![(u64::MAX, 0); JUMP_CACHE_SIZE],
             stats: InterpStats::default(),
         }
     }
@@ -398,7 +401,8 @@ impl<X: Env> InterpEngine<X> {
     /// Drops every decoded block (code changed).
     pub fn flush(&mut self) {
         self.blocks.clear();
-        self.jump_cache.iter_mut().for_each(|e| *e = None);
+        self.map.clear();
+        self.jump_cache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
         self.stats.flushes += 1;
     }
 
@@ -435,23 +439,36 @@ impl<X: Env> InterpEngine<X> {
         })
     }
 
-    fn lookup(&mut self, interp: &mut Interp<X>, pc: u64) -> Result<Rc<Block<X>>, Exception> {
+    /// Index of the decoded block at `pc`, decoding it on a miss.
+    #[inline(always)]
+    fn lookup(&mut self, interp: &mut Interp<X>, pc: u64) -> Result<usize, Exception> {
         let slot = ((pc >> 1) as usize) & (JUMP_CACHE_SIZE - 1);
-        if let Some(b) = &self.jump_cache[slot] {
-            if b.start == pc {
-                return Ok(b.clone());
-            }
+        let (tag, idx) = self.jump_cache[slot];
+        if tag == pc {
+            return Ok(idx as usize);
         }
-        let b = match self.blocks.get(&pc) {
-            Some(b) => b.clone(),
+        self.lookup_slow(interp, pc, slot)
+    }
+
+    #[inline(never)]
+    fn lookup_slow(
+        &mut self,
+        interp: &mut Interp<X>,
+        pc: u64,
+        slot: usize,
+    ) -> Result<usize, Exception> {
+        let idx = match self.map.get(&pc) {
+            Some(&i) => i,
             None => {
-                let b = Rc::new(self.decode_block(&mut interp.env, pc)?);
-                self.blocks.insert(pc, b.clone());
-                b
+                let b = self.decode_block(&mut interp.env, pc)?;
+                let i = self.blocks.len() as u32;
+                self.blocks.push(b);
+                self.map.insert(pc, i);
+                i
             }
         };
-        self.jump_cache[slot] = Some(b.clone());
-        Ok(b)
+        self.jump_cache[slot] = (pc, idx);
+        Ok(idx as usize)
     }
 
     /// Runs blocks until an exception (a syscall is `EcallFromU`) or until at least `budget`
@@ -464,8 +481,8 @@ impl<X: Env> InterpEngine<X> {
                 self.flush();
             }
             let pc = interp.cpu.pc;
-            let block = self.lookup(interp, pc)?;
-            run_block(interp, &block)?;
+            let idx = self.lookup(interp, pc)?;
+            run_block(interp, &self.blocks[idx])?;
             if interp.cpu.instret >= stop_at {
                 return Ok(());
             }

@@ -580,3 +580,72 @@ fn no_strace_output_when_off() {
     sys(&mut p, 172, &[]);
     assert!(sink.0.lock().expect("lock").is_empty());
 }
+
+#[test]
+fn fcntl_ioctl_and_limits() {
+    let mut p = process();
+    let (r, w) = host_pipe();
+    // F_SETFD / F_GETFD round trip; F_GETFL reports O_WRONLY.
+    assert_eq!(sys(&mut p, 25, &[w as u64, 2, 1]), 0);
+    assert_eq!(sys(&mut p, 25, &[w as u64, 1, 0]), 1);
+    assert_eq!(sys(&mut p, 25, &[w as u64, 3, 0]) & 3, 1);
+    let d = sys(&mut p, 25, &[w as u64, 1030, 100]);
+    assert!(d >= 100, "F_DUPFD_CLOEXEC: {d}");
+    assert_eq!(sys(&mut p, 57, &[d as u64]), 0);
+    assert_eq!(sys(&mut p, 25, &[w as u64, 9999, 0]), EINVAL);
+    // Terminal ioctls on a pipe: ENOTTY; unknown requests: ENOTTY; bad pointer: EFAULT first.
+    assert_eq!(sys(&mut p, 29, &[r as u64, 0x5401, BUF]), -25);
+    assert_eq!(sys(&mut p, 29, &[r as u64, 0xdead_beef, BUF]), -25);
+    assert_eq!(sys(&mut p, 29, &[r as u64, 0x5401, RO]), EFAULT);
+    // FIONREAD counts pending bytes.
+    // SAFETY: host buffer.
+    assert_eq!(unsafe { libc::write(w, b"abc".as_ptr().cast(), 3) }, 3);
+    assert_eq!(sys(&mut p, 29, &[r as u64, 0x541b, BUF]), 0);
+    assert_eq!(p.mem.load(BUF, Width::W), Ok(3));
+    // readv through an unmapped iovec array is EFAULT.
+    assert_eq!(sys(&mut p, 65, &[r as u64, 0x5000_0000, 1]), EFAULT);
+    assert_eq!(sys(&mut p, 65, &[r as u64, BUF, 5000]), EINVAL);
+    // setrlimit(RLIMIT_AS) is accepted without constraining the translator.
+    p.mem.write_u64(BUF, 1 << 20).expect("cur");
+    p.mem.write_u64(BUF + 8, 1 << 20).expect("max");
+    assert_eq!(sys(&mut p, 164, &[9, BUF]), 0);
+    let before = sys(
+        &mut p,
+        222,
+        &[0, 1 << 24, PROT_RW, MAP_PRIVATE_ANON, u64::MAX, 0],
+    );
+    assert!(before > 0);
+    // SAFETY: closing our own descriptors.
+    unsafe {
+        libc::close(r);
+        libc::close(w);
+    }
+}
+
+#[test]
+fn log_fault_writes_a_signal_line_under_strace() {
+    use translator::{Cause, Exception};
+    let mut p = process();
+    let sink = Sink::default();
+    p.strace_out = Some(Box::new(sink.clone()));
+    let cpu = CpuState {
+        pc: 0x1_0078,
+        ..Default::default()
+    };
+    let e = Exception::new(Cause::LoadPageFault, 0x5000_0000);
+    runtime::linux::syscall::log_fault(&mut p, &cpu, &e, 11);
+    assert!(
+        sink.0.lock().expect("lock").is_empty(),
+        "silent without --strace"
+    );
+    p.opts.strace = true;
+    runtime::linux::syscall::log_fault(&mut p, &cpu, &e, 11);
+    let out = String::from_utf8(sink.0.lock().expect("lock").clone()).expect("utf8");
+    assert!(
+        out.contains(
+            "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x50000000} (pc=0x10078) ---"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with("+++ killed by SIGSEGV +++\n"), "{out}");
+}

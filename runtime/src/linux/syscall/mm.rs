@@ -249,7 +249,7 @@ pub fn mmap(p: &mut Process, a: &Args) -> SysResult {
         }
         addr
     } else {
-        let hint = addr & !PAGE_MASK;
+        let hint = page_up(addr).unwrap_or(0);
         if hint >= MMAP_MIN
             && hint.checked_add(len).is_some_and(|e| e <= MMAP_TOP)
             && p.mem.is_free(hint, len)

@@ -281,6 +281,8 @@ fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
         WRITEV => fs::writev(p, a, None),
         PREAD64 => fs::pread(p, a),
         PWRITE64 => fs::pwrite(p, a),
+        // preadv/pwritev: on 64-bit the offset is all in pos_l (a3); pos_h is ignored.
+        PREADV | PWRITEV if (a[3] as i64) < 0 => Err(EINVAL),
         PREADV => fs::readv(p, a, Some((a[3] as i64, 0))),
         PWRITEV => fs::writev(p, a, Some((a[3] as i64, 0))),
         PREADV2 => fs::readv(p, a, Some((a[3] as i64, a[5] as i32))),

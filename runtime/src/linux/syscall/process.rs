@@ -103,9 +103,22 @@ pub fn uname(p: &mut Process, a: &Args) -> SysResult {
 }
 
 /// prlimit64(pid, resource, new, old) (also getrlimit/setrlimit: same struct of two u64).
+/// New limits on the address space, data and stack are accepted but not applied: they would
+/// constrain the translator itself (its guest reservation and code buffers), as in qemu-user.
 pub fn prlimit(p: &mut Process, pid: u64, res: u64, new: u64, old: u64) -> SysResult {
+    const RLIMIT_DATA: u64 = 2;
+    const RLIMIT_STACK: u64 = 3;
+    const RLIMIT_AS: u64 = 9;
     let mut n = [0u8; 16];
-    let np = if new != 0 {
+    let own = pid == 0 || pid as i32 as u64 == getpid();
+    let apply = !(own && matches!(res, RLIMIT_DATA | RLIMIT_STACK | RLIMIT_AS));
+    if new != 0 && !apply {
+        p.mem.read_bytes(new, &mut n)?;
+        if abi::get_u64(&n, 0) > abi::get_u64(&n, 8) {
+            return Err(EINVAL);
+        }
+    }
+    let np = if new != 0 && apply {
         p.mem.read_bytes(new, &mut n)?;
         n.as_ptr()
     } else {

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Build the riscv64 Linux guest test programs and the bad-input fixtures.
+#
+#   testsuites/build.sh            rebuild into testsuites/linux/{bin,bad}
+#   testsuites/build.sh OUTDIR     build into OUTDIR/{bin,bad} (used by .ci/run to
+#                                  check that the committed ELFs are reproducible)
+#
+# Needs riscv64-linux-gnu-gcc (Debian: gcc-riscv64-linux-gnu, libc6-dev-riscv64-cross).
+# The 32-bit RISC-V fixture needs riscv64-unknown-elf-gcc, the x86-64 fixture gcc
+# on an x86-64 host, the aarch64 fixture aarch64-linux-gnu-gcc; each is skipped
+# (keeping the committed file) when its compiler is missing.
+#
+# Reproducibility: no timestamps or paths end up in the output (-ffile-prefix-map,
+# --build-id=none, stripped, sources compiled by relative name), so the same
+# toolchain versions give bit-identical files.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SRC="$HERE/linux/src"
+OUT="${1:-$HERE/linux}"
+mkdir -p "$OUT/bin" "$OUT/bad"
+OUT="$(cd "$OUT" && pwd)"
+BIN="$OUT/bin"
+BAD="$OUT/bad"
+
+CC=riscv64-linux-gnu-gcc
+STRIP=riscv64-linux-gnu-strip
+SYSROOT=/usr/riscv64-linux-gnu
+export LC_ALL=C SOURCE_DATE_EPOCH=0
+
+COMMON=(-O2 -D_GNU_SOURCE -march=rv64gc -mabi=lp64d -Wall -Wextra -Werror
+        "-ffile-prefix-map=$HERE=." -fno-ident -Wl,--build-id=none)
+
+cd "$SRC"
+
+# c NAME SOURCE [EXTRA FLAGS...]   static glibc C program unless EXTRA says otherwise
+c() {
+    local name="$1" src="$2"
+    shift 2
+    echo "  CC    $name"
+    "$CC" "${COMMON[@]}" -o "$BIN/$name" "$src" "$@"
+    "$STRIP" "$BIN/$name"
+}
+
+# asm NAME SOURCE [EXTRA FLAGS...]   freestanding assembly program
+asm() {
+    local name="$1" src="$2"
+    shift 2
+    echo "  AS    $name"
+    "$CC" "${COMMON[@]}" -nostdlib -static "$@" -o "$BIN/$name" "$src"
+    "$STRIP" "$BIN/$name"
+}
+
+c   hello        hello.c      -static
+c   hello_dyn    hello.c      -L "$SYSROOT/lib"
+
+c   exitcode     exitcode.c   -static
+c   auxv         auxv.c       -static
+c   upcase       upcase.c     -static
+c   hello_pie    hello_pie.c  -fPIE -nostdlib -Wl,-pie,--no-dynamic-linker,-z,text -ffreestanding -mno-relax \
+                              -fno-tree-loop-distribute-patterns -fno-stack-protector
+c   isa_int      isa_int.c    -static
+c   isa_zb       isa_zb.c     -static -march=rv64gc_zba_zbb_zbs
+c   isa_fp       isa_fp.c     -static -lm
+c   fileio       fileio.c     -static
+c   memory       memory.c     -static
+c   memfault     memfault.c   -static
+c   syscalls     syscalls.c   -static
+c   realistic    realistic.c  -static -lm
+c   smc          smc.c        -static
+asm jump_garbage jump_garbage.S
+asm jump_unmapped jump_unmapped.S

@@ -47,7 +47,7 @@ asm() {
     local name="$1" src="$2"
     shift 2
     echo "  AS    $name"
-    "$CC" "${COMMON[@]}" -nostdlib -static "$@" -o "$BIN/$name" "$src"
+    "$CC" "${COMMON[@]}" -nostdlib -static -o "$BIN/$name" "$src" "$@"
     "$STRIP" "$BIN/$name"
 }
 
@@ -70,3 +70,49 @@ c   realistic    realistic.c  -static -lm
 c   smc          smc.c        -static
 asm jump_garbage jump_garbage.S
 asm jump_unmapped jump_unmapped.S
+
+# ---- bad-input fixtures (xlate must refuse these with one line on stderr) ----
+echo "  GEN   bad/*"
+printf 'this is a text file, not a program\n' > "$BAD/text.txt"
+: > "$BAD/empty"
+head -c 100 "$BIN/hello" > "$BAD/truncated"
+# A valid ELF header (hello's) followed by four PT_LOAD program headers full of
+# garbage: offsets past the end of the file, addresses in the kernel half,
+# p_align not a power of two, p_filesz > p_memsz.
+{
+    head -c 32 "$BIN/hello"
+    printf '\x40\0\0\0\0\0\0\0'          # e_phoff = 64
+    head -c 56 "$BIN/hello" | tail -c 16 # e_shoff, e_flags, e_ehsize, e_phentsize
+    printf '\x04\0'                      # e_phnum = 4
+    printf '\0\0\0\0\0\0'                # e_shentsize, e_shnum, e_shstrndx = 0
+    for _ in 1 2 3 4; do
+        printf '\x01\0\0\0'              # p_type = PT_LOAD
+        head -c 52 /dev/zero | tr '\0' '\245'
+    done
+} > "$BAD/garbage_phdrs"
+# hello's ELF header alone, claiming its program headers are past the end of file.
+head -c 64 "$BIN/hello" > "$BAD/phdrs_past_eof"
+# hello_pie with e_machine changed to EM_AARCH64 (183): the wrong architecture.
+{ head -c 18 "$BIN/hello_pie"; printf '\xb7\0'; tail -c +21 "$BIN/hello_pie"; } > "$BAD/wrong_machine"
+
+if command -v gcc >/dev/null && [ "$(uname -m)" = x86_64 ]; then
+    gcc -nostdlib -static -Wl,--build-id=none -o "$BAD/x86_64" bad/x86_64.S
+    strip "$BAD/x86_64"
+else
+    echo "  skip  bad/x86_64 (no x86-64 gcc)"
+fi
+if command -v aarch64-linux-gnu-gcc >/dev/null; then
+    aarch64-linux-gnu-gcc -nostdlib -static -Wl,--build-id=none -o "$BAD/aarch64" bad/aarch64.S
+    aarch64-linux-gnu-strip "$BAD/aarch64"
+else
+    echo "  skip  bad/aarch64 (no aarch64-linux-gnu-gcc)"
+fi
+if command -v riscv64-unknown-elf-gcc >/dev/null; then
+    riscv64-unknown-elf-gcc -march=rv32i -mabi=ilp32 -nostdlib -static -Wl,--build-id=none \
+        -o "$BAD/rv32" bad/rv32.S
+    riscv64-unknown-elf-strip "$BAD/rv32"
+else
+    echo "  skip  bad/rv32 (no riscv64-unknown-elf-gcc)"
+fi
+mkdir -p "$BAD/directory"
+printf 'xlate must refuse to run a directory; this file only keeps it in git.\n' > "$BAD/directory/README"

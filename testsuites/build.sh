@@ -33,6 +33,20 @@ COMMON=(-O2 -D_GNU_SOURCE -march=rv64gc -mabi=lp64d -Wall -Wextra -Werror
 
 cd "$SRC"
 
+# The toolchain that produced the files: bit-identical output is only expected from
+# the same versions, so .ci/run compares this first.
+{
+    echo "riscv64-linux-gnu-gcc: $("$CC" --version | head -n1)"
+    echo "riscv64-linux-gnu-ld: $(riscv64-linux-gnu-ld --version | head -n1)"
+    echo "libc6-dev-riscv64-cross: $(dpkg-query -W -f='${Version}' libc6-dev-riscv64-cross 2>/dev/null || echo unknown)"
+    if command -v riscv64-unknown-elf-gcc >/dev/null; then
+        echo "riscv64-unknown-elf-gcc: $(riscv64-unknown-elf-gcc --version | head -n1)"
+    fi
+    if command -v gcc >/dev/null; then
+        echo "gcc: $(gcc --version | head -n1)"
+    fi
+} > "$OUT/TOOLCHAIN"
+
 # c NAME SOURCE [EXTRA FLAGS...]   static glibc C program unless EXTRA says otherwise
 c() {
     local name="$1" src="$2"

@@ -52,7 +52,7 @@ int main(void)
 
     /* raw brk */
     uintptr_t b0 = (uintptr_t)syscall(SYS_brk, 0);
-    say("brk(0) page aligned or not, non-zero", b0 != 0);
+    say("brk(0) returns the current break", b0 != 0);
     uintptr_t b1 = (uintptr_t)syscall(SYS_brk, b0 + 5 * PG + 123);
     say("brk grow returns the new break", b1 == b0 + 5 * PG + 123);
     unsigned char *h = (unsigned char *)b0;

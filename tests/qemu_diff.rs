@@ -1,0 +1,187 @@
+//! Differential tests against qemu-riscv64, the reference implementation: every
+//! guest case runs under qemu and under `xlate run --engine E`, and stdout and exit
+//! status must agree. A second test per case checks that the committed expectations
+//! in testsuites/linux/expected still describe what qemu does, so that they cannot
+//! drift from the reference unnoticed.
+//!
+//! Where qemu is known to disagree with the RISC-V spec or Linux, the case and the
+//! lines concerned are listed in `KNOWN_QEMU_DIFFERENCES` with the reason; those
+//! lines are left out of both comparisons (the expected files follow the spec).
+//!
+//! Without qemu-riscv64 installed the tests print a notice and pass, unless
+//! XLATE_REQUIRE_QEMU=1 (CI), where that is a failure.
+
+mod common;
+
+use common::{Case, Output};
+use std::process::{Command, Stdio};
+
+/// A place where qemu-riscv64 does not do what the spec or Linux says.
+struct Known {
+    case: &'static str,
+    /// lines of stdout starting with this are not compared
+    line_prefix: &'static str,
+    reason: &'static str,
+}
+
+/// None so far: for every case in the suite, qemu-riscv64 7.2 agrees with the spec
+/// on everything the programs print (see testsuites/README.md). Add entries here,
+/// with the reason, when a new check finds a qemu bug.
+const KNOWN_QEMU_DIFFERENCES: &[Known] = &[];
+
+fn qemu_available() -> bool {
+    let found = Command::new("qemu-riscv64")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !found {
+        assert!(
+            !common::env_flag("XLATE_REQUIRE_QEMU"),
+            "qemu-riscv64 is not installed and XLATE_REQUIRE_QEMU=1"
+        );
+        eprintln!("SKIPPED: qemu-riscv64 is not installed (apt-get install qemu-user)");
+    }
+    found
+}
+
+/// stdout without the lines where qemu is known to be wrong for this case.
+fn comparable(case: &str, stdout: &[u8]) -> Vec<u8> {
+    let known: Vec<&Known> = KNOWN_QEMU_DIFFERENCES
+        .iter()
+        .filter(|k| k.case == case)
+        .collect();
+    if known.is_empty() {
+        return stdout.to_vec();
+    }
+    stdout
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|line| {
+            !known
+                .iter()
+                .any(|k| line.starts_with(k.line_prefix.as_bytes()))
+        })
+        .flatten()
+        .copied()
+        .collect()
+}
+
+fn load(name: &str) -> Option<Case> {
+    let case = Case::load(name);
+    if !qemu_available() || (case.dynamic && !common::require_sysroot(name)) {
+        return None;
+    }
+    Some(case)
+}
+
+fn describe(out: &Output) -> String {
+    format!("{} / stderr: {}", out.status, out.stderr_text().trim_end())
+}
+
+/// The committed expectations are what qemu does (apart from the known differences).
+fn qemu_matches_expected(name: &str) {
+    let Some(case) = load(name) else { return };
+    let q = case.run_qemu();
+    assert_eq!(
+        q.status.shell_status(),
+        Some(case.expected_status),
+        "{name}: qemu-riscv64 ended with {}, expected/{name}.status says {}",
+        describe(&q),
+        case.expected_status
+    );
+    let (e, a) = (
+        comparable(name, &case.expected_stdout),
+        comparable(name, &q.stdout),
+    );
+    assert!(
+        e == a,
+        "{name}: qemu-riscv64 stdout differs from expected/{name}.stdout:\n{}",
+        common::diff(&e, &a, 12)
+    );
+}
+
+/// xlate and qemu agree, for every engine.
+fn xlate_matches_qemu(name: &str) {
+    let Some(case) = load(name) else { return };
+    let q = case.run_qemu();
+    let q_status = q.status.shell_status().expect("qemu-riscv64 timed out");
+    let mut failures = Vec::new();
+    for engine in common::engines() {
+        let x = case.run_xlate(&engine);
+        common::assert_no_panic(name, &x);
+        if !x.status.matches_guest(q_status) {
+            failures.push(format!(
+                "[engine {engine}] {name}: qemu ended with {}, xlate with {}",
+                describe(&q),
+                describe(&x)
+            ));
+        }
+        let (qs, xs) = (comparable(name, &q.stdout), comparable(name, &x.stdout));
+        if qs != xs {
+            failures.push(format!(
+                "[engine {engine}] {name}: stdout differs (expected = qemu, actual = xlate):\n{}",
+                common::diff(&qs, &xs, 12)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+macro_rules! qemu_diff_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn qemu_matches_expected() {
+                    super::qemu_matches_expected(stringify!($name));
+                }
+                #[test]
+                fn xlate_matches_qemu() {
+                    super::xlate_matches_qemu(stringify!($name));
+                }
+            }
+        )*
+        const LISTED: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+qemu_diff_tests!(
+    hello,
+    hello_dyn,
+    hello_pie,
+    exit_0,
+    exit_3,
+    exit_255,
+    exit_ret42,
+    exit_underscore,
+    auxv,
+    upcase,
+    isa_int,
+    isa_zb,
+    isa_fp,
+    fileio,
+    memory,
+    memfault,
+    syscalls,
+    realistic,
+    smc,
+    jump_garbage,
+    jump_unmapped,
+);
+
+#[test]
+fn every_case_is_listed() {
+    let mut listed: Vec<String> = LISTED.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, Case::all_names());
+    for k in KNOWN_QEMU_DIFFERENCES {
+        assert!(
+            LISTED.contains(&k.case),
+            "KNOWN_QEMU_DIFFERENCES: unknown case {}",
+            k.case
+        );
+        assert!(!k.reason.is_empty() && !k.line_prefix.is_empty());
+    }
+}

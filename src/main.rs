@@ -134,6 +134,20 @@ fn run(args: RunArgs) -> ExitCode {
     let Some((prog, _)) = args.program.split_first() else {
         return fail("no program given", 2);
     };
+    // clap lets the program slot take hyphen values (everything after the program belongs to
+    // the guest), so an unknown option in front of the program lands here.
+    if prog
+        .to_str()
+        .is_some_and(|p| p.starts_with('-') && p != "-")
+    {
+        return fail(
+            format_args!(
+                "unexpected option '{}' (see 'xlate run --help'; options go before the program)",
+                prog.to_string_lossy()
+            ),
+            2,
+        );
+    }
     let path = PathBuf::from(prog);
     let strace_out: Option<Box<dyn Write + Send>> = match &args.strace_file {
         Some(f) => match std::fs::File::create(f) {

@@ -182,8 +182,7 @@ fn run(args: RunArgs) -> ExitCode {
             )
         }
     };
-    let mut cpu = CpuState::default();
-    cpu.pc = loaded.entry;
+    let mut cpu = CpuState { pc: loaded.entry, ..CpuState::default() };
     cpu.x[2] = loaded.sp;
 
     let start = Instant::now();

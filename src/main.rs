@@ -182,7 +182,10 @@ fn run(args: RunArgs) -> ExitCode {
             )
         }
     };
-    let mut cpu = CpuState { pc: loaded.entry, ..CpuState::default() };
+    let mut cpu = CpuState {
+        pc: loaded.entry,
+        ..CpuState::default()
+    };
     cpu.x[2] = loaded.sp;
 
     let start = Instant::now();

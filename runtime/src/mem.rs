@@ -18,6 +18,8 @@ pub const GUEST_SPACE: u64 = 1 << 38;
 pub const PAGE_SIZE: u64 = 4096;
 pub const PAGE_SHIFT: u32 = 12;
 const NPAGES: u64 = GUEST_SPACE >> PAGE_SHIFT;
+/// The permission table, followed by one page holding the "code changed" flag at `NPAGES`.
+const PERMS_LEN: usize = NPAGES as usize + PAGE_SIZE as usize;
 
 /// Guest page permission bits.
 pub mod prot {
@@ -48,9 +50,6 @@ pub struct GuestMemory {
     base: *mut u8,
     /// One byte of `prot` bits per guest page (a lazily-committed anonymous host mapping).
     perms: *mut u8,
-    /// Set when a store hits a page marked `CODE` (self-modifying code) or mappings of code
-    /// pages change; the engine polls it and drops stale decoded code.
-    code_dirty: AtomicU8,
     /// Pages currently marked `CODE`, so a flush can clear exactly those marks.
     code_pages: std::sync::Mutex<Vec<u64>>,
 }
@@ -90,7 +89,7 @@ impl GuestMemory {
         let perms = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                NPAGES as usize,
+                PERMS_LEN,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
                 -1,
@@ -101,12 +100,14 @@ impl GuestMemory {
             let err = last_err();
             // SAFETY: unmapping the reservation made just above.
             unsafe { libc::munmap(base, GUEST_SPACE as usize) };
-            return Err(MemError::Reserve { size: NPAGES, err });
+            return Err(MemError::Reserve {
+                size: PERMS_LEN as u64,
+                err,
+            });
         }
         Ok(Self {
             base: base.cast(),
             perms: perms.cast(),
-            code_dirty: AtomicU8::new(0),
             code_pages: std::sync::Mutex::new(Vec::new()),
         })
     }
@@ -260,7 +261,7 @@ impl GuestMemory {
             self.set_page_prot(page, p);
         }
         if code {
-            self.code_dirty.store(1, Ordering::Release);
+            self.view().dirty().store(1, Ordering::Release);
         }
     }
 
@@ -317,8 +318,8 @@ impl GuestMemory {
     #[inline(always)]
     pub fn take_code_dirty(&self) -> bool {
         // A plain load first: the locked swap is only paid when code actually changed.
-        self.code_dirty.load(Ordering::Relaxed) != 0
-            && self.code_dirty.swap(0, Ordering::AcqRel) != 0
+        self.view().dirty().load(Ordering::Relaxed) != 0
+            && self.view().dirty().swap(0, Ordering::AcqRel) != 0
     }
 
     fn note_code_page(&self, page: u64) {
@@ -339,13 +340,22 @@ impl GuestMemory {
 
     /// Requests that decoded code be dropped (fence.i, munmap of code, ...).
     pub fn set_code_dirty(&self) {
-        self.code_dirty.store(1, Ordering::Release);
+        self.view().dirty().store(1, Ordering::Release);
     }
 
     #[inline(always)]
     fn host(&self, addr: u64) -> *mut u8 {
         // SAFETY (for callers): addr < GUEST_SPACE has been checked by the permission lookup.
         self.base.wrapping_add(addr as usize)
+    }
+
+    /// A copyable view of this memory for the engines' hot paths (no `Arc` to chase).
+    #[inline(always)]
+    pub fn view(&self) -> MemView {
+        MemView {
+            base: self.base,
+            perms: self.perms,
+        }
     }
 
     /// Checks an access of `len` bytes with permission `need`; returns the fault otherwise.
@@ -358,60 +368,26 @@ impl GuestMemory {
         self.check_slow(addr, len, need, cause)
     }
 
-    #[cold]
     fn check_slow(&self, addr: u64, len: u64, need: u8, cause: Cause) -> Result<(), Exception> {
-        // Page-crossing access: both pages must allow it. The fault address is the first
-        // byte that is not accessible.
-        let mut a = addr;
-        let end = addr.checked_add(len).ok_or(Exception::new(cause, addr))?;
-        while a < end {
-            if self.page_prot(a) & need == 0 {
-                return Err(Exception::new(cause, a.max(addr)));
-            }
-            a = (a & !(PAGE_SIZE - 1)) + PAGE_SIZE;
-        }
-        Ok(())
+        self.view().check_slow(addr, len, need, cause)
     }
 
     /// Loads `w` bytes (zero-extended). Misaligned loads are allowed (Linux emulates them).
     #[inline(always)]
     pub fn load(&self, addr: u64, w: Width) -> Result<u64, Exception> {
-        self.check(addr, w.bytes(), prot::READ, Cause::LoadPageFault)?;
-        let p = self.host(addr);
-        // SAFETY: the permission check proved every byte is inside a mapped guest page, which
-        // is host-readable; unaligned reads are used because guest addresses may be unaligned.
-        Ok(unsafe {
-            match w {
-                Width::B => *p as u64,
-                Width::H => (p as *const u16).read_unaligned() as u64,
-                Width::W => (p as *const u32).read_unaligned() as u64,
-                Width::D => (p as *const u64).read_unaligned(),
-            }
-        })
+        self.view().load(addr, w)
     }
 
     /// Stores the low `w` bytes of `val`.
     #[inline(always)]
     pub fn store(&self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
-        self.check(addr, w.bytes(), prot::WRITE, Cause::StorePageFault)?;
-        self.note_store(addr, w.bytes());
-        let p = self.host(addr);
-        // SAFETY: as in `load`: every byte is in a mapped guest page, host-writable.
-        unsafe {
-            match w {
-                Width::B => *p = val as u8,
-                Width::H => (p as *mut u16).write_unaligned(val as u16),
-                Width::W => (p as *mut u32).write_unaligned(val as u32),
-                Width::D => (p as *mut u64).write_unaligned(val),
-            }
-        }
-        Ok(())
+        self.view().store(addr, val, w)
     }
 
     #[inline(always)]
     fn note_store(&self, addr: u64, len: u64) {
         if (self.page_prot(addr) | self.page_prot(addr + len - 1)) & prot::CODE != 0 {
-            self.code_dirty.store(1, Ordering::Release);
+            self.set_code_dirty();
         }
     }
 
@@ -551,7 +527,7 @@ impl GuestMemory {
     fn mark_written(&self, addr: u64, len: u64) {
         let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
         if (first..last).any(|p| self.page_prot(p << PAGE_SHIFT) & prot::CODE != 0) {
-            self.code_dirty.store(1, Ordering::Release);
+            self.view().dirty().store(1, Ordering::Release);
         }
     }
 
@@ -606,12 +582,146 @@ impl GuestMemory {
     }
 }
 
+/// The guest region and its permission table as two raw pointers: what an engine's inner loop
+/// needs for a load or store. Valid while the `GuestMemory` it came from is alive.
+#[derive(Clone, Copy, Debug)]
+pub struct MemView {
+    base: *mut u8,
+    perms: *mut u8,
+}
+
+// SAFETY: a MemView is two pointers into mappings owned by a GuestMemory that outlives it (its
+// holders keep the Arc<GuestMemory>); guest memory is shared between guest threads by design.
+unsafe impl Send for MemView {}
+unsafe impl Sync for MemView {}
+
+impl MemView {
+    #[inline(always)]
+    fn prot(&self, addr: u64) -> u8 {
+        let page = addr >> PAGE_SHIFT;
+        if page < NPAGES {
+            // SAFETY: page < NPAGES, inside the permission table.
+            unsafe { *self.perms.add(page as usize) }
+        } else {
+            0
+        }
+    }
+
+    #[inline(always)]
+    fn dirty(&self) -> &AtomicU8 {
+        // SAFETY: the byte after the permission table lies in the same mapping (PERMS_LEN) and
+        // is only ever accessed atomically.
+        unsafe { AtomicU8::from_ptr(self.perms.add(NPAGES as usize)) }
+    }
+
+    #[inline(always)]
+    fn host(&self, addr: u64) -> *mut u8 {
+        self.base.wrapping_add(addr as usize)
+    }
+
+    fn check_slow(&self, addr: u64, len: u64, need: u8, cause: Cause) -> Result<(), Exception> {
+        // Both pages of a page-crossing access must allow it. The fault address is the first
+        // byte that is not accessible.
+        let mut a = addr;
+        let end = addr.checked_add(len).ok_or(Exception::new(cause, addr))?;
+        while a < end {
+            if self.prot(a) & need == 0 {
+                return Err(Exception::new(cause, a.max(addr)));
+            }
+            a = (a & !(PAGE_SIZE - 1)) + PAGE_SIZE;
+        }
+        Ok(())
+    }
+
+    /// Loads `w` bytes (zero-extended). Misaligned loads are allowed (Linux emulates them).
+    #[inline(always)]
+    pub fn load(&self, addr: u64, w: Width) -> Result<u64, Exception> {
+        if self.prot(addr) & prot::READ == 0 || (addr & (PAGE_SIZE - 1)) + w.bytes() > PAGE_SIZE {
+            return self.load_slow(addr, w);
+        }
+        // SAFETY: the page is mapped and readable and the access stays inside it.
+        Ok(unsafe { self.read(addr, w) })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn load_slow(&self, addr: u64, w: Width) -> Result<u64, Exception> {
+        self.check_slow(addr, w.bytes(), prot::READ, Cause::LoadPageFault)?;
+        // SAFETY: every byte of the access is in a mapped readable guest page.
+        Ok(unsafe { self.read(addr, w) })
+    }
+
+    /// # Safety
+    /// Every byte of the access must lie in mapped guest pages.
+    #[inline(always)]
+    unsafe fn read(&self, addr: u64, w: Width) -> u64 {
+        let p = self.host(addr);
+        // SAFETY: per the contract; unaligned reads because guest addresses may be unaligned.
+        unsafe {
+            match w {
+                Width::B => *p as u64,
+                Width::H => (p as *const u16).read_unaligned() as u64,
+                Width::W => (p as *const u32).read_unaligned() as u64,
+                Width::D => (p as *const u64).read_unaligned(),
+            }
+        }
+    }
+
+    /// Stores the low `w` bytes of `val`. A store into a page holding decoded code raises the
+    /// "code changed" flag (self-modifying code).
+    #[inline(always)]
+    pub fn store(&self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
+        if self.prot(addr) & (prot::WRITE | prot::CODE) != prot::WRITE
+            || (addr & (PAGE_SIZE - 1)) + w.bytes() > PAGE_SIZE
+        {
+            return self.store_slow(addr, val, w);
+        }
+        // SAFETY: the page is mapped and writable and the access stays inside it.
+        unsafe { self.write(addr, val, w) };
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn store_slow(&self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
+        self.check_slow(addr, w.bytes(), prot::WRITE, Cause::StorePageFault)?;
+        if (self.prot(addr) | self.prot(addr + w.bytes() - 1)) & prot::CODE != 0 {
+            self.dirty().store(1, Ordering::Release);
+        }
+        // SAFETY: every byte of the access is in a mapped writable guest page.
+        unsafe { self.write(addr, val, w) };
+        Ok(())
+    }
+
+    /// # Safety
+    /// Every byte of the access must lie in mapped guest pages.
+    #[inline(always)]
+    unsafe fn write(&self, addr: u64, val: u64, w: Width) {
+        let p = self.host(addr);
+        // SAFETY: per the contract.
+        unsafe {
+            match w {
+                Width::B => *p = val as u8,
+                Width::H => (p as *mut u16).write_unaligned(val as u16),
+                Width::W => (p as *mut u32).write_unaligned(val as u32),
+                Width::D => (p as *mut u64).write_unaligned(val),
+            }
+        }
+    }
+
+    /// Whether decoded code must be dropped; see [`GuestMemory::take_code_dirty`].
+    #[inline(always)]
+    pub fn code_dirty(&self) -> bool {
+        self.dirty().load(Ordering::Relaxed) != 0
+    }
+}
+
 impl Drop for GuestMemory {
     fn drop(&mut self) {
         // SAFETY: unmapping the two mappings this struct created, once.
         unsafe {
             libc::munmap(self.base.cast(), GUEST_SPACE as usize);
-            libc::munmap(self.perms.cast(), NPAGES as usize);
+            libc::munmap(self.perms.cast(), PERMS_LEN);
         }
     }
 }

@@ -14,7 +14,7 @@ use translator::emit::{AmoOp, CsrOp, Width};
 use translator::interp::{Env, Interp, InterpEngine};
 use translator::{Cause, CpuState, Exception};
 
-use crate::mem::GuestMemory;
+use crate::mem::{GuestMemory, MemView};
 
 /// Highest guest stack address (exclusive): the top of the Sv39 user half, less a guard page.
 pub const STACK_TOP: u64 = crate::mem::GUEST_SPACE - crate::mem::PAGE_SIZE;
@@ -48,6 +48,8 @@ pub enum Exit {
 /// A guest Linux process: its memory and everything the syscall layer keeps.
 pub struct Process {
     pub mem: Arc<GuestMemory>,
+    /// `mem`'s hot-path view (loads and stores without chasing the `Arc`).
+    view: MemView,
     /// Start of the heap (end of the executable's bss, page aligned) and current break.
     pub brk_start: u64,
     pub brk: u64,
@@ -68,6 +70,7 @@ pub struct Process {
 impl Process {
     pub fn new(mem: Arc<GuestMemory>, exe_path: PathBuf, opts: Options) -> Self {
         Self {
+            view: mem.view(),
             mem,
             brk_start: 0,
             brk: 0,
@@ -88,11 +91,11 @@ pub const TIMEBASE_HZ: u64 = 10_000_000;
 impl Env for Process {
     #[inline(always)]
     fn load(&mut self, addr: u64, w: Width) -> Result<u64, Exception> {
-        self.mem.load(addr, w)
+        self.view.load(addr, w)
     }
     #[inline(always)]
     fn store(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
-        self.mem.store(addr, val, w)
+        self.view.store(addr, val, w)
     }
     fn amo(&mut self, op: AmoOp, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
         self.mem.amo(op, addr, val, w)
@@ -133,7 +136,7 @@ impl Env for Process {
     }
     #[inline(always)]
     fn take_code_flush(&mut self) -> bool {
-        if self.mem.take_code_dirty() {
+        if self.view.code_dirty() && self.mem.take_code_dirty() {
             self.mem.clear_code_marks();
             return true;
         }

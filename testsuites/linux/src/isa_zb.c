@@ -78,6 +78,8 @@ int main(void)
         p1("clz", a, R1("clz", a));
         p1("clzw", a, R1("clzw", a));
         p1("ctz", a, R1("ctz", a));
+        /* ctzw of a value whose low word is zero is 32 (Zbb 1.0); qemu 7.2 prints 63
+         * for 0x8000000000000000: the expected file follows the spec. */
         p1("ctzw", a, R1("ctzw", a));
         p1("cpop", a, R1("cpop", a));
         p1("cpopw", a, R1("cpopw", a));

@@ -334,7 +334,21 @@ fn open(path: &Path, need_exec: bool) -> Result<Source, LoadError> {
 /// Validates `path` as a riscv64 Linux executable without loading it: the file header, the
 /// program headers and the segments. The interpreter (if any) is not opened.
 pub fn check(path: &Path) -> Result<Image, LoadError> {
-    elf::parse(&open(path, true)?)
+    let img = elf::parse(&open(path, false)?)?;
+    check_exec_bit(path)?;
+    Ok(img)
+}
+
+/// The program needs an execute bit, as execve and qemu-user require.
+fn check_exec_bit(path: &Path) -> Result<(), LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(LoadError::NotExecutable {
+            path: path.to_path_buf(),
+            reason: "permission denied (not executable)",
+        });
+    }
+    Ok(())
 }
 
 /// Finds and opens the interpreter: under the `-L` prefix first (absolute paths only), then on
@@ -461,8 +475,11 @@ pub fn load(
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
 ) -> Result<Loaded, LoadError> {
-    let exe = open(path, true)?;
+    // The format is checked before the execute bit, so a text file or a foreign binary gets the
+    // message that says what it is rather than "permission denied".
+    let exe = open(path, false)?;
     let img = elf::parse(&exe)?;
+    check_exec_bit(path)?;
     let interp = match &img.interp {
         Some(name) => {
             let src = open_interp(path, name, proc.opts.ld_prefix.as_deref())?;

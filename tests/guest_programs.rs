@@ -90,6 +90,9 @@ guest_tests!(
     syscalls,
     realistic,
     smc,
+    bench_sieve,
+    bench_fib,
+    bench_fp,
     jump_garbage,
     jump_unmapped,
 );

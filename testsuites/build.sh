@@ -82,6 +82,9 @@ c   memfault     memfault.c   -static
 c   syscalls     syscalls.c   -static
 c   realistic    realistic.c  -static -lm
 c   smc          smc.c        -static
+c   bench_sieve  bench_sieve.c -static
+c   bench_fib    bench_fib.c  -static
+c   bench_fp     bench_fp.c   -static -lm
 asm jump_garbage jump_garbage.S
 asm jump_unmapped jump_unmapped.S
 

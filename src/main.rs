@@ -60,7 +60,7 @@ struct RunArgs {
     ld_prefix: Option<PathBuf>,
 
     /// Log every system call with its arguments and result to stderr.
-    #[arg(long, env = "XLATE_STRACE")]
+    #[arg(long, env = "XLATE_STRACE", value_parser = clap::builder::FalseyValueParser::new())]
     strace: bool,
 
     /// Write the --strace log to FILE instead of stderr (implies --strace).
@@ -68,7 +68,7 @@ struct RunArgs {
     strace_file: Option<PathBuf>,
 
     /// Print statistics (instructions retired, time, MIPS) to stderr when the guest exits.
-    #[arg(long, env = "XLATE_STATS")]
+    #[arg(long, env = "XLATE_STATS", value_parser = clap::builder::FalseyValueParser::new())]
     stats: bool,
 
     /// Set VAR=VALUE in the guest's environment (repeatable).

@@ -693,3 +693,345 @@ fn differential_random() {
         }
     }
 }
+
+// ---- every emitter operation, against the interpreter's ----
+
+use translator::emit::{BinOp, Cond, Emitter, FenceKind, Helper, UnOp};
+
+const BIN_OPS: [BinOp; 25] = [
+    BinOp::Add,
+    BinOp::Sub,
+    BinOp::And,
+    BinOp::Or,
+    BinOp::Xor,
+    BinOp::AndNot,
+    BinOp::OrNot,
+    BinOp::XorNot,
+    BinOp::Shl,
+    BinOp::Shr,
+    BinOp::Sar,
+    BinOp::Rotl,
+    BinOp::Rotr,
+    BinOp::Mul,
+    BinOp::MulHS,
+    BinOp::MulHU,
+    BinOp::MulHSU,
+    BinOp::DivS,
+    BinOp::DivU,
+    BinOp::RemS,
+    BinOp::RemU,
+    BinOp::MinS,
+    BinOp::MinU,
+    BinOp::MaxS,
+    BinOp::MaxU,
+];
+const UN_OPS: [UnOp; 13] = [
+    UnOp::Not,
+    UnOp::Neg,
+    UnOp::Sext8,
+    UnOp::Sext16,
+    UnOp::Sext32,
+    UnOp::Zext8,
+    UnOp::Zext16,
+    UnOp::Zext32,
+    UnOp::Clz,
+    UnOp::Ctz,
+    UnOp::Cpop,
+    UnOp::Rev8,
+    UnOp::OrcB,
+];
+const CONDS: [Cond; 6] = [
+    Cond::Eq,
+    Cond::Ne,
+    Cond::LtS,
+    Cond::GeS,
+    Cond::LtU,
+    Cond::GeU,
+];
+const AMOS: [AmoOp; 9] = [
+    AmoOp::Swap,
+    AmoOp::Add,
+    AmoOp::Xor,
+    AmoOp::And,
+    AmoOp::Or,
+    AmoOp::Min,
+    AmoOp::Max,
+    AmoOp::MinU,
+    AmoOp::MaxU,
+];
+const WIDTHS: [Width; 4] = [Width::B, Width::H, Width::W, Width::D];
+
+extern "C" fn helper_mix(cpu: &mut CpuState, a: u64, b: u64, c: u64) -> u64 {
+    cpu.fflags |= (a ^ b) & 0x1f;
+    a.rotate_left(7) ^ b.wrapping_mul(3) ^ c ^ cpu.frm
+}
+extern "C" fn helper_raise(cpu: &mut CpuState, a: u64, b: u64, _c: u64) -> u64 {
+    if a & 3 == 0 {
+        cpu.raise_from_helper(Cause::IllegalInstruction, b);
+        return 0;
+    }
+    a.wrapping_add(b)
+}
+static MIX: Helper = Helper {
+    name: "test_mix",
+    f: helper_mix,
+    may_raise: false,
+};
+static RAISE: Helper = Helper {
+    name: "test_raise",
+    f: helper_raise,
+    may_raise: true,
+};
+
+/// One operation of a synthetic instruction (registers are indices 0..32; f registers too).
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Imm(u8, u64),
+    Bin(BinOp, u8, u8, u8),
+    Un(UnOp, u8, u8),
+    Cmp(Cond, u8, u8, u8),
+    Select(u8, u8, u8, u8),
+    FMove(u8, u8, u8),
+    Load(u8, u8, Width, bool),
+    Store(u8, u8, Width),
+    Lr(u8, u8, Width),
+    Sc(u8, u8, u8, Width),
+    Amo(AmoOp, u8, u8, u8, Width),
+    Csr(u16, CsrOp, u8, u8, bool, bool),
+    Call(bool, u8, u8, u8, u8),
+    Fence,
+    Branch(u8, u64),
+    Jump(u8),
+}
+
+fn synth<E: Emitter>(e: &mut E, ops: &[Op]) -> Result<(), Exception> {
+    for op in ops {
+        match *op {
+            Op::Imm(d, v) => {
+                let v = e.imm(v);
+                e.set_xreg(d, v)
+            }
+            Op::Bin(o, d, a, b) => {
+                let (a, b) = (e.xreg(a), e.xreg(b));
+                let v = e.bin(o, a, b);
+                e.set_xreg(d, v)
+            }
+            Op::Un(o, d, a) => {
+                let a = e.xreg(a);
+                let v = e.un(o, a);
+                e.set_xreg(d, v)
+            }
+            Op::Cmp(c, d, a, b) => {
+                let (a, b) = (e.xreg(a), e.xreg(b));
+                let v = e.cmp(c, a, b);
+                e.set_xreg(d, v)
+            }
+            Op::Select(d, c, t, f) => {
+                let (c, t, f) = (e.xreg(c), e.xreg(t), e.xreg(f));
+                let v = e.select(c, t, f);
+                e.set_xreg(d, v)
+            }
+            Op::FMove(d, a, x) => {
+                let v = e.freg(a);
+                let w = e.xreg(x);
+                let s = e.bin(BinOp::Xor, v, w);
+                e.set_freg(d, s);
+                e.set_xreg(x, v);
+            }
+            Op::Load(d, a, w, s) => {
+                let a = e.xreg(a);
+                let v = e.load(a, w, s)?;
+                e.set_xreg(d, v)
+            }
+            Op::Store(a, v, w) => {
+                let (a, v) = (e.xreg(a), e.xreg(v));
+                e.store(a, v, w)?
+            }
+            Op::Lr(d, a, w) => {
+                let a = e.xreg(a);
+                let v = e.load_reserved(a, w)?;
+                e.set_xreg(d, v)
+            }
+            Op::Sc(d, a, v, w) => {
+                let (a, v) = (e.xreg(a), e.xreg(v));
+                let r = e.store_conditional(a, v, w)?;
+                e.set_xreg(d, r)
+            }
+            Op::Amo(o, d, a, v, w) => {
+                let (a, v) = (e.xreg(a), e.xreg(v));
+                let r = e.amo(o, a, v, w)?;
+                e.set_xreg(d, r)
+            }
+            Op::Csr(csr, o, d, s, r, w) => {
+                let s = e.xreg(s);
+                let v = e.csr(csr, o, s, r, w)?;
+                e.set_xreg(d, v)
+            }
+            Op::Call(raise, d, a, b, c) => {
+                let (a, b, c) = (e.xreg(a), e.xreg(b), e.xreg(c));
+                let v = e.call(if raise { &RAISE } else { &MIX }, a, b, c)?;
+                e.set_xreg(d, v)
+            }
+            Op::Fence => e.fence(FenceKind::Data),
+            Op::Branch(c, t) => {
+                let c = e.xreg(c);
+                e.branch(c, t);
+                return Ok(());
+            }
+            Op::Jump(r) => {
+                let t = e.xreg(r);
+                let m = e.imm(!1);
+                let t = e.bin(BinOp::And, t, m);
+                e.jump(t);
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn random_op(rng: &mut Rng) -> Op {
+    let r = |rng: &mut Rng| rng.below(12) as u8;
+    match rng.below(16) {
+        0 => Op::Imm(r(rng), interesting(rng)),
+        1..=4 => Op::Bin(BIN_OPS[rng.below(25) as usize], r(rng), r(rng), r(rng)),
+        5 => Op::Un(UN_OPS[rng.below(13) as usize], r(rng), r(rng)),
+        6 => Op::Cmp(CONDS[rng.below(6) as usize], r(rng), r(rng), r(rng)),
+        7 => Op::Select(r(rng), r(rng), r(rng), r(rng)),
+        8 => Op::FMove(r(rng), r(rng), r(rng)),
+        9 => Op::Load(
+            r(rng),
+            r(rng),
+            WIDTHS[rng.below(4) as usize],
+            rng.below(2) == 0,
+        ),
+        10 => Op::Store(r(rng), r(rng), WIDTHS[rng.below(4) as usize]),
+        11 => match rng.below(3) {
+            0 => Op::Lr(r(rng), r(rng), WIDTHS[2 + rng.below(2) as usize]),
+            1 => Op::Sc(r(rng), r(rng), r(rng), WIDTHS[2 + rng.below(2) as usize]),
+            _ => Op::Amo(
+                AMOS[rng.below(9) as usize],
+                r(rng),
+                r(rng),
+                r(rng),
+                WIDTHS[2 + rng.below(2) as usize],
+            ),
+        },
+        12 => {
+            let csr = [0x001, 0x002, 0x003, 0xc01, 0xc00, 0x7c0][rng.below(6) as usize];
+            let op = [CsrOp::Write, CsrOp::Set, CsrOp::Clear][rng.below(3) as usize];
+            Op::Csr(
+                csr,
+                op,
+                r(rng),
+                r(rng),
+                rng.below(4) != 0,
+                rng.below(2) == 0,
+            )
+        }
+        13 => Op::Call(rng.below(2) == 0, r(rng), r(rng), r(rng), r(rng)),
+        14 => Op::Fence,
+        _ => match rng.below(2) {
+            0 => Op::Branch(r(rng), 0x1000 + 4 * rng.below(8)),
+            _ => Op::Jump(r(rng)),
+        },
+    }
+}
+
+fn interesting(rng: &mut Rng) -> u64 {
+    match rng.below(9) {
+        0 => [
+            0,
+            1,
+            u64::MAX,
+            i64::MIN as u64,
+            i64::MAX as u64,
+            63,
+            64,
+            0xff,
+        ][rng.below(8) as usize],
+        1 | 2 => 0x4000 + rng.below(0x8000),
+        3 => 0xbff8 + rng.below(16),
+        4 => 0xc000 + rng.below(0x4000),
+        5 => rng.below(100),
+        6 => (0..8).fold(0, |v, i| {
+            v | [0u64, 1, 0x80, 0xff][rng.below(4) as usize] << (8 * i)
+        }),
+        _ => rng.next(),
+    }
+}
+
+#[test]
+fn every_emitter_operation_matches_the_interpreter() {
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut jit = JitEngine::new(jit_cfg(1, OptLevel::None)).expect("jit");
+    let mut jit_speed = JitEngine::new(jit_cfg(1, OptLevel::Speed)).expect("jit");
+    let setup = |env: &mut TestEnv, cpu: &mut CpuState| {
+        env.map(0x1000, 0x1000, READ | EXEC);
+        env.map(0x4000, 0x8000, READ | WRITE);
+        env.map(0xc000, 0x1000, READ);
+        env.map(0xd000, 0x1000, WRITE);
+        env.map(0xf000, 0x1000, READ | WRITE | EXEC);
+        env.perms[0xf] |= CODE;
+        cpu.pc = 0x1000;
+    };
+    for case in 0..3000 {
+        let n = 1 + rng.below(10) as usize;
+        let mut ops: Vec<Op> = (0..n).map(|_| random_op(&mut rng)).collect();
+        if let Some(end) = ops
+            .iter()
+            .position(|o| matches!(o, Op::Branch(..) | Op::Jump(..)))
+        {
+            ops.truncate(end + 1);
+        }
+        let mut init = machine(true, &setup);
+        for x in init.cpu.x.iter_mut().skip(1) {
+            *x = interesting(&mut rng);
+        }
+        for f in init.cpu.f.iter_mut() {
+            *f = rng.next();
+        }
+        init.cpu.frm = rng.below(8);
+        init.cpu.fflags = rng.below(32);
+        if rng.below(2) == 0 {
+            init.cpu.reservation = init.cpu.x[1 + rng.below(11) as usize] & !7;
+        }
+        let fill: Vec<u8> = (0..0x1000).map(|_| rng.next() as u8).collect();
+        init.env.write(0x4000 + 0x1000 * rng.below(8), &fill);
+        let snapshot = |m: &Interp<TestEnv>, fast: bool| {
+            let mut c = machine(fast, &setup);
+            c.cpu = m.cpu.clone();
+            let bytes = m.env.bytes().to_vec();
+            c.env.write(0, &bytes);
+            c
+        };
+        // The interpreter: one instruction's worth of semantics, then pc/instret as run_block.
+        let mut a = snapshot(&init, true);
+        let pc = a.cpu.pc;
+        let ra = match synth(&mut a, &ops) {
+            Ok(()) => {
+                if !matches!(ops.last(), Some(Op::Branch(..) | Op::Jump(..))) {
+                    a.cpu.pc = pc + 4;
+                } else if let Some(Op::Branch(c, _)) = ops.last() {
+                    // Interp::branch used its own (zero) pc for the fall-through.
+                    if a.cpu.x[*c as usize] == 0 || *c == 0 {
+                        a.cpu.pc = pc + 4;
+                    }
+                }
+                a.cpu.instret += 1;
+                Ok(())
+            }
+            Err(e) => {
+                a.cpu.pc = pc;
+                Err(e)
+            }
+        };
+        for (k, j) in [&mut jit, &mut jit_speed].into_iter().enumerate() {
+            let mut b = snapshot(&init, k == 0 || case % 2 == 0);
+            let rb = j.run_synthetic(&mut b, &|e| synth(e, &ops));
+            let what = format!("case {case} engine {k} ops {ops:?}");
+            assert_eq!(ra, rb, "{what}: result");
+            assert_same(&a, &b, &what);
+        }
+    }
+}

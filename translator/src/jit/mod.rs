@@ -674,6 +674,41 @@ impl<X: Env> JitEngine<X> {
         }
     }
 
+    /// Translates one synthetic instruction at `cpu.pc` whose semantics are `body` (instead of
+    /// decoded guest code) and runs it once without chaining; like the interpreter, `cpu.pc`
+    /// then points after it (4 bytes on) or at it after an exception. For testing the emitter
+    /// on operations no registered instruction uses yet.
+    #[doc(hidden)]
+    pub fn run_synthetic(
+        &mut self,
+        interp: &mut Interp<X>,
+        body: &dyn Fn(&mut ClifEmitter) -> Result<(), Exception>,
+    ) -> Result<(), Exception> {
+        self.fast = interp.env.fast_memory();
+        self.fast_known = true;
+        self.flush();
+        let pc = interp.cpu.pc;
+        let mut e = ClifEmitter::new(self.lowering(), pc, 0, self.slots.len() as u32);
+        e.begin_insn(0, pc, 4);
+        match body(&mut e) {
+            Err(x) => e.finish_exception(x),
+            Ok(()) if !e.ended => e.finish_fallthrough(pc.wrapping_add(4), 1),
+            Ok(()) => {}
+        }
+        e.finish();
+        let code = match self.compile_install(e.func) {
+            Ok(c) if c != 0 => c,
+            _ => return Err(Exception::new(crate::Cause::IllegalInstruction, 0)),
+        };
+        self.ctx.stop_at = 0;
+        if self.enter(interp, code) & 0xff == exit::EXCEPTION {
+            if let Some(x) = interp.cpu.take_pending() {
+                return Err(x);
+            }
+        }
+        Ok(())
+    }
+
     /// Code-cache bytes in use and capacity.
     pub fn code_cache_usage(&self) -> (usize, usize) {
         (self.code.used(), self.code.size())

@@ -1035,3 +1035,57 @@ fn every_emitter_operation_matches_the_interpreter() {
         }
     }
 }
+
+#[test]
+fn self_loop_in_registers_with_precise_fault() {
+    // A block that branches to its own start (kept in host registers by the JIT) and leaves
+    // the loop by a store fault when its pointer walks off the data page.
+    let prog = [
+        lui(5, 4), // 0x00 x5 = 0x4000
+        addi(1, 0, 0),
+        addi(3, 0, 0),
+        // loop (0x0c):
+        sd(1, 5, 0),
+        addi(5, 5, 8),
+        addi(1, 1, 1),
+        add(3, 3, 1),
+        beq(0, 0, -16),
+        ECALL,
+    ];
+    let m = check_program("self loop", &|env, _| {
+        code(env, &prog);
+        env.map(0x4000, 0x1000, READ | WRITE);
+    });
+    assert_eq!(m.cpu.x[1], 512);
+    assert_eq!(m.cpu.pc, CODE_AT + 0x0c);
+    assert_eq!(m.cpu.x[3], 512 * 513 / 2);
+}
+
+#[test]
+fn self_loop_exits_by_branch() {
+    // Inner self-loop over an array of ones ended by a zero, outer loop around it.
+    let prog = [
+        lui(10, 4),      // 0x00 array base 0x4000
+        addi(11, 0, 1),  // 0x04 x11 = 1
+        addi(12, 0, 0),  // 0x08 outer counter
+        addi(13, 0, 20), // 0x0c outer limit
+        // outer (0x10):
+        addi(14, 10, 0), // 0x10 pointer
+        // inner (0x14):
+        add(3, 3, 9),    // 0x14
+        addi(14, 14, 8), // 0x18
+        ld(9, 14, 0),    // 0x1c
+        beq(9, 11, -12), // 0x20 -> 0x14
+        addi(12, 12, 1), // 0x24
+        beq(12, 13, 8),  // 0x28 -> 0x30
+        jal(0, -28),     // 0x2c -> 0x10
+        ECALL,           // 0x30
+    ];
+    let m = check_program("self loop by branch", &|env, _| {
+        code(env, &prog);
+        env.map(0x4000, 0x2000, READ | WRITE);
+        let ones: Vec<u8> = (0..700u64).flat_map(|_| 1u64.to_le_bytes()).collect();
+        env.write(0x4008, &ones);
+    });
+    assert_eq!(m.cpu.x[12], 20);
+}

@@ -27,6 +27,7 @@ use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, UnOp, W
 use crate::interp::FastMem;
 use crate::{Cause, CpuState, Exception};
 
+use super::probe::Probe;
 use super::{exit, JitCtx};
 
 /// Addresses of the engine's Rust helpers for one `Env` type (all `extern "C" fn(*mut JitCtx,
@@ -127,12 +128,23 @@ pub struct ClifEmitter {
     /// Chain slots this block uses (next free index, limit).
     pub next_slot: u32,
     slot_limit: u32,
+    /// Guest address of the block.
+    start: u64,
+    /// For a block that branches back to its start: the loop header and the registers it
+    /// carries as block parameters (all registers the block writes), in order.
+    header: Option<(Block, Vec<usize>)>,
 }
 
 impl ClifEmitter {
     /// Starts the IR function for a block at `pc`; `next_slot..slot_limit` are the chain slots
     /// it may take.
-    pub fn new(low: Lowering, pc: u64, next_slot: u32, slot_limit: u32) -> Self {
+    pub fn new(
+        low: Lowering,
+        pc: u64,
+        next_slot: u32,
+        slot_limit: u32,
+        probe: Option<&Probe>,
+    ) -> Self {
         let mut func = Function::with_name_signature(UserFuncName::default(), block_signature());
         let block_sig = func.import_signature(block_signature());
         let helper_sig = func.import_signature(helper_signature(low.host_cc));
@@ -146,7 +158,7 @@ impl ClifEmitter {
             cpu,
             OFF_INSTRET,
         );
-        Self {
+        let mut e = Self {
             func,
             low,
             cur: entry,
@@ -165,7 +177,46 @@ impl ClifEmitter {
             conds: Vec::new(),
             next_slot,
             slot_limit,
+            start: pc,
+            header: None,
+        };
+        if let Some(p) = probe.filter(|p| p.self_loop && !p.fence_i) {
+            e.open_loop(p);
         }
+        e
+    }
+
+    /// Sets up a block that loops back to its start: the registers it uses are loaded once in
+    /// the entry block, and those it writes (with the instruction count) become parameters of a
+    /// header block that the back edge jumps to, so the loop runs in host registers.
+    fn open_loop(&mut self, p: &Probe) {
+        let used = (p.read | p.written) & !1;
+        let written = p.written & !1;
+        let header = self.func.dfg.make_block();
+        self.func.layout.append_block(header);
+        let ib = self.func.dfg.append_block_param(header, I64);
+        let mut args = vec![BlockArg::Value(self.instret0)];
+        let mut carried = Vec::new();
+        let mut params = Vec::new();
+        for idx in 0..64usize {
+            if used >> idx & 1 == 0 {
+                continue;
+            }
+            let v = self.reg_slot(idx);
+            if written >> idx & 1 != 0 {
+                args.push(BlockArg::Value(v));
+                carried.push(idx);
+                params.push(self.func.dfg.append_block_param(header, I64));
+            }
+        }
+        self.cursor().ins().jump(header, &args);
+        self.cur = header;
+        self.instret0 = ib;
+        for (&idx, &v) in carried.iter().zip(&params) {
+            self.regs[idx] = Some(v);
+        }
+        self.dirty = written;
+        self.header = Some((header, carried));
     }
 
     /// Positions the emitter at instruction `n` of the block (address `pc`, length `len`).
@@ -275,6 +326,27 @@ impl ClifEmitter {
     /// Exit in the current IR block to the known guest address `target` after `count`
     /// instructions: chained through a slot when allowed, else back to the dispatcher.
     fn exit_direct(&mut self, target: u64, count: u64) {
+        if target == self.start && !self.no_chain {
+            if let Some((header, carried)) = &self.header {
+                // Back edge: loop in host registers while the budget lasts.
+                let header = *header;
+                let mut args = Vec::with_capacity(carried.len() + 1);
+                let (i0, ctx) = (self.instret0, self.ctx);
+                let mut c = FuncCursor::new(&mut self.func).at_bottom(self.cur);
+                let newi = c.ins().iadd_imm_s(i0, count as i64);
+                let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
+                let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
+                args.push(BlockArg::Value(newi));
+                for &idx in carried {
+                    if let Some(v) = self.regs[idx] {
+                        args.push(BlockArg::Value(v));
+                    }
+                }
+                let out = self.new_block(true);
+                self.cursor().ins().brif(under, header, &args, out, &[]);
+                self.cur = out;
+            }
+        }
         self.write_back(count);
         if self.no_chain || self.next_slot >= self.slot_limit {
             let t = self.iconst(target);

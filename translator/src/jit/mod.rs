@@ -24,6 +24,7 @@
 
 pub mod clif;
 mod code;
+mod probe;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,6 +45,7 @@ use crate::{CpuState, Exception};
 
 use clif::{ClifEmitter, HelperAddrs, Lowering};
 use code::CodeMem;
+use probe::Probe;
 
 /// Exit codes returned by translated code (low 8 bits; `CHAIN` carries the slot in the rest).
 pub mod exit {
@@ -179,6 +181,7 @@ pub struct JitEngine<X: Env> {
     dcache: Box<[(u64, u32)]>,
     decoder: InterpEngine<X>,
     table: Table<ClifEmitter>,
+    probe_table: Table<Probe>,
     fast: Option<FastMem>,
     fast_known: bool,
     pub stats: JitStats,
@@ -344,6 +347,7 @@ impl<X: Env> JitEngine<X> {
             dcache: vec![(u64::MAX, 0); DC_SIZE].into_boxed_slice(),
             decoder: InterpEngine::new(),
             table: crate::riscv::table(),
+            probe_table: crate::riscv::table(),
             fast: None,
             fast_known: false,
             stats: JitStats::default(),
@@ -404,12 +408,21 @@ impl<X: Env> JitEngine<X> {
     fn compile_install(&mut self, func: Function) -> Result<usize, String> {
         self.cctx.clear();
         self.cctx.func = func;
+        // Debugging aid: print each function's IR and machine code to stderr.
+        let dump = std::env::var_os("XLATE_JIT_DUMP").is_some();
+        if dump {
+            eprintln!("{}", self.cctx.func.display());
+            self.cctx.set_disasm(true);
+        }
         let compiled = self
             .cctx
             .compile(&*self.isa, &mut ControlPlane::default())
             .map_err(|e| format!("{:?}", e.inner))?;
         if !compiled.buffer.relocs().is_empty() {
             return Err("translated code needs relocations".into());
+        }
+        if dump {
+            eprintln!("{}", compiled.vcode.as_deref().unwrap_or(""));
         }
         let bytes = compiled.code_buffer();
         self.stats.code_bytes += bytes.len() as u64;
@@ -534,31 +547,58 @@ impl<X: Env> JitEngine<X> {
                 self.flush();
             }
             let t0 = Instant::now();
-            let mut e =
-                ClifEmitter::new(self.lowering(), pc, self.next_slot, self.slots.len() as u32);
+            // Decode the block, dry-run its semantics to learn its register use and whether it
+            // loops back to its start, then emit its IR.
+            let mut insns = Vec::new();
             let mut at = pc;
-            let mut n = 0u64;
-            while (n as usize) < MAX_BLOCK_INSNS {
+            while insns.len() < MAX_BLOCK_INSNS {
                 let Ok(lo) = env.fetch16(at) else { break };
                 let d = match self.table.decode(lo, || env.fetch16(at.wrapping_add(2))) {
                     Ok(d) => d,
                     Err(_) => break,
                 };
+                insns.push((at, d));
+                at = at.wrapping_add(u64::from(d.insn.len));
+                if d.ends_block {
+                    break;
+                }
+            }
+            if insns.is_empty() {
+                return 0;
+            }
+            let mut probe = Probe::new(pc);
+            for (at, d) in &insns {
+                probe.begin_insn(*at, u64::from(d.insn.len));
+                let sem = match self.probe_table.lookup(d.insn.raw) {
+                    Some(e) if d.name != "illegal" => e.sem,
+                    _ => crate::decode::illegal::<Probe>,
+                };
+                if sem(&mut probe, &d.insn).is_err() {
+                    break;
+                }
+            }
+            let mut e = ClifEmitter::new(
+                self.lowering(),
+                pc,
+                self.next_slot,
+                self.slots.len() as u32,
+                Some(&probe),
+            );
+            let mut n = 0u64;
+            let mut at = pc;
+            for (a, d) in &insns {
                 let len = u64::from(d.insn.len);
-                e.begin_insn(n, at, len);
+                e.begin_insn(n, *a, len);
                 let r = (d.sem)(&mut e, &d.insn);
                 n += 1;
-                at = at.wrapping_add(len);
+                at = a.wrapping_add(len);
                 if let Err(ex) = r {
                     e.finish_exception(ex);
                     break;
                 }
-                if e.ended || d.ends_block {
+                if e.ended {
                     break;
                 }
-            }
-            if n == 0 {
-                return 0;
             }
             if !e.ended {
                 e.finish_fallthrough(at, n);
@@ -688,7 +728,7 @@ impl<X: Env> JitEngine<X> {
         self.fast_known = true;
         self.flush();
         let pc = interp.cpu.pc;
-        let mut e = ClifEmitter::new(self.lowering(), pc, 0, self.slots.len() as u32);
+        let mut e = ClifEmitter::new(self.lowering(), pc, 0, self.slots.len() as u32, None);
         e.begin_insn(0, pc, 4);
         match body(&mut e) {
             Err(x) => e.finish_exception(x),

@@ -288,7 +288,7 @@ impl ClifEmitter {
 
     /// Stores the registers written so far and `instret` after `count` instructions of this
     /// block, in the current IR block.
-    fn write_back(&mut self, count: u64) {
+    fn write_back(&mut self, count: u64) -> Value {
         let (cpu, i0) = (self.cpu, self.instret0);
         let mut d = self.dirty;
         while d != 0 {
@@ -305,6 +305,7 @@ impl ClifEmitter {
         let mut c = self.cursor();
         let n = c.ins().iadd_imm_s(i0, count as i64);
         c.ins().store(trusted(), n, cpu, OFF_INSTRET);
+        n
     }
 
     fn ret(&mut self, code: u64) {
@@ -347,7 +348,7 @@ impl ClifEmitter {
                 self.cur = out;
             }
         }
-        self.write_back(count);
+        let newi = self.write_back(count);
         if self.no_chain || self.next_slot >= self.slot_limit {
             let t = self.iconst(target);
             self.store_pc(t);
@@ -357,18 +358,19 @@ impl ClifEmitter {
         let slot = self.next_slot;
         self.next_slot += 1;
         let slot_addr = self.low.slots as u64 + 8 * slot as u64;
-        let (i0, ctx) = (self.instret0, self.ctx);
+        let ctx = self.ctx;
         let miss = self.new_block(true);
+        let linked = self.new_block(false);
         let go = self.new_block(false);
         let mut c = self.cursor();
         let sa = c.ins().iconst(I64, Imm64::new(slot_addr as i64));
         let code = c.ins().load(I64, trusted(), sa, 0);
-        let newi = c.ins().iadd_imm_s(i0, count as i64);
+        c.ins().brif(code, linked, &[], miss, &[]);
+        self.cur = linked;
+        let mut c = self.cursor();
         let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
         let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
-        let linked = c.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
-        let ok = c.ins().band(under, linked);
-        c.ins().brif(ok, go, &[], miss, &[]);
+        c.ins().brif(under, go, &[], miss, &[]);
         self.cur = go;
         let (cpu, sig) = (self.cpu, self.block_sig);
         self.cursor()
@@ -382,13 +384,13 @@ impl ClifEmitter {
 
     /// Exit to a computed guest address: inline jump-cache lookup, tail call on a hit.
     fn exit_indirect(&mut self, target: Value, count: u64) {
-        self.write_back(count);
+        let newi = self.write_back(count);
         self.store_pc(target);
         if self.no_chain {
             self.ret(exit::RETURN);
             return;
         }
-        let (i0, ctx) = (self.instret0, self.ctx);
+        let ctx = self.ctx;
         let (jc, mask) = (self.low.jc as i64, self.low.jc_mask as i64);
         let miss = self.new_block(true);
         let go = self.new_block(false);
@@ -399,7 +401,6 @@ impl ClifEmitter {
         let e = c.ins().iadd_imm_s(h, jc);
         let tag = c.ins().load(I64, trusted(), e, 0);
         let code = c.ins().load(I64, trusted(), e, 8);
-        let newi = c.ins().iadd_imm_s(i0, count as i64);
         let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
         let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
         let hit = c.ins().icmp(IntCC::Equal, tag, target);
@@ -762,6 +763,17 @@ impl Emitter for ClifEmitter {
             Cond::LtU => IntCC::UnsignedLessThan,
             Cond::GeU => IntCC::UnsignedGreaterThanOrEqual,
         };
+        if let (Some(x), Some(y)) = (self.const_of(a), self.const_of(b)) {
+            let r = match cond {
+                Cond::Eq => x == y,
+                Cond::Ne => x != y,
+                Cond::LtS => (x as i64) < (y as i64),
+                Cond::GeS => (x as i64) >= (y as i64),
+                Cond::LtU => x < y,
+                Cond::GeU => x >= y,
+            };
+            return self.iconst(r as u64);
+        }
         let mut c = self.cursor();
         let f = c.ins().icmp(cc, a, b);
         let v = c.ins().uextend(I64, f);

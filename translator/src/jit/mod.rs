@@ -184,6 +184,8 @@ pub struct JitEngine<X: Env> {
     probe_table: Table<Probe>,
     fast: Option<FastMem>,
     fast_known: bool,
+    /// Print each function's IR and machine code to stderr (`XLATE_JIT_DUMP` set; debugging).
+    dump: bool,
     pub stats: JitStats,
 }
 
@@ -350,6 +352,7 @@ impl<X: Env> JitEngine<X> {
             probe_table: crate::riscv::table(),
             fast: None,
             fast_known: false,
+            dump: std::env::var_os("XLATE_JIT_DUMP").is_some(),
             stats: JitStats::default(),
             cfg,
         };
@@ -408,8 +411,7 @@ impl<X: Env> JitEngine<X> {
     fn compile_install(&mut self, func: Function) -> Result<usize, String> {
         self.cctx.clear();
         self.cctx.func = func;
-        // Debugging aid: print each function's IR and machine code to stderr.
-        let dump = std::env::var_os("XLATE_JIT_DUMP").is_some();
+        let dump = self.dump;
         if dump {
             eprintln!("{}", self.cctx.func.display());
             self.cctx.set_disasm(true);

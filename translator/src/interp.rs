@@ -41,6 +41,75 @@ pub trait Env {
     /// Whether cached decoded blocks must be dropped (code was modified, unmapped or remapped).
     /// The interpreter polls this before each block and clears it by flushing.
     fn take_code_flush(&mut self) -> bool;
+    /// The guest memory as one host region plus a page-permission table, if it is laid out that
+    /// way, so translated code can access it inline (see [`FastMem`]). Engines fall back to
+    /// [`Env::load`]/[`Env::store`] for every access when this is `None` (the default).
+    fn fast_memory(&self) -> Option<FastMem> {
+        None
+    }
+}
+
+/// Describes a guest memory that translated code may access directly: guest address `a` is host
+/// address `base + a`, and `perms[a >> page_shift]` holds the permission bits of its page for
+/// every page below `pages`. An access is done inline only if its page is inside the table, has
+/// the needed bit (`read` for loads; `write` and not `code` for stores) and the access does not
+/// cross the page; every other access goes through the [`Env`] (which reports the fault or
+/// notes the store to a code page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FastMem {
+    base: *mut u8,
+    perms: *const u8,
+    pages: u64,
+    page_shift: u32,
+    read: u8,
+    write: u8,
+    code: u8,
+}
+
+impl FastMem {
+    /// # Safety
+    ///
+    /// For as long as the `Env` that returns this value lives and keeps returning it: `perms`
+    /// points to `pages` readable bytes; for every page `p < pages` whose permission byte has
+    /// `read` set, the `1 << page_shift` host bytes at `base + (p << page_shift)` are readable,
+    /// and writable if the byte has `write` set. Permission bytes may change between accesses
+    /// (the table is read at each access).
+    pub unsafe fn new(
+        base: *mut u8,
+        perms: *const u8,
+        pages: u64,
+        page_shift: u32,
+        read: u8,
+        write: u8,
+        code: u8,
+    ) -> Self {
+        Self {
+            base,
+            perms,
+            pages,
+            page_shift,
+            read,
+            write,
+            code,
+        }
+    }
+    pub fn base(&self) -> *mut u8 {
+        self.base
+    }
+    pub fn perms(&self) -> *const u8 {
+        self.perms
+    }
+    pub fn pages(&self) -> u64 {
+        self.pages
+    }
+    pub fn page_shift(&self) -> u32 {
+        self.page_shift
+    }
+    /// Permission bits: readable, writable, and "holds translated code" (stores take the slow
+    /// path so the environment can detect self-modifying code).
+    pub fn bits(&self) -> (u8, u8, u8) {
+        (self.read, self.write, self.code)
+    }
 }
 
 /// A hart being interpreted: the CPU state, its environment, and the instruction in flight.

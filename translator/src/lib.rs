@@ -11,6 +11,7 @@ pub mod emit;
 mod exception;
 pub mod fpu;
 pub mod interp;
+pub mod jit;
 pub mod riscv;
 mod state;
 

@@ -1,0 +1,954 @@
+//! The Cranelift emitter: instruction semantics (written once against [`Emitter`]) lowered to
+//! Cranelift IR, one IR function per guest block.
+//!
+//! Function shape (ABI documented in `jit/mod.rs`): `tail fn(cpu: i64, ctx: i64) -> i64`.
+//! Guest registers are loaded from [`CpuState`] on first use, kept as SSA values for the rest
+//! of the block, and the ones written are stored back once, at each exit. The guest control
+//! flow inside a block is linear; the only IR control flow is the memory fast/slow-path diamond
+//! (which joins back) and side exits (faults), so no SSA construction is needed: a register's
+//! current value always dominates the rest of the block.
+//!
+//! Exits: a direct exit to a known pc loads the successor's code pointer from its chain slot and
+//! tail-calls it (`return_call_indirect`) unless the slot is empty or the instruction budget is
+//! spent; an indirect exit looks the target up in the jump cache inline; every other exit
+//! returns an exit code to the dispatcher with `cpu.pc` and `cpu.instret` precise.
+
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::immediates::Imm64;
+use cranelift_codegen::ir::types::{I16, I32, I64, I8};
+use cranelift_codegen::ir::{
+    AbiParam, Block, BlockArg, Endianness, Function, InstBuilder, InstructionData, MemFlagsData,
+    Opcode, SigRef, Signature, UserFuncName, Value, ValueDef,
+};
+use cranelift_codegen::isa::CallConv;
+
+use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, UnOp, Width};
+use crate::interp::FastMem;
+use crate::{Cause, CpuState, Exception};
+
+use super::probe::Probe;
+use super::{exit, JitCtx};
+
+/// Addresses of the engine's Rust helpers for one `Env` type (all `extern "C" fn(*mut JitCtx,
+/// u64, u64, u64) -> u64`; see `jit/mod.rs`).
+#[derive(Clone, Copy, Debug)]
+pub struct HelperAddrs {
+    pub load: usize,
+    pub store: usize,
+    pub lr: usize,
+    pub sc: usize,
+    pub amo: usize,
+    pub csr: usize,
+    pub fence_i: usize,
+}
+
+/// Everything the emitter needs to know about the engine, fixed while a translation runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Lowering {
+    /// Calling convention of Rust `extern "C"` functions on the host.
+    pub host_cc: CallConv,
+    pub fast: Option<FastMem>,
+    pub helpers: HelperAddrs,
+    /// Address of the chain-slot array (one `u64` code pointer per slot, 0 when unlinked).
+    pub slots: usize,
+    /// Address and index mask of the jump cache (`[pc: u64, code: u64]` entries).
+    pub jc: usize,
+    pub jc_mask: u64,
+}
+
+fn off_x(r: usize) -> i32 {
+    (std::mem::offset_of!(CpuState, x) + 8 * r) as i32
+}
+fn off_f(r: usize) -> i32 {
+    (std::mem::offset_of!(CpuState, f) + 8 * r) as i32
+}
+const OFF_PC: i32 = std::mem::offset_of!(CpuState, pc) as i32;
+const OFF_INSTRET: i32 = std::mem::offset_of!(CpuState, instret) as i32;
+const OFF_PENDING: i32 = std::mem::offset_of!(CpuState, pending) as i32;
+const OFF_PENDING_TVAL: i32 = std::mem::offset_of!(CpuState, pending_tval) as i32;
+const OFF_STOP_AT: i32 = std::mem::offset_of!(JitCtx, stop_at) as i32;
+
+/// Flags for accesses to the CPU state, the context and engine tables: aligned, never trapping.
+fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Flags for guest memory accessed inline: checked beforehand (cannot trap), maybe unaligned,
+/// little-endian whatever the host.
+fn guest() -> MemFlagsData {
+    MemFlagsData::new()
+        .with_notrap()
+        .with_endianness(Endianness::Little)
+}
+
+/// The block-function signature: `tail fn(cpu, ctx) -> exit code`.
+pub fn block_signature() -> Signature {
+    let mut s = Signature::new(CallConv::Tail);
+    s.params.push(AbiParam::new(I64));
+    s.params.push(AbiParam::new(I64));
+    s.returns.push(AbiParam::new(I64));
+    s
+}
+
+/// The helper signature: `extern "C" fn(p, a, b, c) -> u64`.
+pub fn helper_signature(cc: CallConv) -> Signature {
+    let mut s = Signature::new(cc);
+    for _ in 0..4 {
+        s.params.push(AbiParam::new(I64));
+    }
+    s.returns.push(AbiParam::new(I64));
+    s
+}
+
+/// Builds the IR of one guest block.
+pub struct ClifEmitter {
+    pub func: Function,
+    low: Lowering,
+    cur: Block,
+    cpu: Value,
+    ctx: Value,
+    instret0: Value,
+    block_sig: SigRef,
+    helper_sig: SigRef,
+    /// Current SSA value of x0..x31 (index r) and f0..f31 (index 32 + r), if loaded or written.
+    regs: [Option<Value>; 64],
+    /// Registers written in this block (stored back at exits).
+    dirty: u64,
+    pc: u64,
+    len: u64,
+    /// Index of the instruction being translated in its block.
+    n: u64,
+    /// The block ended (branch or jump emitted).
+    pub ended: bool,
+    /// Exits of this block must return to the dispatcher (after `fence.i`).
+    no_chain: bool,
+    /// 0/1 values made by `cmp`, with the flag value they came from (to branch on it directly).
+    conds: Vec<(Value, Value)>,
+    /// Chain slots this block uses (next free index, limit).
+    pub next_slot: u32,
+    slot_limit: u32,
+    /// Guest address of the block.
+    start: u64,
+    /// For a block that branches back to its start: the loop header and the registers it
+    /// carries as block parameters (all registers the block writes), in order.
+    header: Option<(Block, Vec<usize>)>,
+}
+
+impl ClifEmitter {
+    /// Starts the IR function for a block at `pc`; `next_slot..slot_limit` are the chain slots
+    /// it may take.
+    pub fn new(
+        low: Lowering,
+        pc: u64,
+        next_slot: u32,
+        slot_limit: u32,
+        probe: Option<&Probe>,
+    ) -> Self {
+        let mut func = Function::with_name_signature(UserFuncName::default(), block_signature());
+        let block_sig = func.import_signature(block_signature());
+        let helper_sig = func.import_signature(helper_signature(low.host_cc));
+        let entry = func.dfg.make_block();
+        func.layout.append_block(entry);
+        let cpu = func.dfg.append_block_param(entry, I64);
+        let ctx = func.dfg.append_block_param(entry, I64);
+        let instret0 = FuncCursor::new(&mut func).at_bottom(entry).ins().load(
+            I64,
+            trusted(),
+            cpu,
+            OFF_INSTRET,
+        );
+        let mut e = Self {
+            func,
+            low,
+            cur: entry,
+            cpu,
+            ctx,
+            instret0,
+            block_sig,
+            helper_sig,
+            regs: [None; 64],
+            dirty: 0,
+            pc,
+            len: 4,
+            n: 0,
+            ended: false,
+            no_chain: false,
+            conds: Vec::new(),
+            next_slot,
+            slot_limit,
+            start: pc,
+            header: None,
+        };
+        if let Some(p) = probe.filter(|p| p.self_loop && !p.fence_i) {
+            e.open_loop(p);
+        }
+        e
+    }
+
+    /// Sets up a block that loops back to its start: the registers it uses are loaded once in
+    /// the entry block, and those it writes (with the instruction count) become parameters of a
+    /// header block that the back edge jumps to, so the loop runs in host registers.
+    fn open_loop(&mut self, p: &Probe) {
+        let used = (p.read | p.written) & !1;
+        let written = p.written & !1;
+        let header = self.func.dfg.make_block();
+        self.func.layout.append_block(header);
+        let ib = self.func.dfg.append_block_param(header, I64);
+        let mut args = vec![BlockArg::Value(self.instret0)];
+        let mut carried = Vec::new();
+        let mut params = Vec::new();
+        for idx in 0..64usize {
+            if used >> idx & 1 == 0 {
+                continue;
+            }
+            let v = self.reg_slot(idx);
+            if written >> idx & 1 != 0 {
+                args.push(BlockArg::Value(v));
+                carried.push(idx);
+                params.push(self.func.dfg.append_block_param(header, I64));
+            }
+        }
+        self.cursor().ins().jump(header, &args);
+        self.cur = header;
+        self.instret0 = ib;
+        for (&idx, &v) in carried.iter().zip(&params) {
+            self.regs[idx] = Some(v);
+        }
+        self.dirty = written;
+        self.header = Some((header, carried));
+    }
+
+    /// Positions the emitter at instruction `n` of the block (address `pc`, length `len`).
+    pub fn begin_insn(&mut self, n: u64, pc: u64, len: u64) {
+        self.n = n;
+        self.pc = pc;
+        self.len = len;
+        self.conds.clear();
+    }
+
+    fn cursor(&mut self) -> FuncCursor<'_> {
+        let cur = self.cur;
+        FuncCursor::new(&mut self.func).at_bottom(cur)
+    }
+
+    fn new_block(&mut self, cold: bool) -> Block {
+        let b = self.func.dfg.make_block();
+        self.func.layout.append_block(b);
+        if cold {
+            self.func.layout.set_cold(b);
+        }
+        b
+    }
+
+    fn iconst(&mut self, v: u64) -> Value {
+        self.cursor().ins().iconst(I64, Imm64::new(v as i64))
+    }
+
+    fn const_of(&self, v: Value) -> Option<u64> {
+        if let ValueDef::Result(inst, 0) = self.func.dfg.value_def(v) {
+            if let InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm,
+            } = self.func.dfg.insts[inst]
+            {
+                return Some(imm.bits() as u64);
+            }
+        }
+        None
+    }
+
+    /// A flag (i8, nonzero = true) for a 0/1 or any nonzero-is-true value.
+    fn flag(&mut self, c: Value) -> Value {
+        if let Some(&(_, f)) = self.conds.iter().find(|(v, _)| *v == c) {
+            return f;
+        }
+        self.cursor().ins().icmp_imm_s(IntCC::NotEqual, c, 0)
+    }
+
+    fn reg_slot(&mut self, idx: usize) -> Value {
+        if let Some(v) = self.regs[idx] {
+            return v;
+        }
+        let off = if idx < 32 {
+            off_x(idx)
+        } else {
+            off_f(idx - 32)
+        };
+        let cpu = self.cpu;
+        let v = self.cursor().ins().load(I64, trusted(), cpu, off);
+        self.regs[idx] = Some(v);
+        v
+    }
+
+    fn set_reg_slot(&mut self, idx: usize, v: Value) {
+        self.regs[idx] = Some(v);
+        self.dirty |= 1 << idx;
+    }
+
+    /// Stores the registers written so far and `instret` after `count` instructions of this
+    /// block, in the current IR block.
+    fn write_back(&mut self, count: u64) -> Value {
+        let (cpu, i0) = (self.cpu, self.instret0);
+        let mut d = self.dirty;
+        while d != 0 {
+            let idx = d.trailing_zeros() as usize;
+            d &= d - 1;
+            let off = if idx < 32 {
+                off_x(idx)
+            } else {
+                off_f(idx - 32)
+            };
+            let Some(v) = self.regs[idx] else { continue };
+            self.cursor().ins().store(trusted(), v, cpu, off);
+        }
+        let mut c = self.cursor();
+        let n = c.ins().iadd_imm_s(i0, count as i64);
+        c.ins().store(trusted(), n, cpu, OFF_INSTRET);
+        n
+    }
+
+    fn ret(&mut self, code: u64) {
+        let v = self.iconst(code);
+        self.cursor().ins().return_(&[v]);
+    }
+
+    fn store_pc(&mut self, pc: Value) {
+        let cpu = self.cpu;
+        self.cursor().ins().store(trusted(), pc, cpu, OFF_PC);
+    }
+
+    /// Continues in a fresh block nobody jumps to (after the block's final exit), so anything
+    /// the semantics might still emit is well-formed dead code.
+    fn dead_end(&mut self) {
+        self.cur = self.new_block(true);
+    }
+
+    /// Exit in the current IR block to the known guest address `target` after `count`
+    /// instructions: chained through a slot when allowed, else back to the dispatcher.
+    fn exit_direct(&mut self, target: u64, count: u64) {
+        if target == self.start && !self.no_chain {
+            if let Some((header, carried)) = &self.header {
+                // Back edge: loop in host registers while the budget lasts.
+                let header = *header;
+                let mut args = Vec::with_capacity(carried.len() + 1);
+                let (i0, ctx) = (self.instret0, self.ctx);
+                let mut c = FuncCursor::new(&mut self.func).at_bottom(self.cur);
+                let newi = c.ins().iadd_imm_s(i0, count as i64);
+                let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
+                let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
+                args.push(BlockArg::Value(newi));
+                for &idx in carried {
+                    if let Some(v) = self.regs[idx] {
+                        args.push(BlockArg::Value(v));
+                    }
+                }
+                let out = self.new_block(true);
+                self.cursor().ins().brif(under, header, &args, out, &[]);
+                self.cur = out;
+            }
+        }
+        let newi = self.write_back(count);
+        if self.no_chain || self.next_slot >= self.slot_limit {
+            let t = self.iconst(target);
+            self.store_pc(t);
+            self.ret(exit::RETURN);
+            return;
+        }
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        let slot_addr = self.low.slots as u64 + 8 * slot as u64;
+        let ctx = self.ctx;
+        let miss = self.new_block(true);
+        let linked = self.new_block(false);
+        let go = self.new_block(false);
+        let mut c = self.cursor();
+        let sa = c.ins().iconst(I64, Imm64::new(slot_addr as i64));
+        let code = c.ins().load(I64, trusted(), sa, 0);
+        c.ins().brif(code, linked, &[], miss, &[]);
+        self.cur = linked;
+        let mut c = self.cursor();
+        let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
+        let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
+        c.ins().brif(under, go, &[], miss, &[]);
+        self.cur = go;
+        let (cpu, sig) = (self.cpu, self.block_sig);
+        self.cursor()
+            .ins()
+            .return_call_indirect(sig, code, &[cpu, ctx]);
+        self.cur = miss;
+        let t = self.iconst(target);
+        self.store_pc(t);
+        self.ret(exit::CHAIN | (slot as u64) << 8);
+    }
+
+    /// Exit to a computed guest address: inline jump-cache lookup, tail call on a hit.
+    fn exit_indirect(&mut self, target: Value, count: u64) {
+        let newi = self.write_back(count);
+        self.store_pc(target);
+        if self.no_chain {
+            self.ret(exit::RETURN);
+            return;
+        }
+        let ctx = self.ctx;
+        let (jc, mask) = (self.low.jc as i64, self.low.jc_mask as i64);
+        let miss = self.new_block(true);
+        let go = self.new_block(false);
+        let mut c = self.cursor();
+        let h = c.ins().ushr_imm_s(target, 1);
+        let h = c.ins().band_imm_s(h, mask);
+        let h = c.ins().ishl_imm_s(h, 4);
+        let e = c.ins().iadd_imm_s(h, jc);
+        let tag = c.ins().load(I64, trusted(), e, 0);
+        let code = c.ins().load(I64, trusted(), e, 8);
+        let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
+        let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
+        let hit = c.ins().icmp(IntCC::Equal, tag, target);
+        let ok = c.ins().band(under, hit);
+        c.ins().brif(ok, go, &[], miss, &[]);
+        self.cur = go;
+        let (cpu, sig) = (self.cpu, self.block_sig);
+        self.cursor()
+            .ins()
+            .return_call_indirect(sig, code, &[cpu, ctx]);
+        self.cur = miss;
+        self.ret(exit::LOOKUP);
+    }
+
+    /// Exit with an exception at the current instruction. `pending` is already set in the CPU
+    /// state when `exc` is `None` (a helper raised it).
+    fn exit_exception(&mut self, exc: Option<Exception>) {
+        let n = self.n;
+        self.write_back(n);
+        let pc = self.iconst(self.pc);
+        self.store_pc(pc);
+        if let Some(e) = exc {
+            let cpu = self.cpu;
+            let cause = self.iconst(e.cause as u64 + 1);
+            let tval = self.iconst(e.tval);
+            let mut c = self.cursor();
+            c.ins().store(trusted(), cause, cpu, OFF_PENDING);
+            c.ins().store(trusted(), tval, cpu, OFF_PENDING_TVAL);
+        }
+        self.ret(exit::EXCEPTION);
+    }
+
+    /// Ends the block with the static exception the semantics returned.
+    pub fn finish_exception(&mut self, e: Exception) {
+        self.exit_exception(Some(e));
+        self.ended = true;
+        self.dead_end();
+    }
+
+    /// Ends a block that ran off its end (no branch or jump) after `count` instructions.
+    pub fn finish_fallthrough(&mut self, next_pc: u64, count: u64) {
+        self.exit_direct(next_pc, count);
+        self.ended = true;
+        self.dead_end();
+    }
+
+    /// Terminates the trailing dead block; the function is then complete.
+    pub fn finish(&mut self) {
+        self.ret(exit::RETURN);
+    }
+
+    /// Calls a helper `f(p, a, b, c)` at address `addr`; returns its result.
+    fn call_helper(&mut self, addr: usize, p: Value, a: Value, b: Value, c: Value) -> Value {
+        let sig = self.helper_sig;
+        let callee = self.iconst(addr as u64);
+        let mut cur = self.cursor();
+        let inst = cur.ins().call_indirect(sig, callee, &[p, a, b, c]);
+        cur.func.dfg.inst_results(inst)[0]
+    }
+
+    /// After a helper that may raise: side exit if `cpu.pending` is set.
+    fn check_pending(&mut self) {
+        let cpu = self.cpu;
+        let p = self.cursor().ins().load(I64, trusted(), cpu, OFF_PENDING);
+        self.exit_if(p);
+    }
+
+    /// Side exit (pending exception at this instruction) when `cond` is nonzero.
+    fn exit_if(&mut self, cond: Value) {
+        let exc = self.new_block(true);
+        let cont = self.new_block(false);
+        self.cursor().ins().brif(cond, exc, &[], cont, &[]);
+        self.cur = exc;
+        self.exit_exception(None);
+        self.cur = cont;
+    }
+
+    /// Inline permission check of the fast path; returns a flag, true when the access may be
+    /// done directly at `base + addr`.
+    fn fast_check(&mut self, fm: &FastMem, addr: Value, w: Width, store: bool) -> Value {
+        let (read, write, code) = fm.bits();
+        let shift = fm.page_shift();
+        let page_size = 1i64 << shift;
+        let pages = fm.pages() as i64;
+        let perms = fm.perms() as i64;
+        let mut c = self.cursor();
+        let page = c.ins().ushr_imm_s(addr, shift as i64);
+        let inb = c.ins().icmp_imm_s(IntCC::UnsignedLessThan, page, pages);
+        let zero = c.ins().iconst(I64, 0);
+        let idx = c.ins().select(inb, page, zero);
+        let pa = c.ins().iadd_imm_s(idx, perms);
+        let p = c.ins().uload8(I32, trusted(), pa, 0);
+        let ok = if store {
+            let m = c.ins().band_imm_s(p, (write | code) as i64);
+            c.ins().icmp_imm_s(IntCC::Equal, m, write as i64)
+        } else {
+            let m = c.ins().band_imm_s(p, read as i64);
+            c.ins().icmp_imm_s(IntCC::NotEqual, m, 0)
+        };
+        let mut ok = c.ins().band(inb, ok);
+        if w != Width::B {
+            let o = c.ins().band_imm_s(addr, page_size - 1);
+            let nc = c.ins().icmp_imm_s(
+                IntCC::UnsignedLessThanOrEqual,
+                o,
+                page_size - w.bytes() as i64,
+            );
+            ok = c.ins().band(ok, nc);
+        }
+        ok
+    }
+
+    fn guest_load(&mut self, host: Value, w: Width, signed: bool) -> Value {
+        let mut c = self.cursor();
+        let f = guest();
+        match (w, signed) {
+            (Width::B, false) => c.ins().uload8(I64, f, host, 0),
+            (Width::B, true) => c.ins().sload8(I64, f, host, 0),
+            (Width::H, false) => c.ins().uload16(I64, f, host, 0),
+            (Width::H, true) => c.ins().sload16(I64, f, host, 0),
+            (Width::W, false) => c.ins().uload32(f, host, 0),
+            (Width::W, true) => c.ins().sload32(f, host, 0),
+            (Width::D, _) => c.ins().load(I64, f, host, 0),
+        }
+    }
+
+    fn guest_store(&mut self, host: Value, v: Value, w: Width) {
+        let mut c = self.cursor();
+        let f = guest();
+        match w {
+            Width::B => c.ins().istore8(f, v, host, 0),
+            Width::H => c.ins().istore16(f, v, host, 0),
+            Width::W => c.ins().istore32(f, v, host, 0),
+            Width::D => c.ins().store(f, v, host, 0),
+        };
+    }
+
+    fn ctx_args(&mut self, a: u64) -> Value {
+        self.iconst(a)
+    }
+}
+
+/// Encodes a width for the helpers.
+pub fn width_code(w: Width) -> u64 {
+    w.bytes()
+}
+
+/// Encodes an AMO operation for the helper.
+pub fn amo_code(op: AmoOp) -> u64 {
+    match op {
+        AmoOp::Swap => 0,
+        AmoOp::Add => 1,
+        AmoOp::Xor => 2,
+        AmoOp::And => 3,
+        AmoOp::Or => 4,
+        AmoOp::Min => 5,
+        AmoOp::Max => 6,
+        AmoOp::MinU => 7,
+        AmoOp::MaxU => 8,
+    }
+}
+
+/// Encodes a CSR op for the helper.
+pub fn csr_op_code(op: CsrOp) -> u64 {
+    match op {
+        CsrOp::Write => 0,
+        CsrOp::Set => 1,
+        CsrOp::Clear => 2,
+    }
+}
+
+fn fold_bin(op: BinOp, a: u64, b: u64) -> Option<u64> {
+    Some(match op {
+        BinOp::Add => a.wrapping_add(b),
+        BinOp::Sub => a.wrapping_sub(b),
+        BinOp::And => a & b,
+        BinOp::Or => a | b,
+        BinOp::Xor => a ^ b,
+        BinOp::Shl => a << (b & 63),
+        BinOp::Shr => a >> (b & 63),
+        BinOp::Sar => ((a as i64) >> (b & 63)) as u64,
+        _ => return None,
+    })
+}
+
+impl Emitter for ClifEmitter {
+    type V = Value;
+
+    fn pc(&self) -> u64 {
+        self.pc
+    }
+    fn insn_len(&self) -> u64 {
+        self.len
+    }
+
+    fn imm(&mut self, v: u64) -> Value {
+        self.iconst(v)
+    }
+    fn xreg(&mut self, r: u8) -> Value {
+        let r = (r & 31) as usize;
+        if r == 0 {
+            return self.iconst(0);
+        }
+        self.reg_slot(r)
+    }
+    fn set_xreg(&mut self, r: u8, v: Value) {
+        let r = (r & 31) as usize;
+        if r != 0 {
+            self.set_reg_slot(r, v);
+        }
+    }
+    fn freg(&mut self, r: u8) -> Value {
+        self.reg_slot(32 + (r & 31) as usize)
+    }
+    fn set_freg(&mut self, r: u8, v: Value) {
+        self.set_reg_slot(32 + (r & 31) as usize, v);
+    }
+
+    fn bin(&mut self, op: BinOp, a: Value, b: Value) -> Value {
+        if let (Some(x), Some(y)) = (self.const_of(a), self.const_of(b)) {
+            if let Some(r) = fold_bin(op, x, y) {
+                return self.iconst(r);
+            }
+        }
+        let mut c = self.cursor();
+        let i = c.ins();
+        match op {
+            BinOp::Add => i.iadd(a, b),
+            BinOp::Sub => i.isub(a, b),
+            BinOp::And => i.band(a, b),
+            BinOp::Or => i.bor(a, b),
+            BinOp::Xor => i.bxor(a, b),
+            BinOp::AndNot => {
+                let nb = i.bnot(b);
+                c.ins().band(a, nb)
+            }
+            BinOp::OrNot => {
+                let nb = i.bnot(b);
+                c.ins().bor(a, nb)
+            }
+            BinOp::XorNot => {
+                let x = i.bxor(a, b);
+                c.ins().bnot(x)
+            }
+            BinOp::Shl => i.ishl(a, b),
+            BinOp::Shr => i.ushr(a, b),
+            BinOp::Sar => i.sshr(a, b),
+            BinOp::Rotl => i.rotl(a, b),
+            BinOp::Rotr => i.rotr(a, b),
+            BinOp::Mul => i.imul(a, b),
+            BinOp::MulHS => i.smulhi(a, b),
+            BinOp::MulHU => i.umulhi(a, b),
+            BinOp::MulHSU => {
+                // mulhsu(a, b) = mulhu(a, b) - (a < 0 ? b : 0)
+                let hu = i.umulhi(a, b);
+                let sign = c.ins().sshr_imm_s(a, 63);
+                let corr = c.ins().band(sign, b);
+                c.ins().isub(hu, corr)
+            }
+            // The semantics never divide by zero or MIN / -1 (emit.rs); the guards keep the
+            // host from trapping anyway, with the interpreter's fallback results.
+            BinOp::DivU | BinOp::RemU => {
+                let z = i.icmp_imm_s(IntCC::Equal, b, 0);
+                let one = c.ins().iconst(I64, 1);
+                let d = c.ins().select(z, one, b);
+                if op == BinOp::DivU {
+                    let q = c.ins().udiv(a, d);
+                    let m = c.ins().iconst(I64, -1);
+                    c.ins().select(z, m, q)
+                } else {
+                    let r = c.ins().urem(a, d);
+                    c.ins().select(z, a, r)
+                }
+            }
+            BinOp::DivS | BinOp::RemS => {
+                let z = i.icmp_imm_s(IntCC::Equal, b, 0);
+                let am = c.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+                let bm = c.ins().icmp_imm_s(IntCC::Equal, b, -1);
+                let ov = c.ins().band(am, bm);
+                let bad = c.ins().bor(z, ov);
+                let one = c.ins().iconst(I64, 1);
+                let d = c.ins().select(bad, one, b);
+                if op == BinOp::DivS {
+                    let q = c.ins().sdiv(a, d);
+                    let m = c.ins().iconst(I64, -1);
+                    c.ins().select(bad, m, q)
+                } else {
+                    let r = c.ins().srem(a, d);
+                    c.ins().select(bad, a, r)
+                }
+            }
+            BinOp::MinS => i.smin(a, b),
+            BinOp::MinU => i.umin(a, b),
+            BinOp::MaxS => i.smax(a, b),
+            BinOp::MaxU => i.umax(a, b),
+        }
+    }
+
+    fn un(&mut self, op: UnOp, a: Value) -> Value {
+        if let Some(x) = self.const_of(a) {
+            let r = match op {
+                UnOp::Not => Some(!x),
+                UnOp::Neg => Some(x.wrapping_neg()),
+                UnOp::Sext32 => Some(x as i32 as i64 as u64),
+                UnOp::Zext32 => Some(x as u32 as u64),
+                _ => None,
+            };
+            if let Some(r) = r {
+                return self.iconst(r);
+            }
+        }
+        let mut c = self.cursor();
+        match op {
+            UnOp::Not => c.ins().bnot(a),
+            UnOp::Neg => c.ins().ineg(a),
+            UnOp::Sext8
+            | UnOp::Sext16
+            | UnOp::Sext32
+            | UnOp::Zext8
+            | UnOp::Zext16
+            | UnOp::Zext32 => {
+                let (ty, signed) = match op {
+                    UnOp::Sext8 => (I8, true),
+                    UnOp::Sext16 => (I16, true),
+                    UnOp::Sext32 => (I32, true),
+                    UnOp::Zext8 => (I8, false),
+                    UnOp::Zext16 => (I16, false),
+                    _ => (I32, false),
+                };
+                let n = c.ins().ireduce(ty, a);
+                if signed {
+                    c.ins().sextend(I64, n)
+                } else {
+                    c.ins().uextend(I64, n)
+                }
+            }
+            UnOp::Clz => c.ins().clz(a),
+            UnOp::Ctz => c.ins().ctz(a),
+            UnOp::Cpop => c.ins().popcnt(a),
+            UnOp::Rev8 => c.ins().bswap(a),
+            UnOp::OrcB => {
+                // Bit 7 of each byte of t is set iff the byte of a is nonzero.
+                const LOW7: i64 = 0x7f7f_7f7f_7f7f_7f7f;
+                let l = c.ins().band_imm_s(a, LOW7);
+                let s = c.ins().iadd_imm_s(l, LOW7);
+                let t = c.ins().bor(s, a);
+                let t = c.ins().ushr_imm_s(t, 7);
+                let t = c.ins().band_imm_s(t, 0x0101_0101_0101_0101);
+                c.ins().imul_imm_s(t, 0xff)
+            }
+        }
+    }
+
+    fn cmp(&mut self, cond: Cond, a: Value, b: Value) -> Value {
+        let cc = match cond {
+            Cond::Eq => IntCC::Equal,
+            Cond::Ne => IntCC::NotEqual,
+            Cond::LtS => IntCC::SignedLessThan,
+            Cond::GeS => IntCC::SignedGreaterThanOrEqual,
+            Cond::LtU => IntCC::UnsignedLessThan,
+            Cond::GeU => IntCC::UnsignedGreaterThanOrEqual,
+        };
+        if let (Some(x), Some(y)) = (self.const_of(a), self.const_of(b)) {
+            let r = match cond {
+                Cond::Eq => x == y,
+                Cond::Ne => x != y,
+                Cond::LtS => (x as i64) < (y as i64),
+                Cond::GeS => (x as i64) >= (y as i64),
+                Cond::LtU => x < y,
+                Cond::GeU => x >= y,
+            };
+            return self.iconst(r as u64);
+        }
+        let mut c = self.cursor();
+        let f = c.ins().icmp(cc, a, b);
+        let v = c.ins().uextend(I64, f);
+        self.conds.push((v, f));
+        v
+    }
+
+    fn select(&mut self, c: Value, t: Value, f: Value) -> Value {
+        let flag = self.flag(c);
+        self.cursor().ins().select(flag, t, f)
+    }
+
+    fn load(&mut self, addr: Value, w: Width, signed: bool) -> Result<Value, Exception> {
+        let join = self.new_block(false);
+        let v = self.func.dfg.append_block_param(join, I64);
+        if let Some(fm) = self.low.fast {
+            let ok = self.fast_check(&fm, addr, w, false);
+            let fast = self.new_block(false);
+            let slow = self.new_block(true);
+            self.cursor().ins().brif(ok, fast, &[], slow, &[]);
+            self.cur = fast;
+            let base = fm.base() as i64;
+            let host = self.cursor().ins().iadd_imm_s(addr, base);
+            let r = self.guest_load(host, w, signed);
+            self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
+            self.cur = slow;
+        }
+        let flags = self.ctx_args(width_code(w) | (signed as u64) << 8);
+        let (ctx, zero) = (self.ctx, self.iconst(0));
+        let r = self.call_helper(self.low.helpers.load, ctx, addr, flags, zero);
+        let cpu = self.cpu;
+        let p = self.cursor().ins().load(I64, trusted(), cpu, OFF_PENDING);
+        let exc = self.new_block(true);
+        self.cursor()
+            .ins()
+            .brif(p, exc, &[], join, &[BlockArg::Value(r)]);
+        self.cur = exc;
+        self.exit_exception(None);
+        self.cur = join;
+        Ok(v)
+    }
+
+    fn store(&mut self, addr: Value, val: Value, w: Width) -> Result<(), Exception> {
+        let join = self.new_block(false);
+        if let Some(fm) = self.low.fast {
+            let ok = self.fast_check(&fm, addr, w, true);
+            let fast = self.new_block(false);
+            let slow = self.new_block(true);
+            self.cursor().ins().brif(ok, fast, &[], slow, &[]);
+            self.cur = fast;
+            let base = fm.base() as i64;
+            let host = self.cursor().ins().iadd_imm_s(addr, base);
+            self.guest_store(host, val, w);
+            self.cursor().ins().jump(join, &[]);
+            self.cur = slow;
+        }
+        let ctx = self.ctx;
+        let wc = self.ctx_args(width_code(w));
+        let r = self.call_helper(self.low.helpers.store, ctx, addr, val, wc);
+        let exc = self.new_block(true);
+        self.cursor().ins().brif(r, exc, &[], join, &[]);
+        self.cur = exc;
+        self.exit_exception(None);
+        self.cur = join;
+        Ok(())
+    }
+
+    fn load_reserved(&mut self, addr: Value, w: Width) -> Result<Value, Exception> {
+        let ctx = self.ctx;
+        let wc = self.ctx_args(width_code(w));
+        let zero = self.iconst(0);
+        let r = self.call_helper(self.low.helpers.lr, ctx, addr, wc, zero);
+        self.check_pending();
+        Ok(r)
+    }
+
+    fn store_conditional(&mut self, addr: Value, val: Value, w: Width) -> Result<Value, Exception> {
+        let ctx = self.ctx;
+        let wc = self.ctx_args(width_code(w));
+        let r = self.call_helper(self.low.helpers.sc, ctx, addr, val, wc);
+        self.check_pending();
+        Ok(r)
+    }
+
+    fn amo(&mut self, op: AmoOp, addr: Value, val: Value, w: Width) -> Result<Value, Exception> {
+        let ctx = self.ctx;
+        let code = self.ctx_args(amo_code(op) << 8 | width_code(w));
+        let r = self.call_helper(self.low.helpers.amo, ctx, addr, val, code);
+        self.check_pending();
+        Ok(r)
+    }
+
+    fn fence(&mut self, kind: FenceKind) {
+        match kind {
+            FenceKind::Data => {
+                self.cursor().ins().fence();
+            }
+            FenceKind::Instruction => {
+                let ctx = self.ctx;
+                let zero = self.iconst(0);
+                self.call_helper(self.low.helpers.fence_i, ctx, zero, zero, zero);
+                // Translated code may be stale from here on: leave to the dispatcher.
+                self.no_chain = true;
+            }
+        }
+    }
+
+    fn csr(
+        &mut self,
+        csr: u16,
+        op: CsrOp,
+        src: Value,
+        read: bool,
+        write: bool,
+    ) -> Result<Value, Exception> {
+        // The environment may read instret: make it exact for this instruction.
+        let (cpu, i0, n) = (self.cpu, self.instret0, self.n);
+        let mut c = self.cursor();
+        let cur = c.ins().iadd_imm_s(i0, n as i64);
+        c.ins().store(trusted(), cur, cpu, OFF_INSTRET);
+        let ctx = self.ctx;
+        let code =
+            u64::from(csr) | csr_op_code(op) << 12 | u64::from(read) << 14 | u64::from(write) << 15;
+        let code = self.iconst(code);
+        let zero = self.iconst(0);
+        let r = self.call_helper(self.low.helpers.csr, ctx, code, src, zero);
+        self.check_pending();
+        Ok(r)
+    }
+
+    fn call(
+        &mut self,
+        h: &'static Helper,
+        a: Value,
+        b: Value,
+        c: Value,
+    ) -> Result<Value, Exception> {
+        let cpu = self.cpu;
+        let r = self.call_helper(h.f as usize, cpu, a, b, c);
+        if h.may_raise {
+            self.check_pending();
+        }
+        Ok(r)
+    }
+
+    fn branch(&mut self, cond: Value, target: u64) {
+        let count = self.n + 1;
+        let next = self.pc.wrapping_add(self.len);
+        if let Some(k) = self.const_of(cond) {
+            self.exit_direct(if k != 0 { target } else { next }, count);
+        } else {
+            let flag = self.flag(cond);
+            let taken = self.new_block(false);
+            let not_taken = self.new_block(false);
+            self.cursor().ins().brif(flag, taken, &[], not_taken, &[]);
+            self.cur = taken;
+            self.exit_direct(target, count);
+            self.cur = not_taken;
+            self.exit_direct(next, count);
+        }
+        self.ended = true;
+        self.dead_end();
+    }
+
+    fn jump(&mut self, target: Value) {
+        let count = self.n + 1;
+        match self.const_of(target) {
+            Some(t) => self.exit_direct(t, count),
+            None => self.exit_indirect(target, count),
+        }
+        self.ended = true;
+        self.dead_end();
+    }
+
+    fn trap(&mut self, cause: Cause, tval: u64) -> Exception {
+        Exception::new(cause, tval)
+    }
+}

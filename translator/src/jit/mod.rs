@@ -1,0 +1,761 @@
+//! The Cranelift JIT engine: guest blocks lowered through the shared instruction semantics
+//! (the [`clif::ClifEmitter`]) into host code, with tiering from the interpreter, block chaining
+//! by tail calls, an inline jump cache for indirect jumps and inline guest memory accesses.
+//!
+//! # Execution model
+//!
+//! [`JitEngine::run`] is a dispatch loop over guest block addresses. A block is first executed
+//! by the interpreter ([`crate::interp::run_block`]); once it has been dispatched
+//! `jit_threshold` times it is translated and from then on runs as host code. Either engine can
+//! take over at any block boundary because both keep the whole guest state in [`CpuState`].
+//!
+//! # ABI of translated code
+//!
+//! * A block is a `CallConv::Tail` function `fn(cpu: *mut CpuState, ctx: *mut JitCtx) -> u64`.
+//!   Rust enters through a host-convention trampoline `fn(cpu, ctx, code) -> u64` that calls it.
+//! * Guest registers live in [`CpuState`] between blocks (offsets by `offset_of!`).
+//! * A block ends by tail-calling its successor (a direct exit whose chain slot is linked, or an
+//!   indirect exit that hits the jump cache, and only while `instret < ctx.stop_at`) or by
+//!   returning an exit code (`exit::*`): `cpu.pc` and `cpu.instret` are then exact, and for
+//!   `EXCEPTION` the exception is in `cpu.pending`.
+//! * Helpers are `extern "C" fn(*mut JitCtx or *mut CpuState, u64, u64, u64) -> u64` called by
+//!   address (no relocations: code is copied as-is into [`code::CodeMem`]). Faults raised in a
+//!   helper are reported through `cpu.pending`, as for [`crate::emit::Helper`]s.
+
+pub mod clif;
+mod code;
+mod probe;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::ir::types::I64;
+use cranelift_codegen::ir::{Function, InstBuilder, UserFuncName};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+
+use crate::decode::Table;
+use crate::emit::{AmoOp, CsrOp, Emitter, FenceKind, Width};
+use crate::interp::{run_block, Block, Env, FastMem, Interp, InterpEngine, MAX_BLOCK_INSNS};
+use crate::{CpuState, Exception};
+
+use clif::{ClifEmitter, HelperAddrs, Lowering};
+use code::CodeMem;
+use probe::Probe;
+
+/// Exit codes returned by translated code (low 8 bits; `CHAIN` carries the slot in the rest).
+pub mod exit {
+    /// Back to the dispatcher; `cpu.pc` is the next block.
+    pub const RETURN: u64 = 0;
+    /// An exception at `cpu.pc`, held in `cpu.pending`.
+    pub const EXCEPTION: u64 = 1;
+    /// An indirect jump missed the jump cache; `cpu.pc` is its target.
+    pub const LOOKUP: u64 = 2;
+    /// A direct exit whose chain slot (`code >> 8`) is not linked yet; `cpu.pc` is its target.
+    pub const CHAIN: u64 = 3;
+}
+
+/// The context translated code receives besides the CPU state.
+#[repr(C)]
+pub struct JitCtx {
+    /// The `Interp<X>` being run (helpers reach the `Env` through it).
+    interp: *mut (),
+    /// Chained exits return to the dispatcher once `instret` reaches this.
+    stop_at: u64,
+}
+
+/// One jump-cache entry: a guest pc and the host code of its block.
+#[repr(C)]
+struct JcEntry {
+    pc: AtomicU64,
+    code: AtomicU64,
+}
+
+/// Number of jump-cache entries (a power of two).
+const JC_SIZE: usize = 4096;
+/// Tag of an empty jump-cache entry (odd, so never a guest pc).
+const JC_EMPTY: u64 = u64::MAX;
+/// Size of the dispatcher's direct-mapped pc -> block cache.
+const DC_SIZE: usize = 4096;
+
+/// Cranelift optimisation level for translated blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptLevel {
+    None,
+    Speed,
+}
+
+/// Parameters of a [`JitEngine`].
+#[derive(Clone, Debug)]
+pub struct JitConfig {
+    /// Bytes of host code memory; the whole cache is flushed when it is full.
+    pub code_cache_size: usize,
+    /// A block is translated after it has been dispatched this many times in the interpreter
+    /// (0 or 1: translate at first execution).
+    pub jit_threshold: u32,
+    pub opt_level: OptLevel,
+    /// Run the Cranelift IR verifier on every block (slow; for tests and debug builds).
+    pub verify: bool,
+}
+
+/// Default size of the code cache (bytes).
+pub const DEFAULT_CODE_CACHE_SIZE: usize = 64 << 20;
+/// Default translation threshold (dispatches in the interpreter). Measured (benches/jit.rs):
+/// a block costs ~45-75 us to translate at opt_level none (8 instructions) and saves ~3-4 ns
+/// per instruction per execution, so break-even is ~1500-2000 executions; translating at about
+/// that count bounds the loss on warm-but-not-hot code.
+pub const DEFAULT_JIT_THRESHOLD: u32 = 1000;
+
+impl Default for JitConfig {
+    fn default() -> Self {
+        Self {
+            code_cache_size: DEFAULT_CODE_CACHE_SIZE,
+            jit_threshold: DEFAULT_JIT_THRESHOLD,
+            opt_level: OptLevel::None,
+            verify: cfg!(debug_assertions),
+        }
+    }
+}
+
+/// Errors creating the engine (not guest faults).
+#[derive(Debug, thiserror::Error)]
+pub enum JitError {
+    #[error("cannot map {size} bytes of executable memory for the code cache: {err}")]
+    CodeMemory { size: usize, err: std::io::Error },
+    #[error("the host is not supported by Cranelift: {0}")]
+    Host(String),
+    #[error("internal JIT error: {0}")]
+    Internal(String),
+}
+
+/// Statistics of the JIT engine.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JitStats {
+    /// Blocks translated to host code.
+    pub blocks_translated: u64,
+    /// Guest instructions in those blocks.
+    pub insns_translated: u64,
+    /// Time spent translating and compiling, in nanoseconds.
+    pub compile_ns: u64,
+    /// Host code bytes produced (all translations, including flushed ones).
+    pub code_bytes: u64,
+    /// Chain slots linked (direct exits that now continue without returning to Rust).
+    pub chained_exits: u64,
+    /// Whole-cache flushes (code changed, or the cache was full).
+    pub flushes: u64,
+    /// Translations Cranelift rejected (the block stays interpreted).
+    pub compile_failures: u64,
+    /// Entries into translated code from the dispatcher.
+    pub jit_entries: u64,
+    /// Blocks executed by the interpreter.
+    pub interp_blocks: u64,
+}
+
+/// What the dispatcher knows about one guest block address.
+struct BlockInfo<X> {
+    /// The interpreter's decoded block (decoded on first interpretation).
+    interp: Option<Block<X>>,
+    /// Dispatches while interpreted.
+    count: u32,
+    /// Host code address, 0 while not translated.
+    code: usize,
+    /// Translation failed: always interpret.
+    no_jit: bool,
+}
+
+/// The JIT engine for machines with environment `X`.
+pub struct JitEngine<X: Env> {
+    cfg: JitConfig,
+    isa: OwnedTargetIsa,
+    cctx: Context,
+    code: CodeMem,
+    trampoline: usize,
+    lookup_stub: usize,
+    ctx: Box<JitCtx>,
+    slots: Box<[AtomicU64]>,
+    next_slot: u32,
+    jc: Box<[JcEntry]>,
+    map: HashMap<u64, u32>,
+    blocks: Vec<BlockInfo<X>>,
+    dcache: Box<[(u64, u32)]>,
+    decoder: InterpEngine<X>,
+    table: Table<ClifEmitter>,
+    probe_table: Table<Probe>,
+    fast: Option<FastMem>,
+    fast_known: bool,
+    /// Print each function's IR and machine code to stderr (`XLATE_JIT_DUMP` set; debugging).
+    dump: bool,
+    pub stats: JitStats,
+}
+
+fn width_of(code: u64) -> Width {
+    match code & 0xff {
+        1 => Width::B,
+        2 => Width::H,
+        4 => Width::W,
+        _ => Width::D,
+    }
+}
+
+fn amo_of(code: u64) -> AmoOp {
+    match code {
+        0 => AmoOp::Swap,
+        1 => AmoOp::Add,
+        2 => AmoOp::Xor,
+        3 => AmoOp::And,
+        4 => AmoOp::Or,
+        5 => AmoOp::Min,
+        6 => AmoOp::Max,
+        7 => AmoOp::MinU,
+        _ => AmoOp::MaxU,
+    }
+}
+
+/// The machine behind a context.
+///
+/// # Safety
+///
+/// `ctx` must be the context of a [`JitEngine::enter`] call in progress: its `interp` then points
+/// to the `Interp<X>` that call has exclusive access to, and translated code (which only holds a
+/// raw pointer to its CPU state) is suspended inside this helper call.
+unsafe fn machine<'a, X>(ctx: *mut JitCtx) -> &'a mut Interp<X> {
+    // SAFETY: see the function's contract.
+    unsafe { &mut *((*ctx).interp as *mut Interp<X>) }
+}
+
+fn raise<X: Env>(m: &mut Interp<X>, e: Exception) -> u64 {
+    m.cpu.raise_from_helper(e.cause, e.tval);
+    0
+}
+
+// The helpers below are called only by translated code, with the context of the current
+// `enter` call (see `machine`). Their semantics are the interpreter's (`Emitter for Interp`),
+// so both engines agree on every slow path.
+
+extern "C" fn h_load<X: Env>(ctx: *mut JitCtx, addr: u64, flags: u64, _: u64) -> u64 {
+    // SAFETY: called from translated code during `enter` (see `machine`).
+    let m = unsafe { machine::<X>(ctx) };
+    match Emitter::load(m, addr, width_of(flags), flags >> 8 & 1 != 0) {
+        Ok(v) => v,
+        Err(e) => raise(m, e),
+    }
+}
+
+extern "C" fn h_store<X: Env>(ctx: *mut JitCtx, addr: u64, val: u64, w: u64) -> u64 {
+    // SAFETY: called from translated code during `enter` (see `machine`).
+    let m = unsafe { machine::<X>(ctx) };
+    match Emitter::store(m, addr, val, width_of(w)) {
+        Ok(()) => 0,
+        Err(e) => {
+            raise(m, e);
+            1
+        }
+    }
+}
+
+extern "C" fn h_lr<X: Env>(ctx: *mut JitCtx, addr: u64, w: u64, _: u64) -> u64 {
+    // SAFETY: called from translated code during `enter` (see `machine`).
+    let m = unsafe { machine::<X>(ctx) };
+    Emitter::load_reserved(m, addr, width_of(w)).unwrap_or_else(|e| raise(m, e))
+}
+
+extern "C" fn h_sc<X: Env>(ctx: *mut JitCtx, addr: u64, val: u64, w: u64) -> u64 {
+    // SAFETY: called from translated code during `enter` (see `machine`).
+    let m = unsafe { machine::<X>(ctx) };
+    Emitter::store_conditional(m, addr, val, width_of(w)).unwrap_or_else(|e| raise(m, e))
+}
+
+extern "C" fn h_amo<X: Env>(ctx: *mut JitCtx, addr: u64, val: u64, code: u64) -> u64 {
+    // SAFETY: called from translated code during `enter` (see `machine`).
+    let m = unsafe { machine::<X>(ctx) };
+    Emitter::amo(m, amo_of(code >> 8), addr, val, width_of(code)).unwrap_or_else(|e| raise(m, e))
+}
+
+extern "C" fn h_csr<X: Env>(ctx: *mut JitCtx, code: u64, src: u64, _: u64) -> u64 {
+    // SAFETY: called from translated code during `enter` (see `machine`).
+    let m = unsafe { machine::<X>(ctx) };
+    let op = match code >> 12 & 3 {
+        0 => CsrOp::Write,
+        1 => CsrOp::Set,
+        _ => CsrOp::Clear,
+    };
+    let (read, write) = (code >> 14 & 1 != 0, code >> 15 & 1 != 0);
+    Emitter::csr(m, (code & 0xfff) as u16, op, src, read, write).unwrap_or_else(|e| raise(m, e))
+}
+
+extern "C" fn h_fence_i<X: Env>(ctx: *mut JitCtx, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: called from translated code during `enter` (see `machine`).
+    let m = unsafe { machine::<X>(ctx) };
+    Emitter::fence(m, FenceKind::Instruction);
+    0
+}
+
+type HelperFn = extern "C" fn(*mut JitCtx, u64, u64, u64) -> u64;
+
+/// Signature of the entry trampoline as Rust calls it.
+type Trampoline = unsafe extern "C" fn(*mut CpuState, *mut JitCtx, usize) -> u64;
+
+fn internal(e: impl std::fmt::Display) -> JitError {
+    JitError::Internal(e.to_string())
+}
+
+impl<X: Env> JitEngine<X> {
+    /// Creates an engine with its own code cache of `cfg.code_cache_size` bytes.
+    pub fn new(cfg: JitConfig) -> Result<Self, JitError> {
+        let mut fb = settings::builder();
+        let opt = match cfg.opt_level {
+            OptLevel::None => "none",
+            OptLevel::Speed => "speed",
+        };
+        for (k, v) in [
+            ("opt_level", opt),
+            ("enable_verifier", if cfg.verify { "true" } else { "false" }),
+            ("preserve_frame_pointers", "true"),
+            ("unwind_info", "false"),
+            ("is_pic", "false"),
+        ] {
+            fb.set(k, v).map_err(internal)?;
+        }
+        let isa = cranelift_native::builder()
+            .map_err(|e| JitError::Host(e.to_string()))?
+            .finish(settings::Flags::new(fb))
+            .map_err(|e| JitError::Host(e.to_string()))?;
+        let code = CodeMem::new(cfg.code_cache_size).map_err(|err| JitError::CodeMemory {
+            size: cfg.code_cache_size,
+            err,
+        })?;
+        let nslots = (cfg.code_cache_size / 64).clamp(1024, 1 << 22);
+        let mut e = Self {
+            isa,
+            cctx: Context::new(),
+            code,
+            trampoline: 0,
+            lookup_stub: 0,
+            ctx: Box::new(JitCtx {
+                interp: std::ptr::null_mut(),
+                stop_at: 0,
+            }),
+            slots: (0..nslots).map(|_| AtomicU64::new(0)).collect(),
+            next_slot: 0,
+            jc: (0..JC_SIZE)
+                .map(|_| JcEntry {
+                    pc: AtomicU64::new(JC_EMPTY),
+                    code: AtomicU64::new(0),
+                })
+                .collect(),
+            map: HashMap::new(),
+            blocks: Vec::new(),
+            dcache: vec![(u64::MAX, 0); DC_SIZE].into_boxed_slice(),
+            decoder: InterpEngine::new(),
+            table: crate::riscv::table(),
+            probe_table: crate::riscv::table(),
+            fast: None,
+            fast_known: false,
+            dump: std::env::var_os("XLATE_JIT_DUMP").is_some(),
+            stats: JitStats::default(),
+            cfg,
+        };
+        e.build_stubs()?;
+        e.flush();
+        e.stats.flushes = 0;
+        Ok(e)
+    }
+
+    /// The configuration the engine was made with.
+    pub fn config(&self) -> &JitConfig {
+        &self.cfg
+    }
+
+    /// Compiles the entry trampoline and the jump-cache miss stub into the pinned part of the
+    /// code cache.
+    fn build_stubs(&mut self) -> Result<(), JitError> {
+        let host_cc = self.isa.default_call_conv();
+        // Trampoline: host fn(cpu, ctx, code) -> u64 { code(cpu, ctx) }
+        let mut sig = cranelift_codegen::ir::Signature::new(host_cc);
+        for _ in 0..3 {
+            sig.params.push(cranelift_codegen::ir::AbiParam::new(I64));
+        }
+        sig.returns.push(cranelift_codegen::ir::AbiParam::new(I64));
+        let mut f = Function::with_name_signature(UserFuncName::default(), sig);
+        let bsig = f.import_signature(clif::block_signature());
+        let b = f.dfg.make_block();
+        f.layout.append_block(b);
+        let cpu = f.dfg.append_block_param(b, I64);
+        let ctx = f.dfg.append_block_param(b, I64);
+        let code = f.dfg.append_block_param(b, I64);
+        {
+            let mut c = FuncCursor::new(&mut f).at_bottom(b);
+            let call = c.ins().call_indirect(bsig, code, &[cpu, ctx]);
+            let r = c.func.dfg.inst_results(call)[0];
+            c.ins().return_(&[r]);
+        }
+        self.trampoline = self.compile_install(f).map_err(internal)?;
+        // Miss stub: a block function that reports a jump-cache miss.
+        let mut f = Function::with_name_signature(UserFuncName::default(), clif::block_signature());
+        let b = f.dfg.make_block();
+        f.layout.append_block(b);
+        f.dfg.append_block_param(b, I64);
+        f.dfg.append_block_param(b, I64);
+        {
+            let mut c = FuncCursor::new(&mut f).at_bottom(b);
+            let r = c.ins().iconst(I64, exit::LOOKUP as i64);
+            c.ins().return_(&[r]);
+        }
+        self.lookup_stub = self.compile_install(f).map_err(internal)?;
+        self.code.pin();
+        Ok(())
+    }
+
+    /// Compiles `func` and copies it into the code cache. `Ok(0)` when the cache is full.
+    fn compile_install(&mut self, func: Function) -> Result<usize, String> {
+        self.cctx.clear();
+        self.cctx.func = func;
+        let dump = self.dump;
+        if dump {
+            eprintln!("{}", self.cctx.func.display());
+            self.cctx.set_disasm(true);
+        }
+        let compiled = self
+            .cctx
+            .compile(&*self.isa, &mut ControlPlane::default())
+            .map_err(|e| format!("{:?}", e.inner))?;
+        if !compiled.buffer.relocs().is_empty() {
+            return Err("translated code needs relocations".into());
+        }
+        if dump {
+            eprintln!("{}", compiled.vcode.as_deref().unwrap_or(""));
+        }
+        let bytes = compiled.code_buffer();
+        self.stats.code_bytes += bytes.len() as u64;
+        Ok(self.code.install(bytes).map_or(0, |p| p as usize))
+    }
+
+    fn lowering(&self) -> Lowering {
+        Lowering {
+            host_cc: self.isa.default_call_conv(),
+            fast: self.fast,
+            helpers: HelperAddrs {
+                load: h_load::<X> as HelperFn as usize,
+                store: h_store::<X> as HelperFn as usize,
+                lr: h_lr::<X> as HelperFn as usize,
+                sc: h_sc::<X> as HelperFn as usize,
+                amo: h_amo::<X> as HelperFn as usize,
+                csr: h_csr::<X> as HelperFn as usize,
+                fence_i: h_fence_i::<X> as HelperFn as usize,
+            },
+            slots: self.slots.as_ptr() as usize,
+            jc: self.jc.as_ptr() as usize,
+            jc_mask: (JC_SIZE - 1) as u64,
+        }
+    }
+
+    /// Drops every translation and decoded block (code changed, or the cache is full).
+    pub fn flush(&mut self) {
+        self.code.reset();
+        for s in self.slots.iter() {
+            s.store(0, Ordering::Relaxed);
+        }
+        self.next_slot = 0;
+        for e in self.jc.iter() {
+            e.pc.store(JC_EMPTY, Ordering::Relaxed);
+            e.code.store(self.lookup_stub as u64, Ordering::Relaxed);
+        }
+        self.map.clear();
+        self.blocks.clear();
+        self.dcache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
+        self.stats.flushes += 1;
+    }
+
+    fn jc_index(pc: u64) -> usize {
+        ((pc >> 1) as usize) & (JC_SIZE - 1)
+    }
+
+    /// Host code for `pc` from the jump cache, 0 if absent.
+    fn jc_lookup(&self, pc: u64) -> usize {
+        let e = &self.jc[Self::jc_index(pc)];
+        if e.pc.load(Ordering::Relaxed) == pc {
+            let c = e.code.load(Ordering::Relaxed) as usize;
+            if c != self.lookup_stub {
+                return c;
+            }
+        }
+        0
+    }
+
+    fn jc_fill(&self, pc: u64, code: usize) {
+        let e = &self.jc[Self::jc_index(pc)];
+        // Code first, then the tag: a reader that sees the tag sees this code (single writer).
+        e.code.store(code as u64, Ordering::Relaxed);
+        e.pc.store(pc, Ordering::Release);
+    }
+
+    /// Index of the block record for `pc`, creating it.
+    fn block_index(&mut self, pc: u64) -> usize {
+        let d = ((pc >> 1) as usize) & (DC_SIZE - 1);
+        if self.dcache[d].0 == pc {
+            return self.dcache[d].1 as usize;
+        }
+        let i = match self.map.get(&pc) {
+            Some(&i) => i,
+            None => {
+                let i = self.blocks.len() as u32;
+                self.blocks.push(BlockInfo {
+                    interp: None,
+                    count: 0,
+                    code: 0,
+                    no_jit: false,
+                });
+                self.map.insert(pc, i);
+                i
+            }
+        };
+        self.dcache[d] = (pc, i);
+        i as usize
+    }
+
+    /// Host code for `pc` if translated (dispatcher view), 0 otherwise.
+    fn code_for(&self, pc: u64) -> usize {
+        match self.map.get(&pc) {
+            Some(&i) => self.blocks[i as usize].code,
+            None => 0,
+        }
+    }
+
+    /// Runs translated code at `code` until it returns an exit code.
+    fn enter(&mut self, interp: &mut Interp<X>, code: usize) -> u64 {
+        self.stats.jit_entries += 1;
+        let ip: *mut Interp<X> = interp;
+        self.ctx.interp = ip.cast();
+        let ctx: *mut JitCtx = &mut *self.ctx;
+        // SAFETY: `trampoline` is the address of the host-convention function compiled in
+        // `build_stubs`, with exactly the `Trampoline` signature, in the pinned part of the
+        // code cache (never reset while the engine lives).
+        let f: Trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(self.trampoline) };
+        // SAFETY: `code` is a live translated block (taken from the block map or jump cache,
+        // which a flush empties). The code only accesses the CPU state through `cpu` (a field
+        // of `*ip`, which we hold exclusively), guest memory through the `FastMem` contract,
+        // engine tables that outlive the call, and the `Interp` through helpers given `ctx`.
+        let r = unsafe { f(std::ptr::addr_of_mut!((*ip).cpu), ctx, code) };
+        self.ctx.interp = std::ptr::null_mut();
+        r
+    }
+
+    /// Translates the block at `pc`; returns its host code, or 0 when it cannot be translated
+    /// now (fetch fault at its start) or ever (marked `no_jit`).
+    fn translate(&mut self, env: &mut X, pc: u64) -> usize {
+        for attempt in 0..2 {
+            if self.slots.len() - (self.next_slot as usize) < 4 {
+                self.flush();
+            }
+            let t0 = Instant::now();
+            // Decode the block, dry-run its semantics to learn its register use and whether it
+            // loops back to its start, then emit its IR.
+            let mut insns = Vec::new();
+            let mut at = pc;
+            while insns.len() < MAX_BLOCK_INSNS {
+                let Ok(lo) = env.fetch16(at) else { break };
+                let d = match self.table.decode(lo, || env.fetch16(at.wrapping_add(2))) {
+                    Ok(d) => d,
+                    Err(_) => break,
+                };
+                insns.push((at, d));
+                at = at.wrapping_add(u64::from(d.insn.len));
+                if d.ends_block {
+                    break;
+                }
+            }
+            if insns.is_empty() {
+                return 0;
+            }
+            let mut probe = Probe::new(pc);
+            for (at, d) in &insns {
+                probe.begin_insn(*at, u64::from(d.insn.len));
+                let sem = match self.probe_table.lookup(d.insn.raw) {
+                    Some(e) if d.name != "illegal" => e.sem,
+                    _ => crate::decode::illegal::<Probe>,
+                };
+                if sem(&mut probe, &d.insn).is_err() {
+                    break;
+                }
+            }
+            let mut e = ClifEmitter::new(
+                self.lowering(),
+                pc,
+                self.next_slot,
+                self.slots.len() as u32,
+                Some(&probe),
+            );
+            let mut n = 0u64;
+            let mut at = pc;
+            for (a, d) in &insns {
+                let len = u64::from(d.insn.len);
+                e.begin_insn(n, *a, len);
+                let r = (d.sem)(&mut e, &d.insn);
+                n += 1;
+                at = a.wrapping_add(len);
+                if let Err(ex) = r {
+                    e.finish_exception(ex);
+                    break;
+                }
+                if e.ended {
+                    break;
+                }
+            }
+            if !e.ended {
+                e.finish_fallthrough(at, n);
+            }
+            e.finish();
+            let next_slot = e.next_slot;
+            let res = self.compile_install(e.func);
+            self.stats.compile_ns += t0.elapsed().as_nanos() as u64;
+            match res {
+                Ok(0) if attempt == 0 => {
+                    // Cache full: start over with an empty cache and translate again (the
+                    // chain slots baked into this translation were just recycled).
+                    self.flush();
+                    continue;
+                }
+                Ok(0) => return 0,
+                Ok(code) => {
+                    self.next_slot = next_slot;
+                    self.stats.blocks_translated += 1;
+                    self.stats.insns_translated += n;
+                    return code;
+                }
+                Err(_) => {
+                    self.stats.compile_failures += 1;
+                    let i = self.block_index(pc);
+                    self.blocks[i].no_jit = true;
+                    return 0;
+                }
+            }
+        }
+        0
+    }
+
+    /// Runs blocks until an exception (a syscall is `EcallFromU`) or until at least `budget`
+    /// instructions have retired (returns `Ok(())` then), like [`InterpEngine::run`]: `cpu.pc`
+    /// is precise on return (the faulting instruction for an exception, otherwise the next
+    /// instruction) and `instret` counts exactly the instructions retired.
+    pub fn run(&mut self, interp: &mut Interp<X>, budget: u64) -> Result<(), Exception> {
+        let stop_at = interp.cpu.instret.saturating_add(budget);
+        self.ctx.stop_at = stop_at;
+        let fm = interp.env.fast_memory();
+        if !self.fast_known || fm != self.fast {
+            if self.fast_known {
+                self.flush();
+            }
+            self.fast = fm;
+            self.fast_known = true;
+        }
+        loop {
+            if interp.env.take_code_flush() {
+                self.flush();
+            }
+            let pc = interp.cpu.pc;
+            let mut code = self.jc_lookup(pc);
+            if code == 0 {
+                let i = self.block_index(pc);
+                let b = &mut self.blocks[i];
+                code = b.code;
+                if code == 0 && !b.no_jit {
+                    b.count += 1;
+                    if b.count >= self.cfg.jit_threshold {
+                        b.count = 0;
+                        code = self.translate(&mut interp.env, pc);
+                        if code != 0 {
+                            let i = self.block_index(pc);
+                            self.blocks[i].code = code;
+                        }
+                    }
+                }
+                if code == 0 {
+                    self.interpret(interp, pc)?;
+                    if interp.cpu.instret >= stop_at {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                self.jc_fill(pc, code);
+            }
+            let r = self.enter(interp, code);
+            match r & 0xff {
+                exit::EXCEPTION => {
+                    if let Some(e) = interp.cpu.take_pending() {
+                        return Err(e);
+                    }
+                }
+                exit::CHAIN => {
+                    let target = self.code_for(interp.cpu.pc);
+                    let slot = (r >> 8) as usize;
+                    if target != 0 && slot < self.slots.len() {
+                        self.slots[slot].store(target as u64, Ordering::Release);
+                        self.stats.chained_exits += 1;
+                    }
+                }
+                _ => {}
+            }
+            if interp.cpu.instret >= stop_at {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Interprets the block at `pc` (decoding it on first use).
+    fn interpret(&mut self, interp: &mut Interp<X>, pc: u64) -> Result<(), Exception> {
+        let i = self.block_index(pc);
+        if self.blocks[i].interp.is_none() {
+            let b = self.decoder.decode_block(&mut interp.env, pc)?;
+            self.blocks[i].interp = Some(b);
+        }
+        self.stats.interp_blocks += 1;
+        match &self.blocks[i].interp {
+            Some(b) => run_block(interp, b),
+            None => Ok(()),
+        }
+    }
+
+    /// Translates one synthetic instruction at `cpu.pc` whose semantics are `body` (instead of
+    /// decoded guest code) and runs it once without chaining; like the interpreter, `cpu.pc`
+    /// then points after it (4 bytes on) or at it after an exception. For testing the emitter
+    /// on operations no registered instruction uses yet.
+    #[doc(hidden)]
+    pub fn run_synthetic(
+        &mut self,
+        interp: &mut Interp<X>,
+        body: &dyn Fn(&mut ClifEmitter) -> Result<(), Exception>,
+    ) -> Result<(), Exception> {
+        self.fast = interp.env.fast_memory();
+        self.fast_known = true;
+        self.flush();
+        let pc = interp.cpu.pc;
+        let mut e = ClifEmitter::new(self.lowering(), pc, 0, self.slots.len() as u32, None);
+        e.begin_insn(0, pc, 4);
+        match body(&mut e) {
+            Err(x) => e.finish_exception(x),
+            Ok(()) if !e.ended => e.finish_fallthrough(pc.wrapping_add(4), 1),
+            Ok(()) => {}
+        }
+        e.finish();
+        let code = match self.compile_install(e.func) {
+            Ok(c) if c != 0 => c,
+            _ => return Err(Exception::new(crate::Cause::IllegalInstruction, 0)),
+        };
+        self.ctx.stop_at = 0;
+        if self.enter(interp, code) & 0xff == exit::EXCEPTION {
+            if let Some(x) = interp.cpu.take_pending() {
+                return Err(x);
+            }
+        }
+        Ok(())
+    }
+
+    /// Code-cache bytes in use and capacity.
+    pub fn code_cache_usage(&self) -> (usize, usize) {
+        (self.code.used(), self.code.size())
+    }
+}

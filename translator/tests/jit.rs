@@ -1,0 +1,1095 @@
+//! The JIT checked against the interpreter (the oracle): hand-written RV64I programs and random
+//! instruction sequences drawn from the decode table run in both engines from the same state,
+//! and registers, pc, instret, the exception and memory must agree.
+
+use translator::decode::Imm;
+use translator::emit::{AmoOp, CsrOp, Width};
+use translator::interp::{amo_apply, Env, FastMem, Interp, InterpEngine};
+use translator::jit::{JitConfig, JitEngine, OptLevel};
+use translator::{Cause, CpuState, Exception};
+
+const PAGE: u64 = 4096;
+const NPAGES: u64 = 16;
+const READ: u8 = 1;
+const WRITE: u8 = 2;
+const EXEC: u8 = 4;
+const CODE: u8 = 16;
+
+/// A small guest memory over a host buffer with a per-page permission table, laid out like the
+/// runtime's (so the JIT's inline fast path can be used).
+struct TestEnv {
+    _buf: Box<[u8]>,
+    base: *mut u8,
+    perms: Box<[u8]>,
+    code_dirty: bool,
+    fast: bool,
+    fence_i_count: u64,
+}
+
+impl TestEnv {
+    fn new(fast: bool) -> Self {
+        let mut buf = vec![0u8; (PAGE * NPAGES) as usize].into_boxed_slice();
+        let base = buf.as_mut_ptr();
+        Self {
+            _buf: buf,
+            base,
+            perms: vec![0u8; NPAGES as usize].into_boxed_slice(),
+            code_dirty: false,
+            fast,
+            fence_i_count: 0,
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: base points to the PAGE * NPAGES bytes of `_buf`, alive as long as self.
+        unsafe { std::slice::from_raw_parts(self.base, (PAGE * NPAGES) as usize) }
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `bytes`; &mut self gives exclusive access.
+        unsafe { std::slice::from_raw_parts_mut(self.base, (PAGE * NPAGES) as usize) }
+    }
+
+    fn map(&mut self, addr: u64, len: u64, p: u8) {
+        for page in addr / PAGE..(addr + len).div_ceil(PAGE) {
+            self.perms[page as usize] = p;
+        }
+    }
+
+    fn write(&mut self, addr: u64, data: &[u8]) {
+        self.bytes_mut()[addr as usize..addr as usize + data.len()].copy_from_slice(data);
+    }
+
+    fn write_words(&mut self, addr: u64, words: &[u32]) {
+        let b: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        self.write(addr, &b);
+    }
+
+    fn prot(&self, addr: u64) -> u8 {
+        let page = addr / PAGE;
+        if page < NPAGES {
+            self.perms[page as usize]
+        } else {
+            0
+        }
+    }
+
+    fn check(&self, addr: u64, len: u64, need: u8, cause: Cause) -> Result<(), Exception> {
+        let end = addr.checked_add(len).ok_or(Exception::new(cause, addr))?;
+        let mut a = addr;
+        while a < end {
+            if self.prot(a) & need == 0 {
+                return Err(Exception::new(cause, a));
+            }
+            a = (a & !(PAGE - 1)) + PAGE;
+        }
+        Ok(())
+    }
+
+    fn note_store(&mut self, addr: u64, len: u64) {
+        if (self.prot(addr) | self.prot(addr + len - 1)) & CODE != 0 {
+            self.code_dirty = true;
+        }
+    }
+
+    fn raw_load(&self, addr: u64, w: Width) -> u64 {
+        let mut v = [0u8; 8];
+        let n = w.bytes() as usize;
+        v[..n].copy_from_slice(&self.bytes()[addr as usize..addr as usize + n]);
+        u64::from_le_bytes(v)
+    }
+
+    fn raw_store(&mut self, addr: u64, val: u64, w: Width) {
+        let n = w.bytes() as usize;
+        self.bytes_mut()[addr as usize..addr as usize + n].copy_from_slice(&val.to_le_bytes()[..n]);
+    }
+}
+
+impl Env for TestEnv {
+    fn load(&mut self, addr: u64, w: Width) -> Result<u64, Exception> {
+        self.check(addr, w.bytes(), READ, Cause::LoadPageFault)?;
+        Ok(self.raw_load(addr, w))
+    }
+    fn store(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
+        self.check(addr, w.bytes(), WRITE, Cause::StorePageFault)?;
+        self.note_store(addr, w.bytes());
+        self.raw_store(addr, val, w);
+        Ok(())
+    }
+    fn amo(&mut self, op: AmoOp, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
+        self.check(addr, w.bytes(), WRITE | READ, Cause::StorePageFault)?;
+        if self.prot(addr) & READ == 0 {
+            return Err(Exception::new(Cause::StorePageFault, addr));
+        }
+        self.note_store(addr, w.bytes());
+        let old = self.raw_load(addr, w);
+        self.raw_store(addr, amo_apply(op, old, val, w), w);
+        Ok(old)
+    }
+    fn cmpxchg(&mut self, addr: u64, expected: u64, new: u64, w: Width) -> Result<bool, Exception> {
+        self.check(addr, w.bytes(), WRITE, Cause::StorePageFault)?;
+        self.note_store(addr, w.bytes());
+        if self.raw_load(addr, w) == expected {
+            self.raw_store(addr, new, w);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+    fn fetch16(&mut self, addr: u64) -> Result<u16, Exception> {
+        if addr & 1 != 0 {
+            return Err(Exception::new(Cause::InstructionMisaligned, addr));
+        }
+        self.check(addr, 2, EXEC, Cause::InstructionPageFault)?;
+        self.perms[(addr / PAGE) as usize] |= CODE;
+        Ok(self.raw_load(addr, Width::H) as u16)
+    }
+    fn csr(
+        &mut self,
+        _cpu: &mut CpuState,
+        csr: u16,
+        _op: CsrOp,
+        _src: u64,
+        _read: bool,
+        write: bool,
+    ) -> Result<u64, Exception> {
+        match (csr, write) {
+            (0xc01, false) => Ok(12345),
+            _ => Err(Exception::new(Cause::IllegalInstruction, 0)),
+        }
+    }
+    fn fence_i(&mut self) {
+        self.fence_i_count += 1;
+        self.code_dirty = true;
+    }
+    fn take_code_flush(&mut self) -> bool {
+        std::mem::take(&mut self.code_dirty)
+    }
+    fn fast_memory(&self) -> Option<FastMem> {
+        if !self.fast {
+            return None;
+        }
+        // SAFETY: base and perms point to buffers owned by self that never move or shrink;
+        // every page below NPAGES is host read-write whatever its guest permissions.
+        Some(unsafe {
+            FastMem::new(
+                self.base,
+                self.perms.as_ptr(),
+                NPAGES,
+                12,
+                READ,
+                WRITE,
+                CODE,
+            )
+        })
+    }
+}
+
+// ---- RV64I encoders for the hand-written programs ----
+
+fn r_type(f7: u32, rs2: u32, rs1: u32, f3: u32, rd: u32, op: u32) -> u32 {
+    f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op
+}
+fn i_type(imm: i32, rs1: u32, f3: u32, rd: u32, op: u32) -> u32 {
+    ((imm as u32) & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op
+}
+fn s_type(imm: i32, rs2: u32, rs1: u32, f3: u32, op: u32) -> u32 {
+    let i = imm as u32;
+    (i >> 5 & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (i & 0x1f) << 7 | op
+}
+fn b_imm(off: i32) -> u32 {
+    let i = off as u32;
+    (i >> 12 & 1) << 31 | (i >> 5 & 0x3f) << 25 | (i >> 1 & 0xf) << 8 | (i >> 11 & 1) << 7
+}
+fn j_imm(off: i32) -> u32 {
+    let i = off as u32;
+    (i >> 20 & 1) << 31 | (i >> 1 & 0x3ff) << 21 | (i >> 11 & 1) << 20 | (i >> 12 & 0xff) << 12
+}
+fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i_type(imm, rs1, 0, rd, 0x13)
+}
+fn add(rd: u32, rs1: u32, rs2: u32) -> u32 {
+    r_type(0, rs2, rs1, 0, rd, 0x33)
+}
+fn lui(rd: u32, imm20: u32) -> u32 {
+    imm20 << 12 | rd << 7 | 0x37
+}
+fn auipc(rd: u32, imm20: u32) -> u32 {
+    imm20 << 12 | rd << 7 | 0x17
+}
+fn jal(rd: u32, off: i32) -> u32 {
+    j_imm(off) | rd << 7 | 0x6f
+}
+fn jalr(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i_type(imm, rs1, 0, rd, 0x67)
+}
+fn beq(rs1: u32, rs2: u32, off: i32) -> u32 {
+    b_imm(off) | rs2 << 20 | rs1 << 15 | 0x63
+}
+fn ld(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i_type(imm, rs1, 3, rd, 0x03)
+}
+fn sd(rs2: u32, rs1: u32, imm: i32) -> u32 {
+    s_type(imm, rs2, rs1, 3, 0x23)
+}
+const ECALL: u32 = 0x73;
+const FENCE_I: u32 = 0x100f;
+
+// ---- running and comparing ----
+
+const CODE_AT: u64 = 0x1000;
+
+fn jit_cfg(threshold: u32, opt: OptLevel) -> JitConfig {
+    JitConfig {
+        code_cache_size: 1 << 20,
+        jit_threshold: threshold,
+        opt_level: opt,
+        verify: true,
+    }
+}
+
+/// A machine set up by `setup`, with pc at CODE_AT.
+fn machine(fast: bool, setup: &dyn Fn(&mut TestEnv, &mut CpuState)) -> Interp<TestEnv> {
+    let mut env = TestEnv::new(fast);
+    let mut cpu = CpuState {
+        pc: CODE_AT,
+        ..CpuState::default()
+    };
+    setup(&mut env, &mut cpu);
+    Interp::new(cpu, env)
+}
+
+fn assert_same_cpu(a: &CpuState, b: &CpuState, what: &str) {
+    assert_eq!(a.x, b.x, "{what}: x registers");
+    assert_eq!(a.f, b.f, "{what}: f registers");
+    assert_eq!(a.pc, b.pc, "{what}: pc");
+    assert_eq!(a.instret, b.instret, "{what}: instret");
+    assert_eq!(a.fflags, b.fflags, "{what}: fflags");
+    assert_eq!(a.frm, b.frm, "{what}: frm");
+    assert_eq!(a.reservation, b.reservation, "{what}: reservation");
+    assert_eq!(a.pending, b.pending, "{what}: pending");
+}
+
+fn assert_same(a: &Interp<TestEnv>, b: &Interp<TestEnv>, what: &str) {
+    assert_same_cpu(&a.cpu, &b.cpu, what);
+    if a.env.bytes() != b.env.bytes() {
+        let i = a
+            .env
+            .bytes()
+            .iter()
+            .zip(b.env.bytes())
+            .position(|(x, y)| x != y)
+            .unwrap_or(0);
+        panic!("{what}: memory differs first at {i:#x}");
+    }
+}
+
+/// Runs to the first exception (or `limit` instructions) in chunks of `budget`.
+fn run_interp(m: &mut Interp<TestEnv>, budget: u64, limit: u64) -> Option<Exception> {
+    let mut e: InterpEngine<TestEnv> = InterpEngine::new();
+    while m.cpu.instret < limit {
+        if let Err(x) = e.run(m, budget) {
+            return Some(x);
+        }
+    }
+    None
+}
+
+fn run_jit(
+    j: &mut JitEngine<TestEnv>,
+    m: &mut Interp<TestEnv>,
+    budget: u64,
+    limit: u64,
+) -> Option<Exception> {
+    while m.cpu.instret < limit {
+        if let Err(x) = j.run(m, budget) {
+            return Some(x);
+        }
+    }
+    None
+}
+
+/// Runs a program in the interpreter and in the JIT under several configurations and checks
+/// they end in the same state. Returns the interpreter's final machine.
+fn check_program(name: &str, setup: &dyn Fn(&mut TestEnv, &mut CpuState)) -> Interp<TestEnv> {
+    const LIMIT: u64 = 5_000_000;
+    let mut reference = machine(true, setup);
+    let ex = run_interp(&mut reference, u64::MAX, LIMIT);
+    for fast in [true, false] {
+        for threshold in [0, 1, 3, 50] {
+            for opt in [OptLevel::None, OptLevel::Speed] {
+                for budget in [u64::MAX, 7] {
+                    let what = format!(
+                        "{name} (fast={fast} threshold={threshold} {opt:?} budget={budget})"
+                    );
+                    let mut m = machine(fast, setup);
+                    let mut j = JitEngine::new(jit_cfg(threshold, opt)).expect("jit");
+                    let jex = run_jit(&mut j, &mut m, budget, LIMIT);
+                    assert_eq!(ex, jex, "{what}: exception");
+                    assert_same(&reference, &m, &what);
+                    if threshold <= 1 && ex.is_some() {
+                        assert!(j.stats.blocks_translated > 0, "{what}: nothing translated");
+                    }
+                }
+            }
+        }
+    }
+    reference
+}
+
+fn code(env: &mut TestEnv, prog: &[u32]) {
+    env.map(CODE_AT, 0x2000, READ | EXEC);
+    env.write_words(CODE_AT, prog);
+}
+
+#[test]
+fn counting_loop() {
+    // x1 counts to x2 = 1000; x3 accumulates x1.
+    let prog = [
+        addi(1, 0, 0),
+        addi(2, 0, 1000),
+        addi(3, 0, 0),
+        // loop:
+        addi(1, 1, 1),
+        add(3, 3, 1),
+        beq(1, 2, 8),
+        jal(0, -12),
+        ECALL,
+    ];
+    let m = check_program("counting_loop", &|env, _| code(env, &prog));
+    assert_eq!(m.cpu.x[3], 1000 * 1001 / 2);
+    assert_eq!(m.cpu.pc, CODE_AT + 7 * 4);
+}
+
+#[test]
+fn calls_and_returns() {
+    // main calls f 300 times via jal; f adds its argument and returns via jalr; also one call
+    // through a register (auipc + jalr) to exercise indirect jumps to constants.
+    let prog = [
+        addi(10, 0, 0),   // 0x00 acc
+        addi(11, 0, 0),   // 0x04 i
+        addi(12, 0, 300), // 0x08 n
+        // loop (0x0c):
+        addi(11, 11, 1),  // 0x0c
+        jal(1, 0x20),     // 0x10 -> f at 0x30
+        auipc(5, 0),      // 0x14 x5 = 0x1014
+        jalr(1, 5, 0x1c), // 0x18 -> f at 0x1030
+        beq(11, 12, 8),   // 0x1c
+        jal(0, -20),      // 0x20 -> 0x0c
+        ECALL,            // 0x24
+        0,                // 0x28 (illegal, never reached)
+        0,                // 0x2c
+        // f (0x30):
+        add(10, 10, 11),
+        jalr(0, 1, 0),
+    ];
+    let m = check_program("calls_and_returns", &|env, _| code(env, &prog));
+    assert_eq!(m.cpu.x[10], 2 * (300 * 301 / 2));
+}
+
+#[test]
+fn loads_and_stores() {
+    // Data at 0x4000 (rw), 0x6000 (read-only). Stores and loads, unaligned and page-crossing.
+    let prog = [
+        lui(5, 4), // x5 = 0x4000
+        addi(6, 0, 0x123),
+        sd(6, 5, 0),
+        ld(7, 5, 0),
+        sd(7, 5, 3), // unaligned
+        ld(8, 5, 3),
+        lui(9, 5),      // x9 = 0x5000
+        addi(9, 9, -4), // 0x4ffc: crosses into 0x5000 (rw)
+        sd(6, 9, 0),
+        ld(10, 9, 0),
+        add(11, 10, 8),
+        ld(12, 9, 1), // still crossing, misaligned
+        ECALL,
+    ];
+    let m = check_program("loads_and_stores", &|env, _| {
+        code(env, &prog);
+        env.map(0x4000, 0x2000, READ | WRITE);
+        env.map(0x6000, 0x1000, READ);
+    });
+    assert_eq!(m.cpu.x[10], 0x123);
+    assert_eq!(m.cpu.x[8], 0x123);
+}
+
+#[test]
+fn faulting_store_to_read_only_page() {
+    let prog = [
+        lui(5, 6), // 0x6000, read-only
+        addi(6, 0, 7),
+        add(7, 6, 6),
+        sd(6, 5, 8), // faults: x7 must be written back, pc and instret precise
+        addi(8, 0, 1),
+        ECALL,
+    ];
+    let m = check_program("store_fault", &|env, _| {
+        code(env, &prog);
+        env.map(0x6000, 0x1000, READ);
+    });
+    assert_eq!(m.cpu.pc, CODE_AT + 12);
+    assert_eq!(m.cpu.instret, 3);
+    assert_eq!(m.cpu.x[7], 14);
+}
+
+#[test]
+fn faulting_loads() {
+    for (name, addr_page, off) in [
+        ("unmapped", 0x8u32, 0),
+        ("crossing into unmapped", 0x8, -4),
+        ("beyond the table", 0x7ffff, 0),
+    ] {
+        let prog = [
+            lui(5, addr_page),
+            addi(5, 5, 0),
+            addi(5, 5, off),
+            addi(6, 0, 5),
+            ld(7, 5, 0),
+            ECALL,
+        ];
+        check_program(name, &|env, _| {
+            code(env, &prog);
+            env.map(0x4000, 0x4000, READ | WRITE);
+        });
+    }
+}
+
+#[test]
+fn fetch_fault_and_illegal() {
+    // Jump into an unmapped page; and separately run into an illegal word.
+    check_program("jump to unmapped", &|env, _| {
+        code(env, &[addi(1, 0, 3), lui(5, 9), jalr(0, 5, 0)])
+    });
+    check_program("illegal", &|env, _| {
+        code(env, &[addi(1, 0, 3), add(2, 1, 1), 0])
+    });
+    // Run off the end of the mapped code.
+    check_program("run off the end", &|env, _| {
+        env.map(CODE_AT, 0x1000, READ | EXEC);
+        let words = vec![addi(1, 1, 1); 1024];
+        env.write_words(CODE_AT, &words);
+    });
+}
+
+#[test]
+fn self_modifying_code() {
+    // Code on a read-write-execute page rewrites the immediate of an `addi` it then executes,
+    // with fence.i in between, several times.
+    const RWX: u64 = 0x8000;
+    let prog = [
+        addi(1, 0, 0),  // 0x00
+        addi(2, 0, 20), // 0x04 iterations
+        lui(5, 8),      // 0x08 x5 = 0x8000 (the patched instruction)
+        ld(6, 5, 0),    // 0x0c the word pair at 0x8000
+        // loop (0x10):
+        lui(7, 0x100),  // 0x10 x7 = 1 << 20 (adds 1 to the addi immediate)
+        add(6, 6, 7),   // 0x14
+        sd(6, 5, 0),    // 0x18 patch
+        FENCE_I,        // 0x1c
+        jalr(1, 5, 0),  // 0x20 call the patched code
+        addi(2, 2, -1), // 0x24
+        beq(2, 0, 8),   // 0x28
+        jal(0, -28),    // 0x2c -> 0x10
+        ECALL,          // 0x30
+    ];
+    let patched = [addi(3, 3, 0), jalr(0, 1, 0)];
+    let m = check_program("smc", &|env, _| {
+        code(env, &prog);
+        env.map(RWX, 0x1000, READ | WRITE | EXEC);
+        env.write_words(RWX, &patched);
+    });
+    assert_eq!(m.cpu.x[3], (1..=20).sum::<u64>());
+    assert_eq!(m.env.fence_i_count, 20);
+}
+
+#[test]
+fn code_cache_flush_when_full() {
+    // Many distinct blocks in a loop with a tiny code cache: the JIT must flush and carry on.
+    let mut prog = vec![addi(1, 0, 0), addi(2, 0, 50)];
+    let loop_at = prog.len();
+    for _ in 0..200 {
+        prog.push(addi(3, 3, 1));
+        prog.push(jal(0, 4));
+    }
+    prog.push(addi(1, 1, 1));
+    prog.push(beq(1, 2, 8));
+    let back = -(((prog.len() - loop_at) * 4) as i32);
+    prog.push(jal(0, back));
+    prog.push(ECALL);
+    let setup = |env: &mut TestEnv, _: &mut CpuState| code(env, &prog);
+    let mut reference = machine(true, &setup);
+    let ex = run_interp(&mut reference, u64::MAX, u64::MAX);
+    let mut m = machine(true, &setup);
+    let mut cfg = jit_cfg(2, OptLevel::None);
+    cfg.code_cache_size = 16 << 10;
+    let mut j = JitEngine::new(cfg).expect("jit");
+    let jex = run_jit(&mut j, &mut m, u64::MAX, u64::MAX);
+    assert_eq!(ex, jex);
+    assert_same(&reference, &m, "tiny cache");
+    assert!(j.stats.flushes > 0, "expected flushes: {:?}", j.stats);
+    assert_eq!(m.cpu.x[3], 200 * 50);
+}
+
+#[test]
+fn chaining_happens() {
+    let prog = [
+        addi(1, 0, 0),
+        addi(2, 0, 0x7ff),
+        addi(1, 1, 1),
+        beq(1, 2, 8),
+        jal(0, -8),
+        ECALL,
+    ];
+    let setup = |env: &mut TestEnv, _: &mut CpuState| code(env, &prog);
+    let mut m = machine(true, &setup);
+    let mut j = JitEngine::new(jit_cfg(2, OptLevel::None)).expect("jit");
+    let ex = run_jit(&mut j, &mut m, u64::MAX, u64::MAX);
+    assert_eq!(ex.map(|e| e.cause), Some(Cause::EcallFromU));
+    assert!(j.stats.chained_exits > 0);
+    // The hot loop runs chained: few returns to the dispatcher.
+    assert!(j.stats.jit_entries < 20, "{:?}", j.stats);
+}
+
+// ---- differential random testing ----
+
+/// Small deterministic PRNG (xorshift64*).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const RAND_CODE: u64 = 0x1000;
+const RAND_INSNS: u64 = 96;
+
+/// A random program of valid words from the decode table, with branch and jump offsets kept
+/// inside the program (so control flow stays interesting) and a random start state with some
+/// registers pointing into data pages.
+fn random_setup(seed: u64) -> impl Fn(&mut TestEnv, &mut CpuState) {
+    move |env: &mut TestEnv, cpu: &mut CpuState| {
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let table = translator::riscv::table::<Interp<TestEnv>>();
+        let entries: Vec<_> = table.entries().collect();
+        let mut words = Vec::new();
+        for k in 0..RAND_INSNS {
+            let e = entries[rng.below(entries.len() as u64) as usize];
+            let mut w = (rng.next() as u32 & !e.mask) | e.bits;
+            // Keep register fields mostly in a small set so values flow between instructions.
+            let regs = [0u32, 1, 2, 5, 6, 7, 8, 9, 10, 11];
+            for shift in [7, 15, 20] {
+                let field = 0x1f << shift;
+                if e.mask & field == 0 && rng.below(4) != 0 {
+                    let r = regs[rng.below(regs.len() as u64) as usize];
+                    w = (w & !field) | r << shift;
+                }
+            }
+            let here = (k * 4) as i64;
+            let target = (rng.below(RAND_INSNS + 4) * 4) as i64 - here;
+            match e.imm {
+                Imm::B => w = (w & !b_imm(-2)) | b_imm(target as i32),
+                Imm::J => w = (w & !j_imm(-2)) | j_imm(target as i32),
+                _ => {}
+            }
+            words.push(w);
+        }
+        words.push(ECALL);
+        env.map(RAND_CODE, 0x1000, READ | EXEC);
+        env.write_words(RAND_CODE, &words);
+        // Data pages: 0x4000..0xc000 rw, 0xc000 read-only, 0xd000 write-only, 0xe000
+        // unmapped, 0xf000 rwx.
+        env.map(0x4000, 0x8000, READ | WRITE);
+        env.map(0xc000, 0x1000, READ);
+        env.map(0xd000, 0x1000, WRITE);
+        env.map(0xf000, 0x1000, READ | WRITE | EXEC);
+        let fill: Vec<u8> = (0..0xc000 - 0x4000).map(|_| rng.next() as u8).collect();
+        env.write(0x4000, &fill);
+        for (i, x) in cpu.x.iter_mut().enumerate().skip(1) {
+            *x = match rng.below(4) {
+                0 => 0x4000 + rng.below(0xc000),
+                1 => rng.below(64),
+                2 => rng.next(),
+                _ if i % 2 == 0 => 0x8000 + rng.below(0x800),
+                _ => rng.next() as i32 as i64 as u64,
+            };
+        }
+        for f in cpu.f.iter_mut() {
+            *f = rng.next();
+        }
+        cpu.pc = RAND_CODE;
+    }
+}
+
+/// Skips the instruction at `pc` after an exception (as a syscall or signal handler would),
+/// or stops when that is impossible (fetch fault).
+fn skip_faulting(m: &mut Interp<TestEnv>) -> bool {
+    let Ok(lo) = m.env.fetch16(m.cpu.pc) else {
+        return false;
+    };
+    m.cpu.pc = m.cpu.pc.wrapping_add(if lo & 3 == 3 { 4 } else { 2 });
+    m.cpu.instret += 1;
+    true
+}
+
+/// Runs both engines in lockstep, one block at a time (budget 1), comparing after each.
+fn differential_lockstep(seed: u64, opt: OptLevel) {
+    let setup = random_setup(seed);
+    let mut a = machine(true, &setup);
+    let mut b = machine(!seed.is_multiple_of(3), &setup);
+    let mut ie: InterpEngine<TestEnv> = InterpEngine::new();
+    let mut je = JitEngine::new(jit_cfg((seed % 3) as u32, opt)).expect("jit");
+    for step in 0..400 {
+        let ra = ie.run(&mut a, 1);
+        let rb = je.run(&mut b, 1);
+        let what = format!("seed {seed} step {step}");
+        assert_eq!(ra, rb, "{what}: result");
+        assert_same(&a, &b, &what);
+        if ra.is_err() && !(skip_faulting(&mut a) && skip_faulting(&mut b)) {
+            return;
+        }
+    }
+}
+
+/// Runs both engines freely (chaining allowed) and compares at each exception, until
+/// `deadline` (a loop around `fence.i` makes the JIT flush and retranslate at every turn).
+fn differential_free(seed: u64, deadline: std::time::Instant) {
+    let setup = random_setup(seed);
+    let mut a = machine(true, &setup);
+    let mut b = machine(true, &setup);
+    let mut ie: InterpEngine<TestEnv> = InterpEngine::new();
+    let mut je = JitEngine::new(jit_cfg(1, OptLevel::None)).expect("jit");
+    for stop in 0..40 {
+        if std::time::Instant::now() > deadline {
+            return;
+        }
+        let ra = ie.run(&mut a, 5000);
+        let rb = je.run(&mut b, 5000);
+        let what = format!("seed {seed} stop {stop}");
+        assert_eq!(ra, rb, "{what}: result");
+        assert_same(&a, &b, &what);
+        if ra.is_err() && !(skip_faulting(&mut a) && skip_faulting(&mut b)) {
+            return;
+        }
+    }
+}
+
+#[test]
+fn differential_random() {
+    let start = std::time::Instant::now();
+    let seeds: u64 = if cfg!(debug_assertions) { 100 } else { 300 };
+    for seed in 1..=seeds {
+        let opt = if seed.is_multiple_of(2) {
+            OptLevel::Speed
+        } else {
+            OptLevel::None
+        };
+        differential_lockstep(seed, opt);
+        differential_free(seed, start + std::time::Duration::from_secs(6));
+        if start.elapsed().as_secs() >= 5 {
+            eprintln!("differential_random: stopped after {seed} seeds (time bound)");
+            break;
+        }
+    }
+}
+
+// ---- every emitter operation, against the interpreter's ----
+
+use translator::emit::{BinOp, Cond, Emitter, FenceKind, Helper, UnOp};
+
+const BIN_OPS: [BinOp; 25] = [
+    BinOp::Add,
+    BinOp::Sub,
+    BinOp::And,
+    BinOp::Or,
+    BinOp::Xor,
+    BinOp::AndNot,
+    BinOp::OrNot,
+    BinOp::XorNot,
+    BinOp::Shl,
+    BinOp::Shr,
+    BinOp::Sar,
+    BinOp::Rotl,
+    BinOp::Rotr,
+    BinOp::Mul,
+    BinOp::MulHS,
+    BinOp::MulHU,
+    BinOp::MulHSU,
+    BinOp::DivS,
+    BinOp::DivU,
+    BinOp::RemS,
+    BinOp::RemU,
+    BinOp::MinS,
+    BinOp::MinU,
+    BinOp::MaxS,
+    BinOp::MaxU,
+];
+const UN_OPS: [UnOp; 13] = [
+    UnOp::Not,
+    UnOp::Neg,
+    UnOp::Sext8,
+    UnOp::Sext16,
+    UnOp::Sext32,
+    UnOp::Zext8,
+    UnOp::Zext16,
+    UnOp::Zext32,
+    UnOp::Clz,
+    UnOp::Ctz,
+    UnOp::Cpop,
+    UnOp::Rev8,
+    UnOp::OrcB,
+];
+const CONDS: [Cond; 6] = [
+    Cond::Eq,
+    Cond::Ne,
+    Cond::LtS,
+    Cond::GeS,
+    Cond::LtU,
+    Cond::GeU,
+];
+const AMOS: [AmoOp; 9] = [
+    AmoOp::Swap,
+    AmoOp::Add,
+    AmoOp::Xor,
+    AmoOp::And,
+    AmoOp::Or,
+    AmoOp::Min,
+    AmoOp::Max,
+    AmoOp::MinU,
+    AmoOp::MaxU,
+];
+const WIDTHS: [Width; 4] = [Width::B, Width::H, Width::W, Width::D];
+
+extern "C" fn helper_mix(cpu: &mut CpuState, a: u64, b: u64, c: u64) -> u64 {
+    cpu.fflags |= (a ^ b) & 0x1f;
+    a.rotate_left(7) ^ b.wrapping_mul(3) ^ c ^ cpu.frm
+}
+extern "C" fn helper_raise(cpu: &mut CpuState, a: u64, b: u64, _c: u64) -> u64 {
+    if a & 3 == 0 {
+        cpu.raise_from_helper(Cause::IllegalInstruction, b);
+        return 0;
+    }
+    a.wrapping_add(b)
+}
+static MIX: Helper = Helper {
+    name: "test_mix",
+    f: helper_mix,
+    may_raise: false,
+};
+static RAISE: Helper = Helper {
+    name: "test_raise",
+    f: helper_raise,
+    may_raise: true,
+};
+
+/// One operation of a synthetic instruction (registers are indices 0..32; f registers too).
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Imm(u8, u64),
+    Bin(BinOp, u8, u8, u8),
+    Un(UnOp, u8, u8),
+    Cmp(Cond, u8, u8, u8),
+    Select(u8, u8, u8, u8),
+    FMove(u8, u8, u8),
+    Load(u8, u8, Width, bool),
+    Store(u8, u8, Width),
+    Lr(u8, u8, Width),
+    Sc(u8, u8, u8, Width),
+    Amo(AmoOp, u8, u8, u8, Width),
+    Csr(u16, CsrOp, u8, u8, bool, bool),
+    Call(bool, u8, u8, u8, u8),
+    Fence,
+    Branch(u8, u64),
+    Jump(u8),
+}
+
+fn synth<E: Emitter>(e: &mut E, ops: &[Op]) -> Result<(), Exception> {
+    for op in ops {
+        match *op {
+            Op::Imm(d, v) => {
+                let v = e.imm(v);
+                e.set_xreg(d, v)
+            }
+            Op::Bin(o, d, a, b) => {
+                let (a, b) = (e.xreg(a), e.xreg(b));
+                let v = e.bin(o, a, b);
+                e.set_xreg(d, v)
+            }
+            Op::Un(o, d, a) => {
+                let a = e.xreg(a);
+                let v = e.un(o, a);
+                e.set_xreg(d, v)
+            }
+            Op::Cmp(c, d, a, b) => {
+                let (a, b) = (e.xreg(a), e.xreg(b));
+                let v = e.cmp(c, a, b);
+                e.set_xreg(d, v)
+            }
+            Op::Select(d, c, t, f) => {
+                let (c, t, f) = (e.xreg(c), e.xreg(t), e.xreg(f));
+                let v = e.select(c, t, f);
+                e.set_xreg(d, v)
+            }
+            Op::FMove(d, a, x) => {
+                let v = e.freg(a);
+                let w = e.xreg(x);
+                let s = e.bin(BinOp::Xor, v, w);
+                e.set_freg(d, s);
+                e.set_xreg(x, v);
+            }
+            Op::Load(d, a, w, s) => {
+                let a = e.xreg(a);
+                let v = e.load(a, w, s)?;
+                e.set_xreg(d, v)
+            }
+            Op::Store(a, v, w) => {
+                let (a, v) = (e.xreg(a), e.xreg(v));
+                e.store(a, v, w)?
+            }
+            Op::Lr(d, a, w) => {
+                let a = e.xreg(a);
+                let v = e.load_reserved(a, w)?;
+                e.set_xreg(d, v)
+            }
+            Op::Sc(d, a, v, w) => {
+                let (a, v) = (e.xreg(a), e.xreg(v));
+                let r = e.store_conditional(a, v, w)?;
+                e.set_xreg(d, r)
+            }
+            Op::Amo(o, d, a, v, w) => {
+                let (a, v) = (e.xreg(a), e.xreg(v));
+                let r = e.amo(o, a, v, w)?;
+                e.set_xreg(d, r)
+            }
+            Op::Csr(csr, o, d, s, r, w) => {
+                let s = e.xreg(s);
+                let v = e.csr(csr, o, s, r, w)?;
+                e.set_xreg(d, v)
+            }
+            Op::Call(raise, d, a, b, c) => {
+                let (a, b, c) = (e.xreg(a), e.xreg(b), e.xreg(c));
+                let v = e.call(if raise { &RAISE } else { &MIX }, a, b, c)?;
+                e.set_xreg(d, v)
+            }
+            Op::Fence => e.fence(FenceKind::Data),
+            Op::Branch(c, t) => {
+                let c = e.xreg(c);
+                e.branch(c, t);
+                return Ok(());
+            }
+            Op::Jump(r) => {
+                let t = e.xreg(r);
+                let m = e.imm(!1);
+                let t = e.bin(BinOp::And, t, m);
+                e.jump(t);
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn random_op(rng: &mut Rng) -> Op {
+    let r = |rng: &mut Rng| rng.below(12) as u8;
+    match rng.below(16) {
+        0 => Op::Imm(r(rng), interesting(rng)),
+        1..=4 => Op::Bin(BIN_OPS[rng.below(25) as usize], r(rng), r(rng), r(rng)),
+        5 => Op::Un(UN_OPS[rng.below(13) as usize], r(rng), r(rng)),
+        6 => Op::Cmp(CONDS[rng.below(6) as usize], r(rng), r(rng), r(rng)),
+        7 => Op::Select(r(rng), r(rng), r(rng), r(rng)),
+        8 => Op::FMove(r(rng), r(rng), r(rng)),
+        9 => Op::Load(
+            r(rng),
+            r(rng),
+            WIDTHS[rng.below(4) as usize],
+            rng.below(2) == 0,
+        ),
+        10 => Op::Store(r(rng), r(rng), WIDTHS[rng.below(4) as usize]),
+        11 => match rng.below(3) {
+            0 => Op::Lr(r(rng), r(rng), WIDTHS[2 + rng.below(2) as usize]),
+            1 => Op::Sc(r(rng), r(rng), r(rng), WIDTHS[2 + rng.below(2) as usize]),
+            _ => Op::Amo(
+                AMOS[rng.below(9) as usize],
+                r(rng),
+                r(rng),
+                r(rng),
+                WIDTHS[2 + rng.below(2) as usize],
+            ),
+        },
+        12 => {
+            let csr = [0x001, 0x002, 0x003, 0xc01, 0xc00, 0x7c0][rng.below(6) as usize];
+            let op = [CsrOp::Write, CsrOp::Set, CsrOp::Clear][rng.below(3) as usize];
+            Op::Csr(
+                csr,
+                op,
+                r(rng),
+                r(rng),
+                rng.below(4) != 0,
+                rng.below(2) == 0,
+            )
+        }
+        13 => Op::Call(rng.below(2) == 0, r(rng), r(rng), r(rng), r(rng)),
+        14 => Op::Fence,
+        _ => match rng.below(2) {
+            0 => Op::Branch(r(rng), 0x1000 + 4 * rng.below(8)),
+            _ => Op::Jump(r(rng)),
+        },
+    }
+}
+
+fn interesting(rng: &mut Rng) -> u64 {
+    match rng.below(9) {
+        0 => [
+            0,
+            1,
+            u64::MAX,
+            i64::MIN as u64,
+            i64::MAX as u64,
+            63,
+            64,
+            0xff,
+        ][rng.below(8) as usize],
+        1 | 2 => 0x4000 + rng.below(0x8000),
+        3 => 0xbff8 + rng.below(16),
+        4 => 0xc000 + rng.below(0x4000),
+        5 => rng.below(100),
+        6 => (0..8).fold(0, |v, i| {
+            v | [0u64, 1, 0x80, 0xff][rng.below(4) as usize] << (8 * i)
+        }),
+        _ => rng.next(),
+    }
+}
+
+#[test]
+fn every_emitter_operation_matches_the_interpreter() {
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut jit = JitEngine::new(jit_cfg(1, OptLevel::None)).expect("jit");
+    let mut jit_speed = JitEngine::new(jit_cfg(1, OptLevel::Speed)).expect("jit");
+    let setup = |env: &mut TestEnv, cpu: &mut CpuState| {
+        env.map(0x1000, 0x1000, READ | EXEC);
+        env.map(0x4000, 0x8000, READ | WRITE);
+        env.map(0xc000, 0x1000, READ);
+        env.map(0xd000, 0x1000, WRITE);
+        env.map(0xf000, 0x1000, READ | WRITE | EXEC);
+        env.perms[0xf] |= CODE;
+        cpu.pc = 0x1000;
+    };
+    for case in 0..3000 {
+        let n = 1 + rng.below(10) as usize;
+        let mut ops: Vec<Op> = (0..n).map(|_| random_op(&mut rng)).collect();
+        if let Some(end) = ops
+            .iter()
+            .position(|o| matches!(o, Op::Branch(..) | Op::Jump(..)))
+        {
+            ops.truncate(end + 1);
+        }
+        let mut init = machine(true, &setup);
+        for x in init.cpu.x.iter_mut().skip(1) {
+            *x = interesting(&mut rng);
+        }
+        for f in init.cpu.f.iter_mut() {
+            *f = rng.next();
+        }
+        init.cpu.frm = rng.below(8);
+        init.cpu.fflags = rng.below(32);
+        if rng.below(2) == 0 {
+            init.cpu.reservation = init.cpu.x[1 + rng.below(11) as usize] & !7;
+        }
+        let fill: Vec<u8> = (0..0x1000).map(|_| rng.next() as u8).collect();
+        init.env.write(0x4000 + 0x1000 * rng.below(8), &fill);
+        let snapshot = |m: &Interp<TestEnv>, fast: bool| {
+            let mut c = machine(fast, &setup);
+            c.cpu = m.cpu.clone();
+            let bytes = m.env.bytes().to_vec();
+            c.env.write(0, &bytes);
+            c
+        };
+        // The interpreter: one instruction's worth of semantics, then pc/instret as run_block.
+        let mut a = snapshot(&init, true);
+        let pc = a.cpu.pc;
+        let ra = match synth(&mut a, &ops) {
+            Ok(()) => {
+                if !matches!(ops.last(), Some(Op::Branch(..) | Op::Jump(..))) {
+                    a.cpu.pc = pc + 4;
+                } else if let Some(Op::Branch(c, _)) = ops.last() {
+                    // Interp::branch used its own (zero) pc for the fall-through.
+                    if a.cpu.x[*c as usize] == 0 || *c == 0 {
+                        a.cpu.pc = pc + 4;
+                    }
+                }
+                a.cpu.instret += 1;
+                Ok(())
+            }
+            Err(e) => {
+                a.cpu.pc = pc;
+                Err(e)
+            }
+        };
+        for (k, j) in [&mut jit, &mut jit_speed].into_iter().enumerate() {
+            let mut b = snapshot(&init, k == 0 || case % 2 == 0);
+            let rb = j.run_synthetic(&mut b, &|e| synth(e, &ops));
+            let what = format!("case {case} engine {k} ops {ops:?}");
+            assert_eq!(ra, rb, "{what}: result");
+            assert_same(&a, &b, &what);
+        }
+    }
+}
+
+#[test]
+fn self_loop_in_registers_with_precise_fault() {
+    // A block that branches to its own start (kept in host registers by the JIT) and leaves
+    // the loop by a store fault when its pointer walks off the data page.
+    let prog = [
+        lui(5, 4), // 0x00 x5 = 0x4000
+        addi(1, 0, 0),
+        addi(3, 0, 0),
+        // loop (0x0c):
+        sd(1, 5, 0),
+        addi(5, 5, 8),
+        addi(1, 1, 1),
+        add(3, 3, 1),
+        beq(0, 0, -16),
+        ECALL,
+    ];
+    let m = check_program("self loop", &|env, _| {
+        code(env, &prog);
+        env.map(0x4000, 0x1000, READ | WRITE);
+    });
+    assert_eq!(m.cpu.x[1], 512);
+    assert_eq!(m.cpu.pc, CODE_AT + 0x0c);
+    assert_eq!(m.cpu.x[3], 512 * 513 / 2);
+}
+
+#[test]
+fn self_loop_exits_by_branch() {
+    // Inner self-loop over an array of ones ended by a zero, outer loop around it.
+    let prog = [
+        lui(10, 4),      // 0x00 array base 0x4000
+        addi(11, 0, 1),  // 0x04 x11 = 1
+        addi(12, 0, 0),  // 0x08 outer counter
+        addi(13, 0, 20), // 0x0c outer limit
+        // outer (0x10):
+        addi(14, 10, 0), // 0x10 pointer
+        // inner (0x14):
+        add(3, 3, 9),    // 0x14
+        addi(14, 14, 8), // 0x18
+        ld(9, 14, 0),    // 0x1c
+        beq(9, 11, -12), // 0x20 -> 0x14
+        addi(12, 12, 1), // 0x24
+        beq(12, 13, 8),  // 0x28 -> 0x30
+        jal(0, -28),     // 0x2c -> 0x10
+        ECALL,           // 0x30
+    ];
+    let m = check_program("self loop by branch", &|env, _| {
+        code(env, &prog);
+        env.map(0x4000, 0x2000, READ | WRITE);
+        let ones: Vec<u8> = (0..700u64).flat_map(|_| 1u64.to_le_bytes()).collect();
+        env.write(0x4008, &ones);
+    });
+    assert_eq!(m.cpu.x[12], 20);
+}

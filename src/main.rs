@@ -40,15 +40,50 @@ enum Command {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Engine {
-    /// The interpreter (reference semantics).
+    /// Cranelift JIT: hot blocks are translated to host code (cold ones are interpreted).
+    Jit,
+    /// The interpreter only (reference semantics).
     Interp,
+}
+
+/// Parses a size such as `64M`, `512K`, `1G` or a plain number of bytes.
+fn parse_size(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: usize = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err(format!("unknown size suffix '{c}' (use K, M or G)")),
+            };
+            (&s[..i], m)
+        }
+        _ => (s, 1),
+    };
+    let n: usize = num.parse().map_err(|_| format!("'{s}' is not a size"))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("'{s}' is too large"))
 }
 
 #[derive(clap::Args)]
 struct RunArgs {
     /// Execution engine.
-    #[arg(long, value_enum, default_value = "interp", env = "XLATE_ENGINE")]
+    #[arg(long, value_enum, default_value = "jit", env = "XLATE_ENGINE")]
     engine: Engine,
+
+    /// JIT: translate a block once it has run this many times in the interpreter.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        env = "XLATE_JIT_THRESHOLD"
+    )]
+    jit_threshold: u32,
+
+    /// JIT: size of the translated-code cache (flushed whole when full), e.g. 64M.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size, env = "XLATE_CODE_CACHE_SIZE")]
+    code_cache_size: usize,
 
     /// Look up the program interpreter (and absolute library paths) under DIR, like qemu's -L.
     #[arg(
@@ -188,9 +223,18 @@ fn run(args: RunArgs) -> ExitCode {
     };
     cpu.x[2] = loaded.sp;
 
+    let engine = match args.engine {
+        Engine::Interp => linux::Engine::Interp,
+        Engine::Jit => linux::Engine::Jit(translator::jit::JitConfig {
+            code_cache_size: args.code_cache_size,
+            jit_threshold: args.jit_threshold,
+            ..Default::default()
+        }),
+    };
     let start = Instant::now();
-    let (exit, stats, mut proc) = match args.engine {
-        Engine::Interp => linux::run_interp(proc, cpu),
+    let (exit, stats, mut proc) = match linux::run(proc, cpu, engine) {
+        Ok(r) => r,
+        Err(e) => return fail(format_args!("cannot start the JIT: {e}"), EXIT_INTERNAL),
     };
     let wall = start.elapsed();
     if let Some(out) = proc.strace_out.as_mut() {
@@ -198,8 +242,12 @@ fn run(args: RunArgs) -> ExitCode {
     }
     if args.stats {
         let secs = wall.as_secs_f64();
+        let engine = match args.engine {
+            Engine::Jit => "jit",
+            Engine::Interp => "interp",
+        };
         eprintln!(
-            "xlate: stats: engine interp, {} guest instructions, {:.3} s wall, {:.1} MIPS, {} syscalls, {} blocks decoded, {} code flushes",
+            "xlate: stats: engine {engine}, {} guest instructions, {:.3} s wall, {:.1} MIPS, {} syscalls, {} blocks decoded by the interpreter, {} code flushes",
             stats.instructions,
             secs,
             stats.instructions as f64 / secs.max(1e-9) / 1e6,
@@ -207,6 +255,20 @@ fn run(args: RunArgs) -> ExitCode {
             stats.blocks_decoded,
             stats.code_flushes
         );
+        if let Some(j) = stats.jit {
+            eprintln!(
+                "xlate: stats: jit: {} blocks translated ({} guest instructions), {:.1} ms compiling, {} bytes of code cache in use of {}, {} chained exits, {} entries from the dispatcher, {} blocks run interpreted, {} compile failures",
+                j.blocks_translated,
+                j.insns_translated,
+                j.compile_ns as f64 / 1e6,
+                stats.code_cache.0,
+                stats.code_cache.1,
+                j.chained_exits,
+                j.jit_entries,
+                j.interp_blocks,
+                j.compile_failures
+            );
+        }
     }
     match exit {
         Exit::Code(c) => ExitCode::from((c & 0xff) as u8),

@@ -172,6 +172,9 @@ qemu_diff_tests!(
     syscalls,
     realistic,
     smc,
+    bench_sieve,
+    bench_fib,
+    bench_fp,
     jump_garbage,
     jump_unmapped,
 );

@@ -349,6 +349,25 @@ impl GuestMemory {
         self.base.wrapping_add(addr as usize)
     }
 
+    /// The description of this memory translated code needs for inline loads and stores.
+    pub fn fast_memory(&self) -> translator::interp::FastMem {
+        // SAFETY: `perms` has NPAGES readable bytes; a page whose byte has READ (WRITE) set is a
+        // mapped, host-readable (writable) page of the region at `base` (map_anon/map_file keep
+        // every mapped page host read-write; a shared read-only file mapping never gets WRITE).
+        // Both mappings live as long as this GuestMemory.
+        unsafe {
+            translator::interp::FastMem::new(
+                self.base,
+                self.perms,
+                NPAGES,
+                PAGE_SHIFT,
+                prot::READ,
+                prot::WRITE,
+                prot::CODE,
+            )
+        }
+    }
+
     /// A copyable view of this memory for the engines' hot paths (no `Arc` to chase).
     #[inline(always)]
     pub fn view(&self) -> MemView {

@@ -21,7 +21,23 @@ use std::time::{Duration, Instant};
 
 /// The execution engines every guest test runs under, unless `XLATE_TEST_ENGINES`
 /// (comma-separated) says otherwise. Add "jit" here once it exists.
-pub const DEFAULT_ENGINES: &[&str] = &["interp"];
+/// `jit` is the default configuration (blocks translated after 1000 runs); `jit-eager`
+/// translates every block on its first run (`--jit-threshold 1`), so even short programs run
+/// almost entirely as translated code.
+pub const DEFAULT_ENGINES: &[&str] = &["interp", "jit", "jit-eager"];
+
+/// The `xlate run` options selecting an engine configuration named in [`engines`].
+pub fn engine_args(engine: &str) -> Vec<String> {
+    match engine {
+        "jit-eager" => vec![
+            "--engine".into(),
+            "jit".into(),
+            "--jit-threshold".into(),
+            "1".into(),
+        ],
+        other => vec!["--engine".into(), other.into()],
+    }
+}
 
 /// A guest program that has not finished after this long is killed and fails.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
@@ -404,7 +420,10 @@ impl Case {
         if self.dynamic {
             run = run.arg("-L").arg(SYSROOT);
         }
-        run = run.arg("--engine").arg(engine).arg(&self.program);
+        for a in engine_args(engine) {
+            run = run.arg(a);
+        }
+        run = run.arg(&self.program);
         self.finish(run, &scratch)
     }
 

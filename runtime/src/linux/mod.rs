@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use translator::emit::{AmoOp, CsrOp, Width};
 use translator::interp::{Env, Interp, InterpEngine};
+use translator::jit::{JitEngine, JitError};
 use translator::{Cause, CpuState, Exception};
 
 use crate::mem::{GuestMemory, MemView};
@@ -134,6 +135,9 @@ impl Env for Process {
     fn fence_i(&mut self) {
         self.mem.set_code_dirty();
     }
+    fn fast_memory(&self) -> Option<translator::interp::FastMem> {
+        Some(self.mem.fast_memory())
+    }
     #[inline(always)]
     fn take_code_flush(&mut self) -> bool {
         if self.view.code_dirty() && self.mem.take_code_dirty() {
@@ -149,8 +153,20 @@ impl Env for Process {
 pub struct RunStats {
     pub instructions: u64,
     pub syscalls: u64,
+    /// Blocks decoded by the interpreter (its own cache, or the JIT's cold tier).
     pub blocks_decoded: u64,
     pub code_flushes: u64,
+    /// JIT only: what the translator did.
+    pub jit: Option<translator::jit::JitStats>,
+    /// JIT only: code-cache bytes in use at exit, and its capacity.
+    pub code_cache: (usize, usize),
+}
+
+/// Which engine runs guest code.
+#[derive(Clone, Debug)]
+pub enum Engine {
+    Interp,
+    Jit(translator::jit::JitConfig),
 }
 
 /// Signal numbers (Linux generic, as on riscv64).
@@ -177,9 +193,44 @@ pub fn signal_for(e: &Exception) -> i32 {
 pub fn run_interp(proc: Process, cpu: CpuState) -> (Exit, RunStats, Process) {
     let mut engine: InterpEngine<Process> = InterpEngine::new();
     let mut m = Interp::new(cpu, proc);
+    let (exit, mut stats) = drive(&mut m, |m| engine.run(m, u64::MAX));
+    stats.blocks_decoded = engine.stats.blocks_decoded;
+    stats.code_flushes = engine.stats.flushes;
+    (exit, stats, m.env)
+}
+
+/// Runs the process with `engine` from `cpu` until it exits. Fails only when the JIT cannot
+/// be set up on this host (no executable memory, unsupported host ISA).
+pub fn run(
+    proc: Process,
+    cpu: CpuState,
+    engine: Engine,
+) -> Result<(Exit, RunStats, Process), JitError> {
+    match engine {
+        Engine::Interp => Ok(run_interp(proc, cpu)),
+        Engine::Jit(cfg) => {
+            let mut jit: JitEngine<Process> = JitEngine::new(cfg)?;
+            let mut m = Interp::new(cpu, proc);
+            let (exit, mut stats) = drive(&mut m, |m| jit.run(m, u64::MAX));
+            stats.blocks_decoded = jit.stats.interp_blocks;
+            stats.code_flushes = jit.stats.flushes;
+            stats.jit = Some(jit.stats);
+            stats.code_cache = jit.code_cache_usage();
+            Ok((exit, stats, m.env))
+        }
+    }
+}
+
+/// The execution loop shared by every engine: `step` runs guest code until an exception, which
+/// is a syscall (handled, then execution resumes after the `ecall`) or a fault (the default
+/// action of its signal: the process ends).
+fn drive<F>(m: &mut Interp<Process>, mut step: F) -> (Exit, RunStats)
+where
+    F: FnMut(&mut Interp<Process>) -> Result<(), Exception>,
+{
     let mut stats = RunStats::default();
     let exit = loop {
-        match engine.run(&mut m, u64::MAX) {
+        match step(m) {
             Ok(()) => continue,
             Err(Exception {
                 cause: Cause::EcallFromU,
@@ -205,7 +256,5 @@ pub fn run_interp(proc: Process, cpu: CpuState) -> (Exit, RunStats, Process) {
         }
     };
     stats.instructions = m.cpu.instret;
-    stats.blocks_decoded = engine.stats.blocks_decoded;
-    stats.code_flushes = engine.stats.flushes;
-    (exit, stats, m.env)
+    (exit, stats)
 }

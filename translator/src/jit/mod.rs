@@ -685,7 +685,12 @@ impl<X: Env> JitEngine<X> {
             let r = self.enter(interp, code);
             match r & 0xff {
                 exit::EXCEPTION => {
-                    if let Some(e) = interp.cpu.take_pending() {
+                    if let Some(mut e) = interp.cpu.take_pending() {
+                        // As in the interpreter: an illegal-instruction trap raised by a helper
+                        // (CSR, dynamic rounding mode) reports the instruction's bits.
+                        if e.cause == crate::Cause::IllegalInstruction && e.tval == 0 {
+                            e.tval = instruction_bits(&mut interp.env, interp.cpu.pc);
+                        }
                         return Err(e);
                     }
                 }
@@ -757,5 +762,17 @@ impl<X: Env> JitEngine<X> {
     /// Code-cache bytes in use and capacity.
     pub fn code_cache_usage(&self) -> (usize, usize) {
         (self.code.used(), self.code.size())
+    }
+}
+
+/// The bits of the instruction at `pc` (16 for a compressed one), or 0 if it cannot be fetched.
+fn instruction_bits<X: Env>(env: &mut X, pc: u64) -> u64 {
+    let Ok(lo) = env.fetch16(pc) else { return 0 };
+    if lo & 3 != 3 {
+        return u64::from(lo);
+    }
+    match env.fetch16(pc.wrapping_add(2)) {
+        Ok(hi) => u64::from(hi) << 16 | u64::from(lo),
+        Err(_) => 0,
     }
 }

@@ -2,7 +2,7 @@
  *
  * _start (M-mode, at 0x80000000):
  *   - points mtvec at trap_vector (direct mode),
- *   - opens PMP entry 0 over the whole address space (NAPOT, RWX) so that S/U
+ *   - opens PMP entry 0 over the whole physical address space (NAPOT, RWX) so S/U
  *     accesses are allowed (skipped if PMP is not implemented),
  *   - clears satp, mie, mip-writable bits, medeleg, mideleg, mcounteren bits left at reset,
  *   - sets mstatus.FS = Initial (01) and fcsr = 0, zeroes f0-f31,
@@ -24,10 +24,13 @@ _start:
     la      t0, trap_vector
     csrw    mtvec, t0
 
-    /* PMP: entry 0 = NAPOT over everything, RWX. Trap (no PMP) skips it. */
+    /* PMP: entry 0 = NAPOT over the whole 56-bit physical address space, RWX.
+     * (pmpaddr0 = 2^53 - 1; all ones would do per the spec, but qemu 7.2 then
+     * computes a zero-sized TLB range and aborts on code crossing a page.)
+     * A trap (no PMP) skips it. */
     la      t0, 1f
     csrw    mtvec, t0
-    li      t0, -1
+    li      t0, (1 << 53) - 1
     csrw    pmpaddr0, t0
     li      t0, 0x1f
     csrw    pmpcfg0, t0

@@ -25,6 +25,10 @@ COMMON=(-nostdlib -nostartfiles -static -mcmodel=medany -mabi=lp64d
 echo "riscv64-unknown-elf-gcc: $("$CC" --version | head -n1)" > "$HERE/TOOLCHAIN"
 echo "riscv64-unknown-elf-ld: $(riscv64-unknown-elf-ld --version | head -n1)" >> "$HERE/TOOLCHAIN"
 
+# Objects get fixed relative names (gcc's temporary object names would end up in the
+# symbol table as file symbols and make the output differ from build to build).
+OBJ="$(mktemp -d)"
+trap 'rm -rf "$OBJ"' EXIT
 for src in src/*.S; do
     name="$(basename "$src" .S)"
     case "$name" in
@@ -32,5 +36,7 @@ for src in src/*.S; do
         *)        march=rv64gc ;;
     esac
     echo "  AS+LD $name ($march)"
-    "$CC" "${COMMON[@]}" -march="$march" -o "$OUT/$name" env/crt.S "$src"
+    "$CC" "${COMMON[@]}" -march="$march" -c -o "$OBJ/crt.o" env/crt.S
+    "$CC" "${COMMON[@]}" -march="$march" -c -o "$OBJ/$name.o" "$src"
+    (cd "$OBJ" && "$CC" "${COMMON[@]/#-T*/-T$HERE/env/link.ld}" -march="$march" -o "$OUT/$name" crt.o "$name.o")
 done

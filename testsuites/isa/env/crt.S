@@ -24,10 +24,8 @@ _start:
     la      t0, trap_vector
     csrw    mtvec, t0
 
-    /* PMP: entry 0 = NAPOT over the whole 56-bit physical address space, RWX.
-     * (pmpaddr0 = 2^53 - 1; all ones would do per the spec, but qemu 7.2 then
-     * computes a zero-sized TLB range and aborts on code crossing a page.)
-     * A trap (no PMP) skips it. */
+    /* PMP: entry 0 = NAPOT over the whole 56-bit physical address space, RWX
+     * (pmpaddr0 = 2^53 - 1). A trap (no PMP) skips it. */
     la      t0, 1f
     csrw    mtvec, t0
     li      t0, (1 << 53) - 1

@@ -286,7 +286,12 @@ impl Hart {
         let pa = self.translate(addr, Access::Store)?;
         self.bus
             .write(pa, val, w)
-            .ok_or(Exception::new(Cause::StoreAccessFault, addr))
+            .ok_or(Exception::new(Cause::StoreAccessFault, addr))?;
+        // A CLINT write (msip, mtimecmp) may raise or clear an interrupt: end the slice.
+        if pa.wrapping_sub(super::bus::CLINT_BASE) < super::bus::CLINT_SIZE {
+            self.stop = true;
+        }
+        Ok(())
     }
 
     // ---- traps ----

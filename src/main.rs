@@ -11,6 +11,8 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod test_cmd;
+
 use runtime::linux::{self, loader, Exit, Options, Process};
 use runtime::mem::GuestMemory;
 use translator::CpuState;
@@ -36,6 +38,9 @@ struct Cli {
 enum Command {
     /// Run a riscv64 Linux program: options stop at the program name.
     Run(RunArgs),
+    /// Run ISA conformance tests (bare-metal riscv-tests and riscv-arch-test ELFs, Linux test
+    /// programs) and report which pass.
+    Test(test_cmd::TestArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -114,6 +119,9 @@ struct RunArgs {
     #[arg(short = 'U', value_name = "VAR")]
     unset_env: Vec<String>,
 
+    #[command(flatten)]
+    bare: test_cmd::BareArgs,
+
     /// The riscv64 program, followed by its arguments.
     #[arg(
         required = true,
@@ -136,6 +144,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Test(args) => test_cmd::test(args),
     }
 }
 
@@ -184,6 +193,9 @@ fn run(args: RunArgs) -> ExitCode {
         );
     }
     let path = PathBuf::from(prog);
+    if args.bare.bare {
+        return test_cmd::run_bare(&path, &args.bare);
+    }
     let strace_out: Option<Box<dyn Write + Send>> = match &args.strace_file {
         Some(f) => match std::fs::File::create(f) {
             Ok(file) => Some(Box::new(std::io::BufWriter::new(file))),

@@ -3,4 +3,5 @@
 //! exits (syscalls, faults).
 
 pub mod linux;
+pub mod machine;
 pub mod mem;

@@ -142,6 +142,20 @@ pub enum CsrOp {
     Clear,
 }
 
+/// Privileged instructions whose effect is the machine's business (RISC-V Privileged ISA
+/// 20211203, section 3.3): the semantics hand them to [`Emitter::system`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SystemOp {
+    /// `mret`: return from a machine-mode trap.
+    Mret,
+    /// `sret`: return from a supervisor-mode trap.
+    Sret,
+    /// `wfi`: wait for interrupt.
+    Wfi,
+    /// `sfence.vma rs1, rs2`: the operands are the virtual address and the ASID.
+    SfenceVma,
+}
+
 /// A function the semantics call for work that stays in Rust (soft-float, for example).
 ///
 /// The function receives the CPU state and three arguments and returns one value. It may raise
@@ -229,6 +243,21 @@ pub trait Emitter {
     fn branch(&mut self, cond: Self::V, target: u64);
     /// Unconditional jump to a computed address. Ends the block.
     fn jump(&mut self, target: Self::V);
+    /// A privileged instruction (`mret`, `sret`, `wfi`, `sfence.vma`) with operands `a` and `b`.
+    /// It ends the block: the machine decides where execution continues (the next instruction
+    /// unless the operation redirects, as `mret` does). The machine checks the privilege level
+    /// and raises illegal instruction when it may not be executed. The default (a machine
+    /// without privileged state, such as Linux user mode) raises illegal instruction.
+    fn system(&mut self, op: SystemOp, a: Self::V, b: Self::V) -> Result<(), Exception> {
+        let _ = (op, a, b);
+        Err(self.trap(crate::Cause::IllegalInstruction, 0))
+    }
+    /// Called first by every floating-point instruction: raises illegal instruction when the
+    /// machine has the FP unit off (`mstatus.FS` = Off), and may mark the FP state dirty. The
+    /// default (user mode: always on) does nothing.
+    fn fp_enabled(&mut self) -> Result<(), Exception> {
+        Ok(())
+    }
     /// Build the exception `cause` with trap value `tval` at this instruction (for `ecall`,
     /// `ebreak`, illegal encodings); the semantics return it as `Err`.
     fn trap(&mut self, cause: crate::Cause, tval: u64) -> Exception;

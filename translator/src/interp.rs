@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use crate::decode::{DecodeError, Decoded, Table};
-use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, UnOp, Width};
+use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, SystemOp, UnOp, Width};
 use crate::{Cause, CpuState, Exception, NO_RESERVATION};
 
 /// What the interpreter needs from the machine it runs in: memory, CSRs beyond the FP ones,
@@ -46,6 +46,28 @@ pub trait Env {
     /// [`Env::load`]/[`Env::store`] for every access when this is `None` (the default).
     fn fast_memory(&self) -> Option<FastMem> {
         None
+    }
+    /// A privileged instruction ([`Emitter::system`]). `cpu.pc` is already the next
+    /// instruction; the machine may redirect it (`mret`). Default: illegal instruction.
+    fn system(
+        &mut self,
+        cpu: &mut CpuState,
+        op: SystemOp,
+        a: u64,
+        b: u64,
+    ) -> Result<(), Exception> {
+        let _ = (cpu, op, a, b);
+        Err(Exception::new(Cause::IllegalInstruction, 0))
+    }
+    /// [`Emitter::fp_enabled`], also checked before `fflags`/`frm`/`fcsr` accesses.
+    /// Default: the FP unit is always on.
+    fn fp_enabled(&mut self) -> Result<(), Exception> {
+        Ok(())
+    }
+    /// Whether the engine should return to its caller before the next block (an interrupt may
+    /// have become pending, the machine halted). Polled before each block. Default: never.
+    fn exit_requested(&mut self) -> bool {
+        false
     }
 }
 
@@ -118,6 +140,9 @@ pub struct Interp<X> {
     pub env: X,
     pc: u64,
     len: u64,
+    /// Index of the instruction in flight within its block (instructions retired before it
+    /// in the block are not yet counted in `cpu.instret`).
+    idx: u64,
 }
 
 impl<X: Env> Interp<X> {
@@ -127,6 +152,7 @@ impl<X: Env> Interp<X> {
             env,
             pc: 0,
             len: 4,
+            idx: 0,
         }
     }
 }
@@ -381,9 +407,18 @@ impl<X: Env> Emitter for Interp<X> {
         if write && csr >> 10 == 3 {
             return Err(Exception::new(Cause::IllegalInstruction, 0));
         }
+        if (1..=3).contains(&csr) {
+            self.env.fp_enabled()?;
+        }
         match fp_csr(&mut self.cpu, csr, op, src, write) {
             Some(old) => Ok(old),
-            None => self.env.csr(&mut self.cpu, csr, op, src, read, write),
+            None => {
+                // The machine sees `instret` exact at this instruction (counters are CSRs).
+                self.cpu.instret = self.cpu.instret.wrapping_add(self.idx);
+                let r = self.env.csr(&mut self.cpu, csr, op, src, read, write);
+                self.cpu.instret = self.cpu.instret.wrapping_sub(self.idx);
+                r
+            }
         }
     }
 
@@ -414,6 +449,16 @@ impl<X: Env> Emitter for Interp<X> {
 
     fn trap(&mut self, cause: Cause, tval: u64) -> Exception {
         Exception::new(cause, tval)
+    }
+
+    fn system(&mut self, op: SystemOp, a: u64, b: u64) -> Result<(), Exception> {
+        self.cpu.pc = self.pc.wrapping_add(self.len);
+        self.env.system(&mut self.cpu, op, a, b)
+    }
+
+    #[inline(always)]
+    fn fp_enabled(&mut self) -> Result<(), Exception> {
+        self.env.fp_enabled()
     }
 }
 
@@ -540,14 +585,17 @@ impl<X: Env> InterpEngine<X> {
         Ok(idx as usize)
     }
 
-    /// Runs blocks until an exception (a syscall is `EcallFromU`) or until at least `budget`
-    /// instructions have retired (returns `Ok(())` then). `cpu.pc` is precise on return: at the
+    /// Runs blocks until an exception (a syscall is `EcallFromU`), until at least `budget`
+    /// instructions have retired or the environment asks to exit (returns `Ok(())` then). `cpu.pc` is precise on return: at the
     /// faulting instruction for an exception, otherwise at the next instruction.
     pub fn run(&mut self, interp: &mut Interp<X>, budget: u64) -> Result<(), Exception> {
         let stop_at = interp.cpu.instret.saturating_add(budget);
         loop {
             if interp.env.take_code_flush() {
                 self.flush();
+            }
+            if interp.env.exit_requested() {
+                return Ok(());
             }
             let pc = interp.cpu.pc;
             let idx = self.lookup(interp, pc)?;
@@ -566,6 +614,7 @@ pub fn run_block<X: Env>(interp: &mut Interp<X>, block: &Block<X>) -> Result<(),
     for (n, (pc, d)) in block.insns.iter().enumerate() {
         interp.pc = *pc;
         interp.len = u64::from(d.insn.len);
+        interp.idx = n as u64;
         if let Err(mut e) = (d.sem)(interp, &d.insn) {
             // Exceptions raised below the semantics (CSR accesses, helpers) do not know the
             // instruction; illegal-instruction traps report its bits as the trap value.

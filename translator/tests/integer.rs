@@ -337,6 +337,21 @@ fn fences_are_no_ops_and_fence_i_ends_the_block() {
     assert_eq!(table().lookup(asm("pause")).map(|e| e.name), Some("pause"));
 }
 
+/// Without privileged state (the default `Env::system`), mret/sret/wfi/sfence.vma are illegal
+/// instructions with their bits as the trap value, as Linux user mode requires (SIGILL).
+#[test]
+fn privileged_instructions_are_illegal_without_a_machine() {
+    for text in ["mret", "sret", "wfi", "sfence.vma x1, x2"] {
+        let mut m = Machine::with_code(&["addi x5, x0, 1", text]);
+        assert_eq!(
+            m.run(),
+            Exception::new(Cause::IllegalInstruction, u64::from(asm(text))),
+            "{text}"
+        );
+        assert_eq!(m.hart.cpu.pc, BASE + 4, "{text}");
+    }
+}
+
 #[test]
 fn ecall_and_ebreak() {
     let mut m = Machine::with_code(&["addi x5, x0, 1", "ecall"]);

@@ -1,6 +1,7 @@
 //! The RISC-V RV64GC guest: one module per extension, each registering its decode-table lines
 //! and semantic functions (RISC-V Unprivileged ISA, version 20191213, plus Zba/Zbb/Zbs 1.0).
 
+pub mod privileged;
 pub mod rva;
 pub mod rvc;
 pub mod rvd;
@@ -23,5 +24,6 @@ pub fn table<E: Emitter>() -> Table<E> {
     rvd::register(&mut t);
     zicsr::register(&mut t);
     zb::register(&mut t);
+    privileged::register(&mut t);
     t
 }

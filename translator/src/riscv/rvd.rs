@@ -63,6 +63,7 @@ fn addr<E: Emitter>(e: &mut E, i: &Insn) -> E::V {
 }
 
 fn fld<E: Emitter>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let a = addr(e, i);
     let v = e.load(a, Width::D, false)?;
     e.set_freg(i.rd, v);
@@ -70,12 +71,14 @@ fn fld<E: Emitter>(e: &mut E, i: &Insn) -> R {
 }
 
 fn fsd<E: Emitter>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let a = addr(e, i);
     let v = e.freg(i.rs2);
     e.store(a, v, Width::D)
 }
 
 fn fcvt_s_d<E: Emitter>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let rm = rm_arg(e, i)?;
     let a = e.freg(i.rs1);
     let z = e.imm(0);
@@ -87,6 +90,7 @@ fn fcvt_s_d<E: Emitter>(e: &mut E, i: &Insn) -> R {
 /// fcvt.d.s is exact, but like Spike and QEMU an invalid rounding mode (static or dynamic) is
 /// still an illegal instruction.
 fn fcvt_d_s<E: Emitter>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let rm = rm_arg(e, i)?;
     let a = e.freg(i.rs1);
     let z = e.imm(0);
@@ -96,12 +100,14 @@ fn fcvt_d_s<E: Emitter>(e: &mut E, i: &Insn) -> R {
 }
 
 fn fmv_x_d<E: Emitter>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let v = e.freg(i.rs1);
     e.set_xreg(i.rd, v);
     Ok(())
 }
 
 fn fmv_d_x<E: Emitter>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let v = e.xreg(i.rs1);
     e.set_freg(i.rd, v);
     Ok(())

@@ -279,6 +279,7 @@ fn call_rd_x<E: Emitter>(e: &mut E, i: &Insn, h: &'static Helper, a: E::V, b: E:
 /// negated operands; negating an input only flips its sign bit, which changes neither NaN-ness
 /// nor boxing, and the exact value (hence the rounded result) is the same.
 fn fma<E: Emitter, const D: bool, const K: u8>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     rm_arg(e, i)?;
     let mut a = e.freg(i.rs1);
     let b = e.freg(i.rs2);
@@ -296,6 +297,7 @@ fn fma<E: Emitter, const D: bool, const K: u8>(e: &mut E, i: &Insn) -> R {
 
 /// fadd (0), fsub (1), fmul (2), fdiv (3).
 fn arith<E: Emitter, const D: bool, const OP: u8>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let rm = rm_arg(e, i)?;
     let hs = helpers::<D>();
     let h = match OP {
@@ -310,6 +312,7 @@ fn arith<E: Emitter, const D: bool, const OP: u8>(e: &mut E, i: &Insn) -> R {
 }
 
 fn fsqrt<E: Emitter, const D: bool>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let rm = rm_arg(e, i)?;
     let a = e.freg(i.rs1);
     let z = e.imm(0);
@@ -318,6 +321,7 @@ fn fsqrt<E: Emitter, const D: bool>(e: &mut E, i: &Insn) -> R {
 
 /// fsgnj (0), fsgnjn (1), fsgnjx (2): bit operations, no NaN canonicalization.
 fn fsgnj<E: Emitter, const D: bool, const K: u8>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let a = operand::<E, D>(e, i.rs1);
     let b = operand::<E, D>(e, i.rs2);
     let s = e.imm(sign::<D>());
@@ -338,6 +342,7 @@ fn fsgnj<E: Emitter, const D: bool, const K: u8>(e: &mut E, i: &Insn) -> R {
 }
 
 fn minmax<E: Emitter, const D: bool, const MAX: bool>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let hs = helpers::<D>();
     let h = if MAX { &hs.max } else { &hs.min };
     let a = e.freg(i.rs1);
@@ -348,6 +353,7 @@ fn minmax<E: Emitter, const D: bool, const MAX: bool>(e: &mut E, i: &Insn) -> R 
 
 /// fcvt.{w,wu,l,lu}.fmt (K = 0..3).
 fn to_int<E: Emitter, const D: bool, const K: u8>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let rm = rm_arg(e, i)?;
     let hs = helpers::<D>();
     let h = match K {
@@ -363,6 +369,7 @@ fn to_int<E: Emitter, const D: bool, const K: u8>(e: &mut E, i: &Insn) -> R {
 
 /// fcvt.fmt.{w,wu,l,lu} (K = 0..3).
 fn from_int<E: Emitter, const D: bool, const K: u8>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let rm = rm_arg(e, i)?;
     let hs = helpers::<D>();
     let h = match K {
@@ -378,6 +385,7 @@ fn from_int<E: Emitter, const D: bool, const K: u8>(e: &mut E, i: &Insn) -> R {
 
 /// feq (0), flt (1), fle (2).
 fn cmp<E: Emitter, const D: bool, const K: u8>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let hs = helpers::<D>();
     let h = match K {
         0 => &hs.eq,
@@ -391,6 +399,7 @@ fn cmp<E: Emitter, const D: bool, const K: u8>(e: &mut E, i: &Insn) -> R {
 }
 
 fn fclass<E: Emitter, const D: bool>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let a = e.freg(i.rs1);
     let z = e.imm(0);
     call_rd_x(e, i, &helpers::<D>().class, a, z, z)
@@ -403,6 +412,7 @@ fn addr<E: Emitter>(e: &mut E, i: &Insn) -> E::V {
 }
 
 fn flw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let a = addr(e, i);
     let v = e.load(a, Width::W, false)?;
     let b = e.imm(BOX);
@@ -412,6 +422,7 @@ fn flw<E: Emitter>(e: &mut E, i: &Insn) -> R {
 }
 
 fn fsw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let a = addr(e, i);
     let v = e.freg(i.rs2);
     e.store(a, v, Width::W)
@@ -419,6 +430,7 @@ fn fsw<E: Emitter>(e: &mut E, i: &Insn) -> R {
 
 /// fmv.x.w: the low 32 bits, sign-extended, whatever the boxing.
 fn fmv_x_w<E: Emitter>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let v = e.freg(i.rs1);
     let v = e.un(UnOp::Sext32, v);
     e.set_xreg(i.rd, v);
@@ -427,6 +439,7 @@ fn fmv_x_w<E: Emitter>(e: &mut E, i: &Insn) -> R {
 
 /// fmv.w.x: NaN-boxes the low 32 bits of rs1.
 fn fmv_w_x<E: Emitter>(e: &mut E, i: &Insn) -> R {
+    e.fp_enabled()?;
     let v = e.xreg(i.rs1);
     let v = e.un(UnOp::Zext32, v);
     let b = e.imm(BOX);

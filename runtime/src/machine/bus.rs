@@ -1,0 +1,202 @@
+//! The physical address space of the bare-metal machine: RAM, the HTIF words in it and a
+//! CLINT (RISC-V Privileged ISA 20211203, section 3.6 physical memory attributes: anything not
+//! mapped is an access fault; CLINT layout as in SiFive's and QEMU's `virt`/`spike` machines).
+
+use translator::emit::{AmoOp, Width};
+use translator::interp::amo_apply;
+
+use super::htif::{HostMem, Htif};
+
+/// Where RAM starts on the riscv-tests (Spike) memory map.
+pub const RAM_BASE: u64 = 0x8000_0000;
+/// Default RAM size.
+pub const DEFAULT_RAM_SIZE: u64 = 256 << 20;
+/// The CLINT: `msip` at +0, `mtimecmp` at +0x4000, `mtime` at +0xbff8.
+pub const CLINT_BASE: u64 = 0x200_0000;
+pub const CLINT_SIZE: u64 = 0x1_0000;
+
+/// The core-local interruptor of hart 0.
+#[derive(Debug)]
+pub struct Clint {
+    /// `msip` bit 0: the machine software interrupt of hart 0.
+    pub msip: bool,
+    pub mtimecmp: u64,
+    /// Added to the time base (the instruction count) to give `mtime`; writes to `mtime` set it.
+    pub mtime_offset: u64,
+    /// The time base as last told by the run loop (instructions retired).
+    pub now: u64,
+}
+
+impl Default for Clint {
+    fn default() -> Self {
+        Self {
+            msip: false,
+            mtimecmp: u64::MAX,
+            mtime_offset: 0,
+            now: 0,
+        }
+    }
+}
+
+impl Clint {
+    pub fn mtime(&self) -> u64 {
+        self.now.wrapping_add(self.mtime_offset)
+    }
+    fn read(&self, off: u64, w: Width) -> Option<u64> {
+        let (reg, base) = match off {
+            0..=3 => (u64::from(self.msip), 0),
+            0x4000..=0x4007 => (self.mtimecmp, 0x4000),
+            0xbff8..=0xbfff => (self.mtime(), 0xbff8),
+            _ => return Some(0),
+        };
+        let shift = (off - base) * 8;
+        Some(mask(reg >> shift, w))
+    }
+    fn write(&mut self, off: u64, val: u64, w: Width) {
+        let merge = |old: u64, base: u64| {
+            let shift = (off - base) * 8;
+            let m = mask(u64::MAX, w) << shift;
+            (old & !m) | ((val << shift) & m)
+        };
+        match off {
+            0..=3 => self.msip = merge(u64::from(self.msip), 0) & 1 != 0,
+            0x4000..=0x4007 => self.mtimecmp = merge(self.mtimecmp, 0x4000),
+            0xbff8..=0xbfff => {
+                let t = merge(self.mtime(), 0xbff8);
+                self.mtime_offset = t.wrapping_sub(self.now);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn mask(v: u64, w: Width) -> u64 {
+    match w {
+        Width::D => v,
+        _ => v & ((1u64 << (w.bytes() * 8)) - 1),
+    }
+}
+
+/// RAM plus devices. Every access is bounds-checked; `None` means "nothing there" and becomes
+/// an access fault.
+pub struct Bus {
+    ram: Vec<u8>,
+    pub ram_base: u64,
+    pub htif: Htif,
+    pub clint: Clint,
+}
+
+struct Ram<'a> {
+    ram: &'a mut [u8],
+    base: u64,
+}
+
+fn ram_range(len_ram: usize, base: u64, pa: u64, len: u64) -> Option<std::ops::Range<usize>> {
+    let off = pa.checked_sub(base)?;
+    let end = off.checked_add(len)?;
+    if end > len_ram as u64 {
+        return None;
+    }
+    Some(off as usize..end as usize)
+}
+
+impl HostMem for Ram<'_> {
+    fn read_u64(&self, pa: u64) -> Option<u64> {
+        let r = ram_range(self.ram.len(), self.base, pa, 8)?;
+        let b: [u8; 8] = self.ram.get(r)?.try_into().ok()?;
+        Some(u64::from_le_bytes(b))
+    }
+    fn write_u64(&mut self, pa: u64, v: u64) -> Option<()> {
+        let r = ram_range(self.ram.len(), self.base, pa, 8)?;
+        self.ram.get_mut(r)?.copy_from_slice(&v.to_le_bytes());
+        Some(())
+    }
+    fn read_bytes(&self, pa: u64, len: u64) -> Option<&[u8]> {
+        let r = ram_range(self.ram.len(), self.base, pa, len)?;
+        self.ram.get(r)
+    }
+}
+
+impl Bus {
+    /// RAM of `size` bytes at `base` (allocated zeroed; the host maps pages lazily).
+    pub fn new(base: u64, size: u64) -> Self {
+        Self {
+            ram: vec![0; usize::try_from(size).unwrap_or(usize::MAX >> 1)],
+            ram_base: base,
+            htif: Htif::default(),
+            clint: Clint::default(),
+        }
+    }
+
+    pub fn ram_size(&self) -> u64 {
+        self.ram.len() as u64
+    }
+
+    #[inline(always)]
+    fn range(&self, pa: u64, len: u64) -> Option<std::ops::Range<usize>> {
+        ram_range(self.ram.len(), self.ram_base, pa, len)
+    }
+
+    /// Whether `pa..pa+len` is RAM (instruction fetch is allowed only there).
+    pub fn is_ram(&self, pa: u64, len: u64) -> bool {
+        self.range(pa, len).is_some()
+    }
+
+    /// Reads `w` bytes, zero-extended.
+    #[inline]
+    pub fn read(&self, pa: u64, w: Width) -> Option<u64> {
+        if let Some(r) = self.range(pa, w.bytes()) {
+            let s = self.ram.get(r)?;
+            let mut b = [0u8; 8];
+            b.get_mut(..s.len())?.copy_from_slice(s);
+            return Some(u64::from_le_bytes(b));
+        }
+        let off = pa.wrapping_sub(CLINT_BASE);
+        if off < CLINT_SIZE && off.wrapping_add(w.bytes()) <= CLINT_SIZE {
+            return self.clint.read(off, w);
+        }
+        None
+    }
+
+    /// Writes the low `w` bytes of `val`; a store completing `tohost` runs the HTIF command.
+    #[inline]
+    pub fn write(&mut self, pa: u64, val: u64, w: Width) -> Option<()> {
+        if let Some(r) = self.range(pa, w.bytes()) {
+            let n = r.len();
+            self.ram
+                .get_mut(r)?
+                .copy_from_slice(val.to_le_bytes().get(..n)?);
+            if self.htif.completes_tohost(pa, w.bytes()) {
+                let mut ram = Ram {
+                    ram: &mut self.ram,
+                    base: self.ram_base,
+                };
+                self.htif.command(&mut ram);
+            }
+            return Some(());
+        }
+        let off = pa.wrapping_sub(CLINT_BASE);
+        if off < CLINT_SIZE && off.wrapping_add(w.bytes()) <= CLINT_SIZE {
+            self.clint.write(off, val, w);
+            return Some(());
+        }
+        None
+    }
+
+    /// Read-modify-write (one hart: no other agent can intervene). Returns the old value.
+    pub fn amo(&mut self, op: AmoOp, pa: u64, val: u64, w: Width) -> Option<u64> {
+        let old = self.read(pa, w)?;
+        self.write(pa, amo_apply(op, old, val, w), w)?;
+        Some(old)
+    }
+
+    /// Bytes of RAM (for loading programs and reading signatures).
+    pub fn ram_slice(&self, pa: u64, len: u64) -> Option<&[u8]> {
+        self.ram.get(self.range(pa, len)?)
+    }
+
+    pub fn ram_slice_mut(&mut self, pa: u64, len: u64) -> Option<&mut [u8]> {
+        let r = self.range(pa, len)?;
+        self.ram.get_mut(r)
+    }
+}

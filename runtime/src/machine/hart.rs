@@ -1,0 +1,815 @@
+//! One privileged RV64GC hart with M, S and U modes: the CSR file, trap entry and return,
+//! interrupts, and the memory path through Sv39 (RISC-V Privileged ISA 20211203, chapters 2,
+//! 3 and 4).
+//!
+//! The hart is the interpreter's [`Env`]: the unprivileged semantics run against it, CSR
+//! instructions and `mret`/`sret`/`wfi`/`sfence.vma` reach it through `Env::csr` and
+//! `Env::system`, and exceptions come back to the run loop (`super::Machine`), which delivers
+//! them with [`Hart::take_trap`]. Physical memory protection registers exist (WARL, 4-byte
+//! grain) but are not enforced.
+
+use translator::emit::{AmoOp, CsrOp, SystemOp, Width};
+use translator::interp::{csr_combine, Env};
+use translator::{Cause, CpuState, Exception, NO_RESERVATION};
+
+use super::bus::Bus;
+use super::mmu::{Access, Context, Tlb};
+
+/// Privilege levels, numbered as in `mstatus.MPP`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priv {
+    U = 0,
+    S = 1,
+    M = 3,
+}
+
+impl Priv {
+    fn from_bits(b: u64) -> Priv {
+        match b & 3 {
+            0 => Priv::U,
+            1 => Priv::S,
+            _ => Priv::M,
+        }
+    }
+}
+
+/// What misaligned loads and stores do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Misaligned {
+    /// Raise address-misaligned exceptions with the address as `xtval`.
+    #[default]
+    Trap,
+    /// Complete them (byte by byte, each byte translated).
+    Emulate,
+}
+
+// mstatus fields.
+pub const MSTATUS_SIE: u64 = 1 << 1;
+pub const MSTATUS_MIE: u64 = 1 << 3;
+pub const MSTATUS_SPIE: u64 = 1 << 5;
+pub const MSTATUS_MPIE: u64 = 1 << 7;
+pub const MSTATUS_SPP: u64 = 1 << 8;
+pub const MSTATUS_MPP: u64 = 3 << 11;
+pub const MSTATUS_FS: u64 = 3 << 13;
+pub const MSTATUS_MPRV: u64 = 1 << 17;
+pub const MSTATUS_SUM: u64 = 1 << 18;
+pub const MSTATUS_MXR: u64 = 1 << 19;
+pub const MSTATUS_TVM: u64 = 1 << 20;
+pub const MSTATUS_TW: u64 = 1 << 21;
+pub const MSTATUS_TSR: u64 = 1 << 22;
+/// UXL = SXL = 2 (64-bit), read-only.
+const MSTATUS_XL: u64 = 0xa_0000_0000;
+const MSTATUS_SD: u64 = 1 << 63;
+const MSTATUS_WRITABLE: u64 = MSTATUS_SIE
+    | MSTATUS_MIE
+    | MSTATUS_SPIE
+    | MSTATUS_MPIE
+    | MSTATUS_SPP
+    | MSTATUS_MPP
+    | MSTATUS_FS
+    | MSTATUS_MPRV
+    | MSTATUS_SUM
+    | MSTATUS_MXR
+    | MSTATUS_TVM
+    | MSTATUS_TW
+    | MSTATUS_TSR;
+const SSTATUS_WRITABLE: u64 =
+    MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM | MSTATUS_MXR;
+const SSTATUS_VISIBLE: u64 = SSTATUS_WRITABLE | (3 << 15) | (3 << 32) | MSTATUS_SD;
+
+/// RV64 with I, M, A, F, D, C, S and U.
+pub const MISA: u64 = 2 << 62
+    | 1 << 0 // A
+    | 1 << 2 // C
+    | 1 << 3 // D
+    | 1 << 5 // F
+    | 1 << 8 // I
+    | 1 << 12 // M
+    | 1 << 18 // S
+    | 1 << 20; // U
+
+// Interrupt bits (mip/mie).
+pub const IRQ_SSI: u64 = 1;
+pub const IRQ_MSI: u64 = 3;
+pub const IRQ_STI: u64 = 5;
+pub const IRQ_MTI: u64 = 7;
+pub const IRQ_SEI: u64 = 9;
+pub const IRQ_MEI: u64 = 11;
+const MIE_WRITABLE: u64 = 0xaaa;
+/// Bits of mip that software can write (in M-mode): SSIP, STIP, SEIP.
+const MIP_WRITABLE: u64 = 0x222;
+const MIDELEG_WRITABLE: u64 = 0x222;
+/// Exceptions that can be delegated: all but ecall from M (11) and the reserved 10 and 14.
+const MEDELEG_WRITABLE: u64 = 0xb3ff;
+/// Interrupts in priority order (section 3.1.9).
+const IRQ_PRIORITY: [u64; 6] = [IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI];
+
+const INTERRUPT: u64 = 1 << 63;
+
+/// The privileged state of the hart plus its bus. CPU registers live in [`CpuState`].
+pub struct Hart {
+    pub bus: Bus,
+    pub privilege: Priv,
+    pub misaligned: Misaligned,
+    mstatus: u64,
+    pub medeleg: u64,
+    pub mideleg: u64,
+    pub mie: u64,
+    /// The software-writable bits of mip (SSIP, STIP, SEIP); MSIP and MTIP come from the CLINT.
+    mip_sw: u64,
+    pub mtvec: u64,
+    pub stvec: u64,
+    pub mepc: u64,
+    pub sepc: u64,
+    pub mcause: u64,
+    pub scause: u64,
+    pub mtval: u64,
+    pub stval: u64,
+    pub mscratch: u64,
+    pub sscratch: u64,
+    pub mcounteren: u64,
+    pub scounteren: u64,
+    pub mcountinhibit: u64,
+    pub satp: u64,
+    pub pmpcfg: [u64; 2],
+    pub pmpaddr: [u64; 16],
+    /// minstret = cpu.instret + instret_offset (while not inhibited).
+    instret_offset: u64,
+    /// mcycle = cpu.instret + cycle_offset (one cycle per instruction).
+    cycle_offset: u64,
+    /// Values held while mcountinhibit.IR / .CY are set.
+    instret_frozen: u64,
+    cycle_frozen: u64,
+    pub tlb: Tlb,
+    code_flush: bool,
+    /// Return to the run loop before the next block (interrupts may be deliverable).
+    stop: bool,
+    /// Set by `wfi`, cleared by the run loop.
+    pub waiting: bool,
+}
+
+fn illegal() -> Exception {
+    Exception::new(Cause::IllegalInstruction, 0)
+}
+
+impl Hart {
+    pub fn new(bus: Bus) -> Self {
+        Self {
+            bus,
+            privilege: Priv::M,
+            misaligned: Misaligned::Trap,
+            mstatus: 0,
+            medeleg: 0,
+            mideleg: 0,
+            mie: 0,
+            mip_sw: 0,
+            mtvec: 0,
+            stvec: 0,
+            mepc: 0,
+            sepc: 0,
+            mcause: 0,
+            scause: 0,
+            mtval: 0,
+            stval: 0,
+            mscratch: 0,
+            sscratch: 0,
+            mcounteren: 0,
+            scounteren: 0,
+            mcountinhibit: 0,
+            satp: 0,
+            pmpcfg: [0; 2],
+            pmpaddr: [0; 16],
+            instret_offset: 0,
+            cycle_offset: 0,
+            instret_frozen: 0,
+            cycle_frozen: 0,
+            tlb: Tlb::default(),
+            code_flush: false,
+            stop: false,
+            waiting: false,
+        }
+    }
+
+    /// `mstatus` as software reads it (SD summarises FS; UXL/SXL are 64-bit).
+    pub fn mstatus(&self) -> u64 {
+        let sd = if self.mstatus & MSTATUS_FS == MSTATUS_FS {
+            MSTATUS_SD
+        } else {
+            0
+        };
+        self.mstatus | MSTATUS_XL | sd
+    }
+
+    /// Sets the raw `mstatus` fields (WARL-legalised like a CSR write).
+    pub fn set_mstatus(&mut self, v: u64) {
+        let mut v = v & MSTATUS_WRITABLE;
+        // MPP = 2 is reserved: keep the old value.
+        if v & MSTATUS_MPP == 2 << 11 {
+            v = (v & !MSTATUS_MPP) | (self.mstatus & MSTATUS_MPP);
+        }
+        self.mstatus = v;
+        // MPRV/MPP/SUM/MXR change translations; MIE/SIE may unmask an interrupt.
+        self.tlb.flush();
+        self.stop = true;
+    }
+
+    /// `mip` as software reads it: the CLINT's MSIP and MTIP plus the writable bits.
+    pub fn mip(&self) -> u64 {
+        let clint = &self.bus.clint;
+        let mut v = self.mip_sw;
+        if clint.msip {
+            v |= 1 << IRQ_MSI;
+        }
+        if clint.mtime() >= clint.mtimecmp {
+            v |= 1 << IRQ_MTI;
+        }
+        v
+    }
+
+    pub fn set_privilege(&mut self, p: Priv) {
+        if p != self.privilege {
+            self.privilege = p;
+            // Fetch translation (and the decoded blocks keyed by virtual pc) depend on it.
+            self.tlb.flush();
+            self.code_flush = true;
+        }
+        self.stop = true;
+    }
+
+    /// Requests a return to the run loop before the next block.
+    pub fn request_stop(&mut self) {
+        self.stop = true;
+    }
+
+    // ---- memory path ----
+
+    fn translation(&self, access: Access) -> Option<Context> {
+        if self.satp >> 60 != 8 {
+            return None;
+        }
+        let p = if access != Access::Fetch
+            && self.mstatus & MSTATUS_MPRV != 0
+            && self.privilege == Priv::M
+        {
+            Priv::from_bits(self.mstatus >> 11)
+        } else {
+            self.privilege
+        };
+        if p == Priv::M {
+            return None;
+        }
+        Some(Context {
+            root_ppn: self.satp & ((1 << 44) - 1),
+            user: p == Priv::U,
+            sum: self.mstatus & MSTATUS_SUM != 0,
+            mxr: self.mstatus & MSTATUS_MXR != 0,
+        })
+    }
+
+    /// Virtual to physical for one access that does not cross a page.
+    #[inline]
+    pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, Exception> {
+        match self.translation(access) {
+            None => Ok(va),
+            Some(ctx) => self.tlb.translate(&mut self.bus, &ctx, va, access),
+        }
+    }
+
+    fn load_aligned(&mut self, addr: u64, w: Width) -> Result<u64, Exception> {
+        let pa = self.translate(addr, Access::Load)?;
+        self.bus
+            .read(pa, w)
+            .ok_or(Exception::new(Cause::LoadAccessFault, addr))
+    }
+
+    fn store_aligned(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
+        let pa = self.translate(addr, Access::Store)?;
+        self.bus
+            .write(pa, val, w)
+            .ok_or(Exception::new(Cause::StoreAccessFault, addr))?;
+        // A CLINT write (msip, mtimecmp) may raise or clear an interrupt: end the slice.
+        if pa.wrapping_sub(super::bus::CLINT_BASE) < super::bus::CLINT_SIZE {
+            self.stop = true;
+        }
+        Ok(())
+    }
+
+    // ---- traps ----
+
+    /// Delivers a trap (`cause` has bit 63 set for an interrupt) at `cpu.pc` with `tval`,
+    /// to S-mode when delegated and the hart is not in M-mode, otherwise to M-mode.
+    pub fn take_trap(&mut self, cpu: &mut CpuState, cause: u64, tval: u64) {
+        let interrupt = cause & INTERRUPT != 0;
+        let code = cause & !INTERRUPT;
+        let deleg = if interrupt {
+            self.mideleg
+        } else {
+            self.medeleg
+        };
+        let delegated = code < 64 && (deleg >> code) & 1 != 0;
+        let from = self.privilege;
+        cpu.reservation = NO_RESERVATION;
+        self.waiting = false;
+        let vector = |tvec: u64| {
+            let base = tvec & !3;
+            if tvec & 3 == 1 && interrupt {
+                base.wrapping_add(4 * code)
+            } else {
+                base
+            }
+        };
+        if from <= Priv::S && delegated {
+            self.sepc = cpu.pc & !1;
+            self.scause = cause;
+            self.stval = tval;
+            let sie = self.mstatus & MSTATUS_SIE != 0;
+            self.mstatus &= !(MSTATUS_SPIE | MSTATUS_SIE | MSTATUS_SPP);
+            if sie {
+                self.mstatus |= MSTATUS_SPIE;
+            }
+            if from == Priv::S {
+                self.mstatus |= MSTATUS_SPP;
+            }
+            cpu.pc = vector(self.stvec);
+            self.set_privilege(Priv::S);
+        } else {
+            self.mepc = cpu.pc & !1;
+            self.mcause = cause;
+            self.mtval = tval;
+            let mie = self.mstatus & MSTATUS_MIE != 0;
+            self.mstatus &= !(MSTATUS_MPIE | MSTATUS_MIE | MSTATUS_MPP);
+            if mie {
+                self.mstatus |= MSTATUS_MPIE;
+            }
+            self.mstatus |= (from as u64) << 11;
+            cpu.pc = vector(self.mtvec);
+            self.set_privilege(Priv::M);
+        }
+        self.tlb.flush();
+    }
+
+    /// Delivers a synchronous exception raised by the engine (ecall causes follow the
+    /// privilege level).
+    pub fn take_exception(&mut self, cpu: &mut CpuState, e: Exception) {
+        let cause = match e.cause {
+            Cause::EcallFromU => match self.privilege {
+                Priv::U => Cause::EcallFromU,
+                Priv::S => Cause::EcallFromS,
+                Priv::M => Cause::EcallFromM,
+            },
+            c => c,
+        };
+        self.take_trap(cpu, cause as u64, e.tval);
+    }
+
+    /// The interrupt to take now, as an `mcause` value, if any (section 3.1.9).
+    pub fn pending_interrupt(&self) -> Option<u64> {
+        let pending = self.mip() & self.mie;
+        if pending == 0 {
+            return None;
+        }
+        let m_enabled = self.privilege < Priv::M || self.mstatus & MSTATUS_MIE != 0;
+        let s_enabled = self.privilege < Priv::S
+            || (self.privilege == Priv::S && self.mstatus & MSTATUS_SIE != 0);
+        let m = if m_enabled {
+            pending & !self.mideleg
+        } else {
+            0
+        };
+        let s = if s_enabled { pending & self.mideleg } else { 0 };
+        for set in [m, s] {
+            for bit in IRQ_PRIORITY {
+                if set >> bit & 1 != 0 {
+                    return Some(INTERRUPT | bit);
+                }
+            }
+        }
+        None
+    }
+
+    // ---- CSRs ----
+
+    fn counter_allowed(&self, n: u16) -> bool {
+        let bit = 1u64 << (n & 31);
+        match self.privilege {
+            Priv::M => true,
+            Priv::S => self.mcounteren & bit != 0,
+            Priv::U => self.mcounteren & bit != 0 && self.scounteren & bit != 0,
+        }
+    }
+
+    fn minstret(&self, cpu: &CpuState) -> u64 {
+        if self.mcountinhibit & 4 != 0 {
+            self.instret_frozen
+        } else {
+            cpu.instret.wrapping_add(self.instret_offset)
+        }
+    }
+
+    fn mcycle(&self, cpu: &CpuState) -> u64 {
+        if self.mcountinhibit & 1 != 0 {
+            self.cycle_frozen
+        } else {
+            cpu.instret.wrapping_add(self.cycle_offset)
+        }
+    }
+
+    fn time(&self, cpu: &CpuState) -> u64 {
+        cpu.instret.wrapping_add(self.bus.clint.mtime_offset)
+    }
+
+    /// Reads CSR `csr`; illegal instruction when it does not exist or may not be accessed.
+    pub fn csr_read(&self, cpu: &CpuState, csr: u16) -> Result<u64, Exception> {
+        if (self.privilege as u16) < (csr >> 8) & 3 {
+            return Err(illegal());
+        }
+        Ok(match csr {
+            0xc00..=0xc1f => {
+                if !self.counter_allowed(csr) {
+                    return Err(illegal());
+                }
+                match csr {
+                    0xc00 => self.mcycle(cpu),
+                    0xc01 => self.time(cpu),
+                    0xc02 => self.minstret(cpu),
+                    _ => 0,
+                }
+            }
+            0x100 => self.mstatus() & SSTATUS_VISIBLE,
+            0x104 => self.mie & self.mideleg,
+            0x105 => self.stvec,
+            0x106 => self.scounteren,
+            0x10a => 0, // senvcfg: no fields implemented
+            0x140 => self.sscratch,
+            0x141 => self.sepc,
+            0x142 => self.scause,
+            0x143 => self.stval,
+            0x144 => self.mip() & self.mideleg,
+            0x180 => {
+                if self.privilege == Priv::S && self.mstatus & MSTATUS_TVM != 0 {
+                    return Err(illegal());
+                }
+                self.satp
+            }
+            0x300 => self.mstatus(),
+            0x301 => MISA,
+            0x302 => self.medeleg,
+            0x303 => self.mideleg,
+            0x304 => self.mie,
+            0x305 => self.mtvec,
+            0x306 => self.mcounteren,
+            0x30a => 0, // menvcfg: no fields implemented
+            0x320 => self.mcountinhibit,
+            0x323..=0x33f => 0, // mhpmevent3..31
+            0x340 => self.mscratch,
+            0x341 => self.mepc,
+            0x342 => self.mcause,
+            0x343 => self.mtval,
+            0x344 => self.mip(),
+            0x3a0 => self.pmpcfg[0],
+            0x3a2 => self.pmpcfg[1],
+            0x3b0..=0x3bf => self.pmpaddr[usize::from(csr - 0x3b0)],
+            0xb00 => self.mcycle(cpu),
+            0xb02 => self.minstret(cpu),
+            0xb03..=0xb1f => 0, // mhpmcounter3..31
+            0xf11..=0xf15 => 0, // mvendorid, marchid, mimpid, mhartid, mconfigptr
+            _ => return Err(illegal()),
+        })
+    }
+
+    /// Writes CSR `csr` (existence and permission were checked by the read). `cpu.instret`
+    /// counts the instructions before this one.
+    pub fn csr_write(&mut self, cpu: &CpuState, csr: u16, v: u64) -> Result<(), Exception> {
+        // A write takes effect after the writing instruction, which does not count itself.
+        let after = cpu.instret.wrapping_add(1);
+        match csr {
+            0x100 => {
+                let m = (self.mstatus & !SSTATUS_WRITABLE) | (v & SSTATUS_WRITABLE);
+                self.set_mstatus(m);
+            }
+            0x104 => {
+                let m = self.mideleg & MIE_WRITABLE;
+                self.mie = (self.mie & !m) | (v & m);
+                self.stop = true;
+            }
+            0x105 => self.stvec = legal_tvec(self.stvec, v),
+            0x106 => self.scounteren = v & 0xffff_ffff,
+            0x140 => self.sscratch = v,
+            0x141 => self.sepc = v & !1,
+            0x142 => self.scause = v,
+            0x143 => self.stval = v,
+            0x144 => {
+                let m = self.mideleg & 1 << IRQ_SSI;
+                self.mip_sw = (self.mip_sw & !m) | (v & m);
+                self.stop = true;
+            }
+            0x180 => {
+                // Bare and Sv39 only: other modes leave satp unchanged (WARL).
+                let mode = v >> 60;
+                if mode == 0 || mode == 8 {
+                    self.satp = v;
+                    self.tlb.flush();
+                    self.code_flush = true;
+                }
+            }
+            0x300 => self.set_mstatus(v),
+            0x302 => self.medeleg = v & MEDELEG_WRITABLE,
+            0x303 => {
+                self.mideleg = v & MIDELEG_WRITABLE;
+                self.stop = true;
+            }
+            0x304 => {
+                self.mie = v & MIE_WRITABLE;
+                self.stop = true;
+            }
+            0x305 => self.mtvec = legal_tvec(self.mtvec, v),
+            0x306 => self.mcounteren = v & 0xffff_ffff,
+            0x320 => {
+                let new = v & 5;
+                let old = self.mcountinhibit;
+                // Freeze or resume the counters at their values after this instruction.
+                if new & 4 != old & 4 {
+                    if new & 4 != 0 {
+                        self.instret_frozen = after.wrapping_add(self.instret_offset);
+                    } else {
+                        self.instret_offset = self.instret_frozen.wrapping_sub(after);
+                    }
+                }
+                if new & 1 != old & 1 {
+                    if new & 1 != 0 {
+                        self.cycle_frozen = after.wrapping_add(self.cycle_offset);
+                    } else {
+                        self.cycle_offset = self.cycle_frozen.wrapping_sub(after);
+                    }
+                }
+                self.mcountinhibit = new;
+            }
+            0x340 => self.mscratch = v,
+            0x341 => self.mepc = v & !1,
+            0x342 => self.mcause = v,
+            0x343 => self.mtval = v,
+            0x344 => {
+                self.mip_sw = (self.mip_sw & !MIP_WRITABLE) | (v & MIP_WRITABLE);
+                self.stop = true;
+            }
+            0x3a0 | 0x3a2 => {
+                let i = usize::from((csr - 0x3a0) / 2);
+                self.pmpcfg[i] = legal_pmpcfg(self.pmpcfg[i], v);
+            }
+            0x3b0..=0x3bf => {
+                let i = usize::from(csr - 0x3b0);
+                if !self.pmp_addr_locked(i) {
+                    self.pmpaddr[i] = v & ((1 << 54) - 1);
+                }
+            }
+            0xb00 => {
+                if self.mcountinhibit & 1 != 0 {
+                    self.cycle_frozen = v;
+                } else {
+                    self.cycle_offset = v.wrapping_sub(after);
+                }
+            }
+            0xb02 => {
+                if self.mcountinhibit & 4 != 0 {
+                    self.instret_frozen = v;
+                } else {
+                    self.instret_offset = v.wrapping_sub(after);
+                }
+            }
+            // Read-only zero or WARL-without-fields registers: writes are ignored.
+            0x10a | 0x301 | 0x30a | 0x323..=0x33f | 0xb03..=0xb1f => {}
+            _ => return Err(illegal()),
+        }
+        Ok(())
+    }
+
+    fn pmp_cfg_byte(&self, i: usize) -> u64 {
+        let reg = self.pmpcfg.get(i / 8).copied().unwrap_or(0);
+        (reg >> ((i % 8) * 8)) & 0xff
+    }
+
+    /// pmpaddr[i] is locked by its own L bit, or by entry i+1's when that is L and TOR.
+    fn pmp_addr_locked(&self, i: usize) -> bool {
+        let locked = |c: u64| c & 0x80 != 0;
+        locked(self.pmp_cfg_byte(i)) || {
+            let next = self.pmp_cfg_byte(i + 1);
+            i + 1 < 16 && locked(next) && (next >> 3) & 3 == 1
+        }
+    }
+
+    // ---- system instructions ----
+
+    fn xret(&mut self, cpu: &mut CpuState, m: bool) -> Result<(), Exception> {
+        if m {
+            if self.privilege != Priv::M {
+                return Err(illegal());
+            }
+            let to = Priv::from_bits(self.mstatus >> 11);
+            let mpie = self.mstatus & MSTATUS_MPIE != 0;
+            self.mstatus &= !(MSTATUS_MIE | MSTATUS_MPP);
+            if mpie {
+                self.mstatus |= MSTATUS_MIE;
+            }
+            self.mstatus |= MSTATUS_MPIE;
+            if to != Priv::M {
+                self.mstatus &= !MSTATUS_MPRV;
+            }
+            cpu.pc = self.mepc;
+            self.set_privilege(to);
+        } else {
+            if self.privilege == Priv::U
+                || (self.privilege == Priv::S && self.mstatus & MSTATUS_TSR != 0)
+            {
+                return Err(illegal());
+            }
+            let to = if self.mstatus & MSTATUS_SPP != 0 {
+                Priv::S
+            } else {
+                Priv::U
+            };
+            let spie = self.mstatus & MSTATUS_SPIE != 0;
+            self.mstatus &= !(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV);
+            if spie {
+                self.mstatus |= MSTATUS_SIE;
+            }
+            self.mstatus |= MSTATUS_SPIE;
+            cpu.pc = self.sepc;
+            self.set_privilege(to);
+        }
+        cpu.reservation = NO_RESERVATION;
+        self.tlb.flush();
+        Ok(())
+    }
+}
+
+/// mtvec/stvec: modes 0 (direct) and 1 (vectored); a reserved mode leaves the register as it was.
+fn legal_tvec(old: u64, v: u64) -> u64 {
+    if v & 3 >= 2 {
+        old
+    } else {
+        v
+    }
+}
+
+/// pmpcfg: locked bytes keep their value; bits 6:5 are zero; W without R is reserved (W cleared).
+fn legal_pmpcfg(old: u64, v: u64) -> u64 {
+    let mut out = 0;
+    for i in 0..8 {
+        let o = (old >> (i * 8)) & 0xff;
+        let mut b = (v >> (i * 8)) & 0x9f;
+        if o & 0x80 != 0 {
+            b = o;
+        } else if b & 3 == 2 {
+            b &= !2;
+        }
+        out |= b << (i * 8);
+    }
+    out
+}
+
+impl Env for Hart {
+    #[inline]
+    fn load(&mut self, addr: u64, w: Width) -> Result<u64, Exception> {
+        if addr & (w.bytes() - 1) == 0 {
+            return self.load_aligned(addr, w);
+        }
+        if self.misaligned == Misaligned::Trap {
+            return Err(Exception::new(Cause::LoadMisaligned, addr));
+        }
+        let mut v = 0;
+        for i in 0..w.bytes() {
+            v |= self.load_aligned(addr.wrapping_add(i), Width::B)? << (8 * i);
+        }
+        Ok(v)
+    }
+
+    #[inline]
+    fn store(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
+        if addr & (w.bytes() - 1) == 0 {
+            return self.store_aligned(addr, val, w);
+        }
+        if self.misaligned == Misaligned::Trap {
+            return Err(Exception::new(Cause::StoreMisaligned, addr));
+        }
+        // Translate every byte first so that a fault leaves memory unchanged.
+        let mut pas = [0u64; 8];
+        for (i, pa) in pas.iter_mut().enumerate().take(w.bytes() as usize) {
+            *pa = self.translate(addr.wrapping_add(i as u64), Access::Store)?;
+        }
+        for (i, pa) in pas.iter().enumerate().take(w.bytes() as usize) {
+            self.bus
+                .write(*pa, val >> (8 * i), Width::B)
+                .ok_or(Exception::new(Cause::StoreAccessFault, addr))?;
+        }
+        Ok(())
+    }
+
+    fn amo(&mut self, op: AmoOp, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
+        let pa = self.translate(addr, Access::Store)?;
+        self.bus
+            .amo(op, pa, val, w)
+            .ok_or(Exception::new(Cause::StoreAccessFault, addr))
+    }
+
+    fn cmpxchg(&mut self, addr: u64, expected: u64, new: u64, w: Width) -> Result<bool, Exception> {
+        let pa = self.translate(addr, Access::Store)?;
+        let fault = Exception::new(Cause::StoreAccessFault, addr);
+        let old = self.bus.read(pa, w).ok_or(fault)?;
+        if old != expected {
+            return Ok(false);
+        }
+        self.bus.write(pa, new, w).ok_or(fault)?;
+        Ok(true)
+    }
+
+    fn fetch16(&mut self, addr: u64) -> Result<u16, Exception> {
+        if addr & 1 != 0 {
+            return Err(Exception::new(Cause::InstructionMisaligned, addr));
+        }
+        let pa = self.translate(addr, Access::Fetch)?;
+        let fault = Exception::new(Cause::InstructionAccessFault, addr);
+        if !self.bus.is_ram(pa, 2) {
+            return Err(fault);
+        }
+        self.bus.read(pa, Width::H).map(|v| v as u16).ok_or(fault)
+    }
+
+    fn csr(
+        &mut self,
+        cpu: &mut CpuState,
+        csr: u16,
+        op: CsrOp,
+        src: u64,
+        _read: bool,
+        write: bool,
+    ) -> Result<u64, Exception> {
+        if write && csr >> 10 == 3 {
+            return Err(illegal());
+        }
+        // Existence and permission are checked whether or not the value is used; reading has
+        // no side effects here.
+        let old = self.csr_read(cpu, csr)?;
+        if write {
+            self.csr_write(cpu, csr, csr_combine(op, old, src))?;
+        }
+        Ok(old)
+    }
+
+    fn fence_i(&mut self) {
+        self.code_flush = true;
+    }
+
+    #[inline(always)]
+    fn take_code_flush(&mut self) -> bool {
+        std::mem::take(&mut self.code_flush)
+    }
+
+    fn system(
+        &mut self,
+        cpu: &mut CpuState,
+        op: SystemOp,
+        _a: u64,
+        _b: u64,
+    ) -> Result<(), Exception> {
+        match op {
+            SystemOp::Mret => self.xret(cpu, true),
+            SystemOp::Sret => self.xret(cpu, false),
+            SystemOp::Wfi => {
+                if self.privilege == Priv::U
+                    || (self.privilege == Priv::S && self.mstatus & MSTATUS_TW != 0)
+                {
+                    return Err(illegal());
+                }
+                self.waiting = true;
+                self.stop = true;
+                Ok(())
+            }
+            SystemOp::SfenceVma => {
+                if self.privilege == Priv::U
+                    || (self.privilege == Priv::S && self.mstatus & MSTATUS_TVM != 0)
+                {
+                    return Err(illegal());
+                }
+                // Flush everything: correct for any address/ASID operands.
+                self.tlb.flush();
+                self.code_flush = true;
+                Ok(())
+            }
+        }
+    }
+
+    #[inline]
+    fn fp_enabled(&mut self) -> Result<(), Exception> {
+        if self.mstatus & MSTATUS_FS == 0 {
+            return Err(illegal());
+        }
+        // Conservatively dirty: any FP instruction may have changed FP state.
+        self.mstatus |= MSTATUS_FS;
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn exit_requested(&mut self) -> bool {
+        std::mem::take(&mut self.stop) || self.bus.htif.exit.is_some()
+    }
+}

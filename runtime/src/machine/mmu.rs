@@ -1,0 +1,179 @@
+//! Sv39 address translation with a small TLB (RISC-V Privileged ISA 20211203, section 4.3.2
+//! "Virtual Address Translation Process" and 4.4 "Sv39").
+//!
+//! A/D bits are updated by the walker (the implementation choice QEMU makes; no Svade): a
+//! load or fetch through a PTE with A clear sets A, a store with A or D clear sets both, with
+//! a write of the PTE. Reserved PTE bits 63:54 (Svpbmt/Svnapot are not implemented) are a page
+//! fault. Only successful translations are cached; the TLB is flushed by `sfence.vma`, `satp`
+//! and `mstatus` writes and privilege changes.
+
+use translator::emit::Width;
+use translator::{Cause, Exception};
+
+use super::bus::Bus;
+
+/// The kind of access being translated (selects permission bits and the fault cause).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Fetch = 0,
+    Load = 1,
+    Store = 2,
+}
+
+impl Access {
+    pub fn page_fault(self) -> Cause {
+        match self {
+            Access::Fetch => Cause::InstructionPageFault,
+            Access::Load => Cause::LoadPageFault,
+            Access::Store => Cause::StorePageFault,
+        }
+    }
+    pub fn access_fault(self) -> Cause {
+        match self {
+            Access::Fetch => Cause::InstructionAccessFault,
+            Access::Load => Cause::LoadAccessFault,
+            Access::Store => Cause::StoreAccessFault,
+        }
+    }
+}
+
+const PTE_V: u64 = 1 << 0;
+const PTE_R: u64 = 1 << 1;
+const PTE_W: u64 = 1 << 2;
+const PTE_X: u64 = 1 << 3;
+const PTE_U: u64 = 1 << 4;
+const PTE_A: u64 = 1 << 6;
+const PTE_D: u64 = 1 << 7;
+const PTE_RESERVED: u64 = 0x3ff << 54;
+const PAGE_SHIFT: u64 = 12;
+
+/// What a translation depends on besides the address (fixed between TLB flushes).
+#[derive(Clone, Copy, Debug)]
+pub struct Context {
+    /// Root page table physical page number (`satp.PPN`).
+    pub root_ppn: u64,
+    /// The effective privilege is U (otherwise S; M never translates).
+    pub user: bool,
+    pub sum: bool,
+    pub mxr: bool,
+}
+
+const TLB_SIZE: usize = 256;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    vpn: u64,
+    ppage: u64,
+}
+
+const EMPTY: Entry = Entry {
+    vpn: u64::MAX,
+    ppage: 0,
+};
+
+/// Direct-mapped TLBs, one per access kind (a store entry exists only once D is set).
+pub struct Tlb {
+    entries: Vec<[Entry; TLB_SIZE]>,
+    pub walks: u64,
+}
+
+impl Default for Tlb {
+    fn default() -> Self {
+        Self {
+            entries: vec![[EMPTY; TLB_SIZE]; 3],
+            walks: 0,
+        }
+    }
+}
+
+impl Tlb {
+    pub fn flush(&mut self) {
+        for t in &mut self.entries {
+            t.fill(EMPTY);
+        }
+    }
+
+    /// Translates `va` for `access`, walking the page table on a miss.
+    #[inline]
+    pub fn translate(
+        &mut self,
+        bus: &mut Bus,
+        ctx: &Context,
+        va: u64,
+        access: Access,
+    ) -> Result<u64, Exception> {
+        let vpn = va >> PAGE_SHIFT;
+        let slot = (vpn as usize) & (TLB_SIZE - 1);
+        let table = &mut self.entries[access as usize];
+        if table[slot].vpn == vpn {
+            return Ok(table[slot].ppage | (va & 0xfff));
+        }
+        self.walks += 1;
+        let pa = walk(bus, ctx, va, access)?;
+        self.entries[access as usize][slot] = Entry {
+            vpn,
+            ppage: pa & !0xfff,
+        };
+        Ok(pa)
+    }
+}
+
+/// The Sv39 walk of section 4.3.2.
+pub fn walk(bus: &mut Bus, ctx: &Context, va: u64, access: Access) -> Result<u64, Exception> {
+    let pf = Exception::new(access.page_fault(), va);
+    let af = Exception::new(access.access_fault(), va);
+    // Bits 63:39 must equal bit 38.
+    let top = (va as i64) >> 38;
+    if top != 0 && top != -1 {
+        return Err(pf);
+    }
+    let mut a = ctx.root_ppn << PAGE_SHIFT;
+    let mut level = 2u32;
+    let (pte, pte_addr) = loop {
+        let vpn_i = (va >> (PAGE_SHIFT + 9 * u64::from(level))) & 0x1ff;
+        let pte_addr = a.wrapping_add(vpn_i * 8);
+        let pte = bus.read(pte_addr, Width::D).ok_or(af)?;
+        if pte & PTE_V == 0 || (pte & PTE_R == 0 && pte & PTE_W != 0) || pte & PTE_RESERVED != 0 {
+            return Err(pf);
+        }
+        if pte & (PTE_R | PTE_X) != 0 {
+            break (pte, pte_addr);
+        }
+        // A pointer to the next level (its A/D/U bits are reserved for software to clear;
+        // like QEMU we do not check them).
+        if level == 0 {
+            return Err(pf);
+        }
+        level -= 1;
+        a = ((pte >> 10) & ((1 << 44) - 1)) << PAGE_SHIFT;
+    };
+    // Permissions.
+    let allowed = match access {
+        Access::Fetch => pte & PTE_X != 0,
+        Access::Load => pte & PTE_R != 0 || (ctx.mxr && pte & PTE_X != 0),
+        Access::Store => pte & PTE_W != 0,
+    };
+    if !allowed {
+        return Err(pf);
+    }
+    let user_page = pte & PTE_U != 0;
+    if ctx.user && !user_page {
+        return Err(pf);
+    }
+    if !ctx.user && user_page && (access == Access::Fetch || !ctx.sum) {
+        return Err(pf);
+    }
+    let ppn = (pte >> 10) & ((1 << 44) - 1);
+    // A superpage's low PPN fields must be zero.
+    let low_mask = (1u64 << (9 * level)) - 1;
+    if ppn & low_mask != 0 {
+        return Err(pf);
+    }
+    // Hardware A/D update.
+    let need = PTE_A | if access == Access::Store { PTE_D } else { 0 };
+    if pte & need != need {
+        bus.write(pte_addr, pte | need, Width::D).ok_or(af)?;
+    }
+    let vpn_low = (va >> PAGE_SHIFT) & low_mask;
+    Ok(((ppn | vpn_low) << PAGE_SHIFT) | (va & 0xfff))
+}

@@ -16,7 +16,7 @@ kit=${KIT:-$top/../shared/bench}
 work=${WORK:-/tmp/xlate-bench}
 rounds=${ROUNDS:-3}
 benches=${BENCHES:-sieve,interp,qsort,hash,nbody,modexp,lzcrc,fib,syscall}
-engines=${ENGINES:-interp}
+engines=${ENGINES:-jit interp}
 
 cargo build --release --manifest-path "$top/Cargo.toml" --quiet
 xlate=$top/target/release/xlate

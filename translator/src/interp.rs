@@ -41,6 +41,11 @@ pub trait Env {
     /// Whether cached decoded blocks must be dropped (code was modified, unmapped or remapped).
     /// The interpreter polls this before each block and clears it by flushing.
     fn take_code_flush(&mut self) -> bool;
+    /// Whether `take_code_flush` would return true, without taking it. Engines use it to keep
+    /// running an already-looked-up block; the default (always true) just disables that.
+    fn code_flush_pending(&self) -> bool {
+        true
+    }
     /// The guest memory as one host region plus a page-permission table, if it is laid out that
     /// way, so translated code can access it inline (see [`FastMem`]). Engines fall back to
     /// [`Env::load`]/[`Env::store`] for every access when this is `None` (the default).
@@ -599,9 +604,20 @@ impl<X: Env> InterpEngine<X> {
             }
             let pc = interp.cpu.pc;
             let idx = self.lookup(interp, pc)?;
-            run_block(interp, &self.blocks[idx])?;
-            if interp.cpu.instret >= stop_at {
-                return Ok(());
+            let block = &self.blocks[idx];
+            // A block that branches back to its own start (a tight loop) runs again without a
+            // lookup, as long as no code changed and nothing asks the engine to stop.
+            loop {
+                run_block(interp, block)?;
+                if interp.cpu.instret >= stop_at {
+                    return Ok(());
+                }
+                if interp.cpu.pc != block.start
+                    || interp.env.code_flush_pending()
+                    || interp.env.exit_requested()
+                {
+                    break;
+                }
             }
         }
     }

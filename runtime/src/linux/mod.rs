@@ -135,6 +135,10 @@ impl Env for Process {
     fn fence_i(&mut self) {
         self.mem.set_code_dirty();
     }
+    #[inline(always)]
+    fn code_flush_pending(&self) -> bool {
+        self.view.code_dirty()
+    }
     fn fast_memory(&self) -> Option<translator::interp::FastMem> {
         Some(self.mem.fast_memory())
     }

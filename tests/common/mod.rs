@@ -231,6 +231,13 @@ impl Run {
         self
     }
 
+    /// Kill the program after `limit` instead of [`TIMEOUT`].
+    #[allow(dead_code)] // not every test binary uses it
+    pub fn timeout(mut self, limit: Duration) -> Run {
+        self.timeout = limit;
+        self
+    }
+
     pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Run {
         self.cwd = Some(dir.into());
         self

@@ -270,7 +270,19 @@ macro_rules! on_both_engines {
     };
 }
 
-on_both_engines!(ecall_from_m_traps_and_mret_returns, delegated_u_ecall_goes_to_s_and_s_ecall_to_m, u_mode_may_not_read_mstatus, sv39_sets_a_and_d_and_faults_on_a_read_only_page, mprv_translates_m_mode_loads_as_mpp, vectored_machine_software_interrupt_through_the_clint, tw_tvm_tsr_make_s_mode_instructions_illegal, fp_instructions_are_illegal_with_fs_off, minstret_writes_and_reads_are_exact, htif_acts_on_the_store_completing_tohost, jumping_to_nowhere_with_mtvec_zero_is_a_trap_loop);
+on_both_engines!(
+    ecall_from_m_traps_and_mret_returns,
+    delegated_u_ecall_goes_to_s_and_s_ecall_to_m,
+    u_mode_may_not_read_mstatus,
+    sv39_sets_a_and_d_and_faults_on_a_read_only_page,
+    mprv_translates_m_mode_loads_as_mpp,
+    vectored_machine_software_interrupt_through_the_clint,
+    tw_tvm_tsr_make_s_mode_instructions_illegal,
+    fp_instructions_are_illegal_with_fs_off,
+    minstret_writes_and_reads_are_exact,
+    htif_acts_on_the_store_completing_tohost,
+    jumping_to_nowhere_with_mtvec_zero_is_a_trap_loop
+);
 
 /// Differential check: every program ends with the same outcome, registers, pc, instruction
 /// count, privilege and status under the JIT as under the interpreter.
@@ -305,7 +317,16 @@ fn the_jit_agrees_with_the_interpreter() {
             let c = &m.interp.cpu;
             let (x, pc, instret) = (c.x, c.pc, c.instret);
             let h = m.hart();
-            (o, x, pc, instret, h.privilege, h.mstatus(), h.mcause, h.mepc)
+            (
+                o,
+                x,
+                pc,
+                instret,
+                h.privilege,
+                h.mstatus(),
+                h.mcause,
+                h.mepc,
+            )
         };
         assert_eq!(state(&interp()), state(&jit()), "{name}");
     }

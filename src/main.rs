@@ -193,8 +193,16 @@ fn run(args: RunArgs) -> ExitCode {
         );
     }
     let path = PathBuf::from(prog);
+    let engine = match args.engine {
+        Engine::Interp => linux::Engine::Interp,
+        Engine::Jit => linux::Engine::Jit(translator::jit::JitConfig {
+            code_cache_size: args.code_cache_size,
+            jit_threshold: args.jit_threshold,
+            ..Default::default()
+        }),
+    };
     if args.bare.bare {
-        return test_cmd::run_bare(&path, &args.bare);
+        return test_cmd::run_bare(&path, &args.bare, engine);
     }
     let strace_out: Option<Box<dyn Write + Send>> = match &args.strace_file {
         Some(f) => match std::fs::File::create(f) {
@@ -235,14 +243,6 @@ fn run(args: RunArgs) -> ExitCode {
     };
     cpu.x[2] = loaded.sp;
 
-    let engine = match args.engine {
-        Engine::Interp => linux::Engine::Interp,
-        Engine::Jit => linux::Engine::Jit(translator::jit::JitConfig {
-            code_cache_size: args.code_cache_size,
-            jit_threshold: args.jit_threshold,
-            ..Default::default()
-        }),
-    };
     let start = Instant::now();
     let (exit, stats, mut proc) = match linux::run(proc, cpu, engine) {
         Ok(r) => r,

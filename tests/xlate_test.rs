@@ -17,6 +17,21 @@ fn xlate(args: &[&str]) -> Output {
         .expect("run xlate")
 }
 
+/// The engines every test runs under: the interpreter, and the JIT translating each block at
+/// its first execution.
+const ENGINES: [&[&str]; 2] = [
+    &["--engine", "interp"],
+    &["--engine", "jit", "--jit-threshold", "1"],
+];
+
+/// `xlate SUBCOMMAND ENGINE-OPTIONS REST...`.
+fn xlate_on(engine: &[&str], args: &[&str]) -> Output {
+    let mut all = vec![args[0]];
+    all.extend_from_slice(engine);
+    all.extend_from_slice(&args[1..]);
+    xlate(&all)
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -34,94 +49,111 @@ fn lines(out: &Output) -> Vec<String> {
 
 #[test]
 fn runner_fixtures_give_one_line_each_and_the_closing_line() {
-    let out = xlate(&["test", "--timeout", "1", "--jobs", "2", "testsuites/runner"]);
-    let expected = [
-        "PASS    testsuites/runner/bin/console",
-        "FAIL    testsuites/runner/bin/fail-case-3: case 3",
-        "FAIL    testsuites/runner/bin/garbage: trap loop at pc=0x0: instruction access fault (tval=0x0)",
-        "PASS    testsuites/runner/bin/linux-exit-0",
-        "FAIL    testsuites/runner/bin/linux-exit-1: exit status 1",
-        "FAIL    testsuites/runner/bin/not-elf: not an ELF file",
-        "PASS    testsuites/runner/bin/pass",
-        "PASS    testsuites/runner/bin/signature",
-        "FAIL    testsuites/runner/bin/signature-mismatch: signature mismatch at line 3: got cafef00d, expected cafef00e",
-        "TIMEOUT testsuites/runner/bin/timeout",
-        "4 passed, 6 failed",
-    ];
-    assert_eq!(lines(&out), expected, "stderr: {}", text(&out.stderr));
-    assert_eq!(out.status.code(), Some(1));
-    // Not a terminal: no progress line.
-    assert_eq!(text(&out.stderr), "");
+    for engine in ENGINES {
+        let out = xlate_on(
+            engine,
+            &["test", "--timeout", "1", "--jobs", "2", "testsuites/runner"],
+        );
+        let expected = [
+            "PASS    testsuites/runner/bin/console",
+            "FAIL    testsuites/runner/bin/fail-case-3: case 3",
+            "FAIL    testsuites/runner/bin/garbage: trap loop at pc=0x0: instruction access fault (tval=0x0)",
+            "PASS    testsuites/runner/bin/linux-exit-0",
+            "FAIL    testsuites/runner/bin/linux-exit-1: exit status 1",
+            "FAIL    testsuites/runner/bin/not-elf: not an ELF file",
+            "PASS    testsuites/runner/bin/pass",
+            "PASS    testsuites/runner/bin/signature",
+            "FAIL    testsuites/runner/bin/signature-mismatch: signature mismatch at line 3: got cafef00d, expected cafef00e",
+            "TIMEOUT testsuites/runner/bin/timeout",
+            "4 passed, 6 failed",
+        ];
+        assert_eq!(lines(&out), expected, "stderr: {}", text(&out.stderr));
+        assert_eq!(out.status.code(), Some(1));
+        // Not a terminal: no progress line.
+        assert_eq!(text(&out.stderr), "");
+    }
 }
 
 #[test]
 fn all_passing_exits_zero_and_filter_selects() {
-    let out = xlate(&["test", "--filter", "pass", "testsuites/runner"]);
-    assert_eq!(
-        lines(&out),
-        ["PASS    testsuites/runner/bin/pass", "1 passed, 0 failed"]
-    );
-    assert_eq!(out.status.code(), Some(0));
+    for engine in ENGINES {
+        let out = xlate_on(engine, &["test", "--filter", "pass", "testsuites/runner"]);
+        assert_eq!(
+            lines(&out),
+            ["PASS    testsuites/runner/bin/pass", "1 passed, 0 failed"]
+        );
+        assert_eq!(out.status.code(), Some(0));
+    }
 }
 
 #[test]
 fn a_named_file_and_a_reference_directory() {
-    let dir = std::env::temp_dir().join(format!("xlate-ref-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    // The right reference for signature-mismatch, found through --reference.
-    std::fs::copy(
-        root().join("testsuites/runner/bin/signature.reference_output"),
-        dir.join("signature-mismatch.reference_output"),
-    )
-    .unwrap();
-    let out = xlate(&[
-        "test",
-        "--reference",
-        dir.to_str().unwrap(),
-        "testsuites/runner/bin/signature-mismatch",
-    ]);
-    std::fs::remove_dir_all(&dir).ok();
-    assert_eq!(
-        lines(&out),
-        [
-            "PASS    testsuites/runner/bin/signature-mismatch",
-            "1 passed, 0 failed"
-        ]
-    );
+    for engine in ENGINES {
+        let dir = std::env::temp_dir().join(format!("xlate-ref-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // The right reference for signature-mismatch, found through --reference.
+        std::fs::copy(
+            root().join("testsuites/runner/bin/signature.reference_output"),
+            dir.join("signature-mismatch.reference_output"),
+        )
+        .unwrap();
+        let out = xlate_on(
+            engine,
+            &[
+                "test",
+                "--reference",
+                dir.to_str().unwrap(),
+                "testsuites/runner/bin/signature-mismatch",
+            ],
+        );
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(
+            lines(&out),
+            [
+                "PASS    testsuites/runner/bin/signature-mismatch",
+                "1 passed, 0 failed"
+            ]
+        );
+    }
 }
 
 #[test]
 fn json_and_junit_reports() {
-    let dir = std::env::temp_dir().join(format!("xlate-rep-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (json, junit) = (dir.join("r.json"), dir.join("r.xml"));
-    let out = xlate(&[
-        "test",
-        "--filter",
-        "fail-case",
-        "--json",
-        json.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-        "testsuites/runner",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let j = std::fs::read_to_string(&json).unwrap();
-    assert!(
-        j.starts_with("{\"passed\": 0, \"failed\": 1, \"skipped\": 0"),
-        "{j}"
-    );
-    assert!(
-        j.contains("\"path\": \"testsuites/runner/bin/fail-case-3\", \"status\": \"FAIL\", \"reason\": \"case 3\""),
-        "{j}"
-    );
-    let x = std::fs::read_to_string(&junit).unwrap();
-    assert!(
-        x.contains("tests=\"1\" failures=\"1\" skipped=\"0\""),
-        "{x}"
-    );
-    assert!(x.contains("<failure message=\"case 3\"/>"), "{x}");
-    std::fs::remove_dir_all(&dir).ok();
+    for engine in ENGINES {
+        let dir = std::env::temp_dir().join(format!("xlate-rep-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (json, junit) = (dir.join("r.json"), dir.join("r.xml"));
+        let out = xlate_on(
+            engine,
+            &[
+                "test",
+                "--filter",
+                "fail-case",
+                "--json",
+                json.to_str().unwrap(),
+                "--junit",
+                junit.to_str().unwrap(),
+                "testsuites/runner",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let j = std::fs::read_to_string(&json).unwrap();
+        assert!(
+            j.starts_with("{\"passed\": 0, \"failed\": 1, \"skipped\": 0"),
+            "{j}"
+        );
+        assert!(
+            j.contains("\"path\": \"testsuites/runner/bin/fail-case-3\", \"status\": \"FAIL\", \"reason\": \"case 3\""),
+            "{j}"
+        );
+        let x = std::fs::read_to_string(&junit).unwrap();
+        assert!(
+            x.contains("tests=\"1\" failures=\"1\" skipped=\"0\""),
+            "{x}"
+        );
+        assert!(x.contains("<failure message=\"case 3\"/>"), "{x}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
 
 #[test]
@@ -138,38 +170,49 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn run_bare_writes_the_signature_and_passes_the_console_through() {
-    let sig = std::env::temp_dir().join(format!("xlate-sig-{}", std::process::id()));
-    let out = xlate(&[
-        "run",
-        "--bare",
-        "--signature",
-        sig.to_str().unwrap(),
-        "testsuites/runner/bin/signature",
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let s = std::fs::read_to_string(&sig).unwrap();
-    assert_eq!(s, "12345678\nffffffff\ncafef00d\ndeadbeef\n");
-    let out = xlate(&[
-        "run",
-        "--bare",
-        "--signature",
-        sig.to_str().unwrap(),
-        "--signature-granularity",
-        "8",
-        "testsuites/runner/bin/signature",
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let s = std::fs::read_to_string(&sig).unwrap();
-    std::fs::remove_file(&sig).ok();
-    assert_eq!(s, "ffffffff12345678\ndeadbeefcafef00d\n");
+    for engine in ENGINES {
+        let sig = std::env::temp_dir().join(format!("xlate-sig-{}", std::process::id()));
+        let out = xlate_on(
+            engine,
+            &[
+                "run",
+                "--bare",
+                "--signature",
+                sig.to_str().unwrap(),
+                "testsuites/runner/bin/signature",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0));
+        let s = std::fs::read_to_string(&sig).unwrap();
+        assert_eq!(s, "12345678\nffffffff\ncafef00d\ndeadbeef\n");
+        let out = xlate_on(
+            engine,
+            &[
+                "run",
+                "--bare",
+                "--signature",
+                sig.to_str().unwrap(),
+                "--signature-granularity",
+                "8",
+                "testsuites/runner/bin/signature",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0));
+        let s = std::fs::read_to_string(&sig).unwrap();
+        std::fs::remove_file(&sig).ok();
+        assert_eq!(s, "ffffffff12345678\ndeadbeefcafef00d\n");
 
-    let out = xlate(&["run", "--bare", "testsuites/runner/bin/console"]);
-    assert_eq!(
-        (out.status.code(), text(&out.stdout)),
-        (Some(0), "Abc\n".into())
-    );
-    let out = xlate(&["run", "--bare", "testsuites/runner/bin/fail-case-3"]);
-    assert_eq!(out.status.code(), Some(3));
+        let out = xlate_on(engine, &["run", "--bare", "testsuites/runner/bin/console"]);
+        assert_eq!(
+            (out.status.code(), text(&out.stdout)),
+            (Some(0), "Abc\n".into())
+        );
+        let out = xlate_on(
+            engine,
+            &["run", "--bare", "testsuites/runner/bin/fail-case-3"],
+        );
+        assert_eq!(out.status.code(), Some(3));
+    }
 }
 
 /// The project's ISA suite (testsuites/isa, written separately) passes entirely.
@@ -179,9 +222,14 @@ fn isa_suite_passes() {
         eprintln!("testsuites/isa not present: skipped");
         return;
     }
-    let out = xlate(&["test", "testsuites/isa"]);
-    let stdout = text(&out.stdout);
-    let last = stdout.lines().last().unwrap_or("");
-    assert!(last.ends_with(" 0 failed"), "{stdout}");
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let mut results = Vec::new();
+    for engine in ENGINES {
+        let out = xlate_on(engine, &["test", "testsuites/isa"]);
+        let stdout = text(&out.stdout);
+        let last = stdout.lines().last().unwrap_or("");
+        assert!(last.ends_with(" 0 failed"), "{engine:?}: {stdout}");
+        assert_eq!(out.status.code(), Some(0), "{engine:?}: {stdout}");
+        results.push(lines(&out));
+    }
+    assert_eq!(results[0], results[1], "the engines disagree");
 }

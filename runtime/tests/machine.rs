@@ -7,7 +7,8 @@
 mod machine_code;
 
 use machine_code as code;
-use runtime::machine::{Config, Limits, Machine, Outcome, Priv, RAM_BASE};
+use runtime::machine::{Config, Engine, Limits, Machine, Outcome, Priv, RAM_BASE};
+use translator::jit::JitConfig;
 
 const TOHOST: u64 = 0x8000_1000;
 const DATA: u64 = 0x8000_2000;
@@ -21,11 +22,27 @@ const A4: usize = 14;
 const A5: usize = 15;
 const A6: usize = 16;
 
-fn machine(program: &[u32]) -> Machine {
+/// The interpreter.
+fn interp() -> Engine {
+    Engine::Interp
+}
+
+/// The JIT translating every block at its first execution (nothing left to the interpreter).
+fn jit() -> Engine {
+    Engine::Jit(JitConfig {
+        jit_threshold: 1,
+        verify: true,
+        ..JitConfig::default()
+    })
+}
+
+fn machine(engine: &Engine, program: &[u32]) -> Machine {
     let mut m = Machine::new(&Config {
         ram_size: 1 << 20,
+        engine: engine.clone(),
         ..Config::default()
-    });
+    })
+    .expect("the engine starts");
     let bytes: Vec<u8> = program.iter().flat_map(|w| w.to_le_bytes()).collect();
     m.hart()
         .bus
@@ -38,10 +55,15 @@ fn machine(program: &[u32]) -> Machine {
 }
 
 fn run(m: &mut Machine, max: u64) -> Outcome {
-    m.run(Limits {
+    let o = m.run(Limits {
         max_instructions: max,
         deadline: None,
-    })
+    });
+    if let Some(s) = m.jit_stats() {
+        assert!(s.blocks_translated > 0, "the JIT translated nothing: {s:?}");
+        assert_eq!(s.interp_blocks, 0, "threshold 1: nothing runs interpreted");
+    }
+    o
 }
 
 fn write64(m: &mut Machine, pa: u64, v: u64) {
@@ -65,9 +87,8 @@ const MSTATUS_MPP: u64 = 3 << 11;
 const MSTATUS_MPIE: u64 = 1 << 7;
 const MSTATUS_SPP: u64 = 1 << 8;
 
-#[test]
-fn ecall_from_m_traps_and_mret_returns() {
-    let mut m = machine(code::TRAP_M);
+fn ecall_from_m_traps_and_mret_returns(engine: &Engine) {
+    let mut m = machine(engine, code::TRAP_M);
     assert_eq!(run(&mut m, 1000), Outcome::Pass);
     let ecall_at = RAM_BASE + 0x10;
     assert_eq!(x(&m, A1), 11, "mcause: ecall from M");
@@ -80,9 +101,8 @@ fn ecall_from_m_traps_and_mret_returns() {
     assert_eq!(h.mstatus() & (MSTATUS_MPP | MSTATUS_MPIE), MSTATUS_MPIE);
 }
 
-#[test]
-fn delegated_u_ecall_goes_to_s_and_s_ecall_to_m() {
-    let mut m = machine(code::DELEGATION);
+fn delegated_u_ecall_goes_to_s_and_s_ecall_to_m(engine: &Engine) {
+    let mut m = machine(engine, code::DELEGATION);
     assert_eq!(run(&mut m, 1000), Outcome::Pass);
     assert_eq!(x(&m, A1), 8, "scause: ecall from U");
     assert_eq!(x(&m, A2), code::DELEGATION_USER, "sepc");
@@ -97,9 +117,8 @@ fn delegated_u_ecall_goes_to_s_and_s_ecall_to_m() {
     assert_eq!(m.hart().privilege, Priv::M);
 }
 
-#[test]
-fn u_mode_may_not_read_mstatus() {
-    let mut m = machine(code::CSR_PERMISSION);
+fn u_mode_may_not_read_mstatus(engine: &Engine) {
+    let mut m = machine(engine, code::CSR_PERMISSION);
     assert_eq!(run(&mut m, 1000), Outcome::Pass);
     assert_eq!(x(&m, A1), 2, "illegal instruction");
     assert_eq!(x(&m, A2), 0x3000_2573, "mtval = csrrs x10, mstatus, x0");
@@ -131,10 +150,9 @@ fn page_tables(m: &mut Machine) {
     write64(m, DATA, 0x1234);
 }
 
-#[test]
-fn sv39_sets_a_and_d_and_faults_on_a_read_only_page() {
+fn sv39_sets_a_and_d_and_faults_on_a_read_only_page(engine: &Engine) {
     for (target, name) in [(0x2000u64, "read-only"), (0x5000, "unmapped")] {
-        let mut m = machine(code::SV39);
+        let mut m = machine(engine, code::SV39);
         page_tables(&mut m);
         let cpu = &mut m.interp.cpu;
         cpu.x[9] = 0x1000; // s1
@@ -157,9 +175,8 @@ fn sv39_sets_a_and_d_and_faults_on_a_read_only_page() {
     }
 }
 
-#[test]
-fn mprv_translates_m_mode_loads_as_mpp() {
-    let mut m = machine(code::MPRV);
+fn mprv_translates_m_mode_loads_as_mpp(engine: &Engine) {
+    let mut m = machine(engine, code::MPRV);
     page_tables(&mut m);
     m.interp.cpu.x[9] = 0x1000; // s1: virtual
     m.interp.cpu.x[21] = DATA; // s5: physical
@@ -168,9 +185,8 @@ fn mprv_translates_m_mode_loads_as_mpp() {
     assert_eq!(x(&m, A1), 0x1234, "MPRV=0: physical");
 }
 
-#[test]
-fn vectored_machine_software_interrupt_through_the_clint() {
-    let mut m = machine(code::VECTORED_MSI);
+fn vectored_machine_software_interrupt_through_the_clint(engine: &Engine) {
+    let mut m = machine(engine, code::VECTORED_MSI);
     assert_eq!(run(&mut m, 1000), Outcome::Pass);
     assert_eq!(x(&m, A1), 1 << 63 | 3, "mcause: machine software interrupt");
     assert_eq!(
@@ -180,15 +196,14 @@ fn vectored_machine_software_interrupt_through_the_clint() {
     );
 }
 
-#[test]
-fn tw_tvm_tsr_make_s_mode_instructions_illegal() {
+fn tw_tvm_tsr_make_s_mode_instructions_illegal(engine: &Engine) {
     for (prog, super_at, bits) in [
         (code::TW_WFI, code::TW_WFI_SUPER, 0x1050_0073u64),
         (code::TVM_SFENCE, code::TVM_SFENCE_SUPER, 0x1200_0073),
         (code::TSR_SRET, code::TSR_SRET_SUPER, 0x1020_0073),
         (code::TVM_SATP, code::TVM_SATP_SUPER, 0x1800_2573),
     ] {
-        let mut m = machine(prog);
+        let mut m = machine(engine, prog);
         assert_eq!(run(&mut m, 1000), Outcome::Pass, "{bits:#x}");
         assert_eq!(x(&m, A1), 2, "{bits:#x}: illegal instruction");
         assert_eq!(x(&m, A2), bits, "mtval = instruction bits");
@@ -196,9 +211,8 @@ fn tw_tvm_tsr_make_s_mode_instructions_illegal() {
     }
 }
 
-#[test]
-fn fp_instructions_are_illegal_with_fs_off() {
-    let mut m = machine(code::FS_OFF);
+fn fp_instructions_are_illegal_with_fs_off(engine: &Engine) {
+    let mut m = machine(engine, code::FS_OFF);
     assert_eq!(run(&mut m, 1000), Outcome::Pass);
     assert_eq!(x(&m, A1), 2);
     assert_eq!(
@@ -210,27 +224,24 @@ fn fp_instructions_are_illegal_with_fs_off() {
     assert_eq!(x(&m, A3) >> 63, 1, "SD");
 }
 
-#[test]
-fn minstret_writes_and_reads_are_exact() {
-    let mut m = machine(code::MINSTRET);
+fn minstret_writes_and_reads_are_exact(engine: &Engine) {
+    let mut m = machine(engine, code::MINSTRET);
     assert_eq!(run(&mut m, 1000), Outcome::Pass);
     assert_eq!(x(&m, A0), 100, "the csrw itself does not count");
     assert_eq!(x(&m, A1), 103, "csrr a0 and two addi retired since");
 }
 
-#[test]
-fn htif_acts_on_the_store_completing_tohost() {
-    let mut m = machine(code::HTIF_HALVES);
+fn htif_acts_on_the_store_completing_tohost(engine: &Engine) {
+    let mut m = machine(engine, code::HTIF_HALVES);
     assert_eq!(run(&mut m, 1000), Outcome::Fail(5));
     assert_eq!(m.console(), b"x");
-    let mut m = machine(code::HTIF_LOW_HALF_ONLY);
+    let mut m = machine(engine, code::HTIF_LOW_HALF_ONLY);
     assert_eq!(run(&mut m, 1000), Outcome::InstructionLimit);
 }
 
-#[test]
-fn jumping_to_nowhere_with_mtvec_zero_is_a_trap_loop() {
+fn jumping_to_nowhere_with_mtvec_zero_is_a_trap_loop(engine: &Engine) {
     // jalr x0, 0(x0): pc = 0, not memory; mtvec = 0 is not memory either.
-    let mut m = machine(&[0x0000_0067]);
+    let mut m = machine(engine, &[0x0000_0067]);
     match run(&mut m, 1_000_000) {
         Outcome::TrapLoop {
             pc: 0,
@@ -238,5 +249,85 @@ fn jumping_to_nowhere_with_mtvec_zero_is_a_trap_loop() {
             tval: 0,
         } => {}
         o => panic!("{o:?}"),
+    }
+}
+
+/// Every test above, once per engine.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod on_interp {
+            $(#[test]
+            fn $name() {
+                super::$name(&super::interp())
+            })*
+        }
+        mod on_jit {
+            $(#[test]
+            fn $name() {
+                super::$name(&super::jit())
+            })*
+        }
+    };
+}
+
+on_both_engines!(
+    ecall_from_m_traps_and_mret_returns,
+    delegated_u_ecall_goes_to_s_and_s_ecall_to_m,
+    u_mode_may_not_read_mstatus,
+    sv39_sets_a_and_d_and_faults_on_a_read_only_page,
+    mprv_translates_m_mode_loads_as_mpp,
+    vectored_machine_software_interrupt_through_the_clint,
+    tw_tvm_tsr_make_s_mode_instructions_illegal,
+    fp_instructions_are_illegal_with_fs_off,
+    minstret_writes_and_reads_are_exact,
+    htif_acts_on_the_store_completing_tohost,
+    jumping_to_nowhere_with_mtvec_zero_is_a_trap_loop
+);
+
+/// Differential check: every program ends with the same outcome, registers, pc, instruction
+/// count, privilege and status under the JIT as under the interpreter.
+#[test]
+fn the_jit_agrees_with_the_interpreter() {
+    let programs: &[(&str, &[u32], bool)] = &[
+        ("trap_m", code::TRAP_M, false),
+        ("delegation", code::DELEGATION, false),
+        ("csr_permission", code::CSR_PERMISSION, false),
+        ("sv39", code::SV39, true),
+        ("mprv", code::MPRV, true),
+        ("vectored_msi", code::VECTORED_MSI, false),
+        ("tw_wfi", code::TW_WFI, false),
+        ("tvm_sfence", code::TVM_SFENCE, false),
+        ("tsr_sret", code::TSR_SRET, false),
+        ("tvm_satp", code::TVM_SATP, false),
+        ("fs_off", code::FS_OFF, false),
+        ("minstret", code::MINSTRET, false),
+        ("htif_halves", code::HTIF_HALVES, false),
+    ];
+    for &(name, prog, paged) in programs {
+        let state = |engine: &Engine| {
+            let mut m = machine(engine, prog);
+            if paged {
+                page_tables(&mut m);
+                m.interp.cpu.x[9] = 0x1000;
+                m.interp.cpu.x[18] = 0x77;
+                m.interp.cpu.x[19] = 0x2000;
+                m.interp.cpu.x[21] = DATA;
+            }
+            let o = run(&mut m, 10_000);
+            let c = &m.interp.cpu;
+            let (x, pc, instret) = (c.x, c.pc, c.instret);
+            let h = m.hart();
+            (
+                o,
+                x,
+                pc,
+                instret,
+                h.privilege,
+                h.mstatus(),
+                h.mcause,
+                h.mepc,
+            )
+        };
+        assert_eq!(state(&interp()), state(&jit()), "{name}");
     }
 }

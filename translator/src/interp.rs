@@ -64,8 +64,13 @@ pub trait Env {
         let _ = (cpu, op, a, b);
         Err(Exception::new(Cause::IllegalInstruction, 0))
     }
+    /// Whether [`Env::fp_enabled`] is overridden (may fail or have effects). Translating
+    /// engines call it before every floating-point instruction only when this is true, so a
+    /// machine whose FP unit is always on (Linux user mode) pays nothing for it.
+    const CHECKS_FP: bool = false;
     /// [`Emitter::fp_enabled`], also checked before `fflags`/`frm`/`fcsr` accesses.
-    /// Default: the FP unit is always on.
+    /// Default: the FP unit is always on. An `Env` that overrides it sets
+    /// [`Env::CHECKS_FP`].
     fn fp_enabled(&mut self) -> Result<(), Exception> {
         Ok(())
     }
@@ -147,7 +152,7 @@ pub struct Interp<X> {
     len: u64,
     /// Index of the instruction in flight within its block (instructions retired before it
     /// in the block are not yet counted in `cpu.instret`).
-    idx: u64,
+    pub(crate) idx: u64,
 }
 
 impl<X: Env> Interp<X> {

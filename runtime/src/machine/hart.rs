@@ -798,6 +798,8 @@ impl Env for Hart {
         }
     }
 
+    const CHECKS_FP: bool = true;
+
     #[inline]
     fn fp_enabled(&mut self) -> Result<(), Exception> {
         if self.mstatus & MSTATUS_FS == 0 {

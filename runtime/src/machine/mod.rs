@@ -2,7 +2,8 @@
 //! 0x8000_0000, HTIF and a CLINT (RISC-V Privileged ISA 20211203; the riscv-tests and
 //! riscv-arch-test conventions for `tohost` and `begin_signature`/`end_signature`).
 //!
-//! [`Machine::run`] is the run loop: it lets the interpreter run slices of guest code, delivers
+//! [`Machine::run`] is the run loop: it lets the engine (interpreter or JIT, [`Config::engine`])
+//! run slices of guest code, delivers
 //! the exceptions it returns as traps to the guest, takes interrupts between slices and stops
 //! when the guest ends the run through HTIF, at a time or instruction limit, or when the guest
 //! is stuck in a trap loop (a trap whose handler faults before retiring any instruction).
@@ -17,10 +18,14 @@ use std::time::Instant;
 use object::read::elf::{ElfFile64, FileHeader, ProgramHeader};
 use object::{LittleEndian as LE, Object, ObjectSymbol};
 use translator::interp::{Interp, InterpEngine};
-use translator::{Cause, CpuState};
+use translator::jit::{JitEngine, JitError, JitStats};
+use translator::{Cause, CpuState, Exception};
 
 pub use bus::{Bus, DEFAULT_RAM_SIZE, RAM_BASE};
 pub use hart::{Hart, Misaligned, Priv};
+
+/// Which engine runs the hart (the same choice as for Linux user mode).
+pub use crate::linux::Engine;
 
 /// How the machine is built.
 #[derive(Clone, Debug)]
@@ -30,6 +35,7 @@ pub struct Config {
     pub misaligned: Misaligned,
     /// Copy console output (HTIF putchar and SYS_write) to stdout as it comes.
     pub echo_console: bool,
+    pub engine: Engine,
 }
 
 impl Default for Config {
@@ -39,6 +45,7 @@ impl Default for Config {
             ram_size: DEFAULT_RAM_SIZE,
             misaligned: Misaligned::Trap,
             echo_console: false,
+            engine: Engine::Interp,
         }
     }
 }
@@ -93,9 +100,25 @@ const SLICE: u64 = 20_000;
 /// Consecutive traps at the trap vector without progress that make a trap loop.
 const TRAP_LOOP: u32 = 3;
 
+/// The engine instance running the hart. The hart's code-flush requests (satp writes,
+/// `sfence.vma`, privilege changes, `fence.i`) reach either one through `Env::take_code_flush`.
+enum Runner {
+    Interp(InterpEngine<Hart>),
+    Jit(Box<JitEngine<Hart>>),
+}
+
+impl Runner {
+    fn run(&mut self, m: &mut Interp<Hart>, budget: u64) -> Result<(), Exception> {
+        match self {
+            Runner::Interp(e) => e.run(m, budget),
+            Runner::Jit(e) => e.run(m, budget),
+        }
+    }
+}
+
 pub struct Machine {
     pub interp: Interp<Hart>,
-    engine: InterpEngine<Hart>,
+    engine: Runner,
     pub symbols: Symbols,
 }
 
@@ -125,15 +148,29 @@ pub fn symbol(f: &ElfFile64<'_, LE>, name: &str) -> Option<u64> {
 }
 
 impl Machine {
-    pub fn new(cfg: &Config) -> Self {
+    /// Builds the machine; fails only when the JIT cannot be started (no executable memory,
+    /// unsupported host).
+    pub fn new(cfg: &Config) -> Result<Self, JitError> {
         let mut bus = Bus::new(cfg.ram_base, cfg.ram_size);
         bus.htif.echo = cfg.echo_console;
         let mut hart = Hart::new(bus);
         hart.misaligned = cfg.misaligned;
-        Self {
+        let engine = match &cfg.engine {
+            Engine::Interp => Runner::Interp(InterpEngine::new()),
+            Engine::Jit(j) => Runner::Jit(Box::new(JitEngine::new(j.clone())?)),
+        };
+        Ok(Self {
             interp: Interp::new(CpuState::default(), hart),
-            engine: InterpEngine::new(),
+            engine,
             symbols: Symbols::default(),
+        })
+    }
+
+    /// What the JIT did so far (`None` with the interpreter).
+    pub fn jit_stats(&self) -> Option<JitStats> {
+        match &self.engine {
+            Runner::Jit(e) => Some(e.stats),
+            Runner::Interp(_) => None,
         }
     }
 

@@ -23,7 +23,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::CallConv;
 
-use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, UnOp, Width};
+use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, SystemOp, UnOp, Width};
 use crate::interp::FastMem;
 use crate::{Cause, CpuState, Exception};
 
@@ -41,6 +41,10 @@ pub struct HelperAddrs {
     pub amo: usize,
     pub csr: usize,
     pub fence_i: usize,
+    /// `Env::system` (privileged instructions).
+    pub system: usize,
+    /// `Env::fp_enabled`, or 0 when the environment's FP unit is always on (no call emitted).
+    pub fp_enabled: usize,
 }
 
 /// Everything the emitter needs to know about the engine, fixed while a translation runs.
@@ -572,6 +576,16 @@ pub fn csr_op_code(op: CsrOp) -> u64 {
     }
 }
 
+/// Encodes a privileged operation for the helper.
+pub fn system_op_code(op: SystemOp) -> u64 {
+    match op {
+        SystemOp::Mret => 0,
+        SystemOp::Sret => 1,
+        SystemOp::Wfi => 2,
+        SystemOp::SfenceVma => 3,
+    }
+}
+
 fn fold_bin(op: BinOp, a: u64, b: u64) -> Option<u64> {
     Some(match op {
         BinOp::Add => a.wrapping_add(b),
@@ -950,5 +964,41 @@ impl Emitter for ClifEmitter {
 
     fn trap(&mut self, cause: Cause, tval: u64) -> Exception {
         Exception::new(cause, tval)
+    }
+
+    /// A trap-stub exit: the machine runs the operation with exact `instret` and `cpu.pc` at
+    /// the next instruction; it may redirect `pc`, change privilege or translation, so the
+    /// block always returns to the dispatcher afterwards (never chains).
+    fn system(&mut self, op: SystemOp, a: Value, b: Value) -> Result<(), Exception> {
+        let n = self.n;
+        self.write_back(n);
+        let next = self.iconst(self.pc.wrapping_add(self.len));
+        self.store_pc(next);
+        let ctx = self.ctx;
+        let code = self.iconst(system_op_code(op));
+        self.call_helper(self.low.helpers.system, ctx, code, a, b);
+        self.check_pending();
+        // `cpu.pc` is the machine's; only the instruction count is left to update.
+        let (cpu, i0) = (self.cpu, self.instret0);
+        let mut c = self.cursor();
+        let i = c.ins().iadd_imm_s(i0, (n + 1) as i64);
+        c.ins().store(trusted(), i, cpu, OFF_INSTRET);
+        self.ret(exit::RETURN);
+        self.ended = true;
+        self.dead_end();
+        Ok(())
+    }
+
+    /// One helper call per floating-point instruction when the environment can turn the FP
+    /// unit off (its state can change at any CSR write, so it is not decided at translation).
+    fn fp_enabled(&mut self) -> Result<(), Exception> {
+        let h = self.low.helpers.fp_enabled;
+        if h == 0 {
+            return Ok(());
+        }
+        let (ctx, zero) = (self.ctx, self.iconst(0));
+        self.call_helper(h, ctx, zero, zero, zero);
+        self.check_pending();
+        Ok(())
     }
 }

@@ -39,7 +39,7 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 
 use crate::decode::Table;
-use crate::emit::{AmoOp, CsrOp, Emitter, FenceKind, Width};
+use crate::emit::{AmoOp, CsrOp, Emitter, FenceKind, SystemOp, Width};
 use crate::interp::{run_block, Block, Env, FastMem, Interp, InterpEngine, MAX_BLOCK_INSNS};
 use crate::{CpuState, Exception};
 
@@ -64,8 +64,13 @@ pub mod exit {
 pub struct JitCtx {
     /// The `Interp<X>` being run (helpers reach the `Env` through it).
     interp: *mut (),
-    /// Chained exits return to the dispatcher once `instret` reaches this.
+    /// Chained exits return to the dispatcher once `instret` reaches this. Helpers set it to
+    /// 0 when the environment asks for an exit (so the run returns soon, as the interpreter's
+    /// poll before each block would).
     stop_at: u64,
+    /// Nonzero when a helper took a code-flush request from the environment: the dispatcher
+    /// flushes when translated code returns.
+    flush: u64,
 }
 
 /// One jump-cache entry: a guest pc and the host code of its block.
@@ -249,7 +254,10 @@ extern "C" fn h_store<X: Env>(ctx: *mut JitCtx, addr: u64, val: u64, w: u64) -> 
     // SAFETY: called from translated code during `enter` (see `machine`).
     let m = unsafe { machine::<X>(ctx) };
     match Emitter::store(m, addr, val, width_of(w)) {
-        Ok(()) => 0,
+        Ok(()) => {
+            poll_env(ctx, m);
+            0
+        }
         Err(e) => {
             raise(m, e);
             1
@@ -266,13 +274,18 @@ extern "C" fn h_lr<X: Env>(ctx: *mut JitCtx, addr: u64, w: u64, _: u64) -> u64 {
 extern "C" fn h_sc<X: Env>(ctx: *mut JitCtx, addr: u64, val: u64, w: u64) -> u64 {
     // SAFETY: called from translated code during `enter` (see `machine`).
     let m = unsafe { machine::<X>(ctx) };
-    Emitter::store_conditional(m, addr, val, width_of(w)).unwrap_or_else(|e| raise(m, e))
+    let r = Emitter::store_conditional(m, addr, val, width_of(w)).unwrap_or_else(|e| raise(m, e));
+    poll_env(ctx, m);
+    r
 }
 
 extern "C" fn h_amo<X: Env>(ctx: *mut JitCtx, addr: u64, val: u64, code: u64) -> u64 {
     // SAFETY: called from translated code during `enter` (see `machine`).
     let m = unsafe { machine::<X>(ctx) };
-    Emitter::amo(m, amo_of(code >> 8), addr, val, width_of(code)).unwrap_or_else(|e| raise(m, e))
+    let r = Emitter::amo(m, amo_of(code >> 8), addr, val, width_of(code))
+        .unwrap_or_else(|e| raise(m, e));
+    poll_env(ctx, m);
+    r
 }
 
 extern "C" fn h_csr<X: Env>(ctx: *mut JitCtx, code: u64, src: u64, _: u64) -> u64 {
@@ -284,7 +297,55 @@ extern "C" fn h_csr<X: Env>(ctx: *mut JitCtx, code: u64, src: u64, _: u64) -> u6
         _ => CsrOp::Clear,
     };
     let (read, write) = (code >> 14 & 1 != 0, code >> 15 & 1 != 0);
-    Emitter::csr(m, (code & 0xfff) as u16, op, src, read, write).unwrap_or_else(|e| raise(m, e))
+    let r = Emitter::csr(m, (code & 0xfff) as u16, op, src, read, write)
+        .unwrap_or_else(|e| raise(m, e));
+    poll_env(ctx, m);
+    r
+}
+
+/// After a helper that ran environment code with possible side effects (MMIO stores, CSR
+/// writes): a code-flush or exit request makes the chained exits return to the dispatcher,
+/// which flushes and returns, so the machine sees them at the next block boundary as with the
+/// interpreter.
+fn poll_env<X: Env>(ctx: *mut JitCtx, m: &mut Interp<X>) {
+    let flush = m.env.take_code_flush();
+    if flush || m.env.exit_requested() {
+        // SAFETY: `ctx` is the live context of the `enter` call (see `machine`); translated
+        // code only reads it, and it is a separate object from the `Interp` borrowed as `m`.
+        unsafe {
+            (*ctx).stop_at = 0;
+            if flush {
+                (*ctx).flush = 1;
+            }
+        }
+    }
+}
+
+extern "C" fn h_system<X: Env>(ctx: *mut JitCtx, code: u64, a: u64, b: u64) -> u64 {
+    // SAFETY: called from translated code during `enter` (see `machine`).
+    let m = unsafe { machine::<X>(ctx) };
+    let op = match code {
+        0 => SystemOp::Mret,
+        1 => SystemOp::Sret,
+        2 => SystemOp::Wfi,
+        _ => SystemOp::SfenceVma,
+    };
+    // Translated code set `cpu.pc` to the next instruction and `instret` exact.
+    let r = m.env.system(&mut m.cpu, op, a, b);
+    if let Err(e) = r {
+        raise(m, e);
+    }
+    // The block returns to the dispatcher anyway; it polls the flush and exit requests.
+    0
+}
+
+extern "C" fn h_fp_enabled<X: Env>(ctx: *mut JitCtx, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: called from translated code during `enter` (see `machine`).
+    let m = unsafe { machine::<X>(ctx) };
+    if let Err(e) = Emitter::fp_enabled(m) {
+        raise(m, e);
+    }
+    0
 }
 
 extern "C" fn h_fence_i<X: Env>(ctx: *mut JitCtx, _: u64, _: u64, _: u64) -> u64 {
@@ -338,6 +399,7 @@ impl<X: Env> JitEngine<X> {
             ctx: Box::new(JitCtx {
                 interp: std::ptr::null_mut(),
                 stop_at: 0,
+                flush: 0,
             }),
             slots: (0..nslots).map(|_| AtomicU64::new(0)).collect(),
             next_slot: 0,
@@ -446,6 +508,12 @@ impl<X: Env> JitEngine<X> {
                 amo: h_amo::<X> as HelperFn as usize,
                 csr: h_csr::<X> as HelperFn as usize,
                 fence_i: h_fence_i::<X> as HelperFn as usize,
+                system: h_system::<X> as HelperFn as usize,
+                fp_enabled: if X::CHECKS_FP {
+                    h_fp_enabled::<X> as HelperFn as usize
+                } else {
+                    0
+                },
             },
             slots: self.slots.as_ptr() as usize,
             jc: self.jc.as_ptr() as usize,
@@ -530,6 +598,8 @@ impl<X: Env> JitEngine<X> {
         self.stats.jit_entries += 1;
         let ip: *mut Interp<X> = interp;
         self.ctx.interp = ip.cast();
+        // Helpers see `instret` exact at their instruction already (no block-relative index).
+        interp.idx = 0;
         let ctx: *mut JitCtx = &mut *self.ctx;
         // SAFETY: `trampoline` is the address of the host-convention function compiled in
         // `build_stubs`, with exactly the `Trampoline` signature, in the pinned part of the
@@ -637,8 +707,9 @@ impl<X: Env> JitEngine<X> {
         0
     }
 
-    /// Runs blocks until an exception (a syscall is `EcallFromU`) or until at least `budget`
-    /// instructions have retired (returns `Ok(())` then), like [`InterpEngine::run`]: `cpu.pc`
+    /// Runs blocks until an exception (a syscall is `EcallFromU`), until at least `budget`
+    /// instructions have retired or the environment asks to exit (polled before each block and
+    /// after helpers with side effects; returns `Ok(())` then), like [`InterpEngine::run`]: `cpu.pc`
     /// is precise on return (the faulting instruction for an exception, otherwise the next
     /// instruction) and `instret` counts exactly the instructions retired.
     pub fn run(&mut self, interp: &mut Interp<X>, budget: u64) -> Result<(), Exception> {
@@ -655,6 +726,9 @@ impl<X: Env> JitEngine<X> {
         loop {
             if interp.env.take_code_flush() {
                 self.flush();
+            }
+            if interp.env.exit_requested() {
+                return Ok(());
             }
             let pc = interp.cpu.pc;
             let mut code = self.jc_lookup(pc);
@@ -683,6 +757,10 @@ impl<X: Env> JitEngine<X> {
                 self.jc_fill(pc, code);
             }
             let r = self.enter(interp, code);
+            if self.ctx.flush != 0 {
+                self.ctx.flush = 0;
+                self.flush();
+            }
             match r & 0xff {
                 exit::EXCEPTION => {
                     if let Some(mut e) = interp.cpu.take_pending() {
@@ -704,7 +782,8 @@ impl<X: Env> JitEngine<X> {
                 }
                 _ => {}
             }
-            if interp.cpu.instret >= stop_at {
+            // A helper asked for an exit (`stop_at` zeroed) or the budget is spent.
+            if interp.cpu.instret >= stop_at || self.ctx.stop_at != stop_at {
                 return Ok(());
             }
         }

@@ -488,10 +488,12 @@ fn end_to_end_through_the_engine() {
     }
     mem.data[0x200..0x208].copy_from_slice(&3f64.to_bits().to_le_bytes());
     mem.data[0x208..0x210].copy_from_slice(&5f64.to_bits().to_le_bytes());
-    let mut cpu = CpuState::default();
-    cpu.pc = 0x1000;
+    let mut cpu = CpuState {
+        pc: 0x1000,
+        frm: 1, // the static rm fields override it
+        ..CpuState::default()
+    };
     cpu.x[1] = 0x200;
-    cpu.frm = 1; // the static rm fields override it
     let mut i = Interp::new(cpu, mem);
     let mut eng = InterpEngine::new();
     let e = eng.run(&mut i, 1000).unwrap_err();

@@ -68,10 +68,15 @@ pub struct JitCtx {
     /// 0 when the environment asks for an exit (so the run returns soon, as the interpreter's
     /// poll before each block would).
     stop_at: u64,
-    /// Nonzero when a helper took a code-flush request from the environment: the dispatcher
-    /// flushes when translated code returns.
-    flush: u64,
+    /// Requests helpers took from the environment (`REQ_*` bits), acted on by the dispatcher
+    /// when translated code returns.
+    requests: u64,
 }
+
+/// [`JitCtx::requests`]: translated code must be flushed (the run goes on).
+const REQ_FLUSH: u64 = 1;
+/// [`JitCtx::requests`]: the environment asked the run to return.
+const REQ_EXIT: u64 = 2;
 
 /// One jump-cache entry: a guest pc and the host code of its block.
 #[repr(C)]
@@ -303,20 +308,25 @@ extern "C" fn h_csr<X: Env>(ctx: *mut JitCtx, code: u64, src: u64, _: u64) -> u6
     r
 }
 
-/// After a helper that ran environment code with possible side effects (MMIO stores, CSR
-/// writes): a code-flush or exit request makes the chained exits return to the dispatcher,
-/// which flushes and returns, so the machine sees them at the next block boundary as with the
-/// interpreter.
+/// After a helper that ran environment code with possible side effects (stores, CSR writes):
+/// a code-flush or exit request (an interrupt made pending, the machine halted) makes the
+/// chained exits return to the dispatcher, which flushes, or returns from `run`, at the end of
+/// the block, as the interpreter's poll before each block does. The requests are taken from
+/// the environment here, so the dispatcher acts on them from [`JitCtx::requests`].
 fn poll_env<X: Env>(ctx: *mut JitCtx, m: &mut Interp<X>) {
-    let flush = m.env.take_code_flush();
-    if flush || m.env.exit_requested() {
+    let mut req = 0;
+    if m.env.take_code_flush() {
+        req |= REQ_FLUSH;
+    }
+    if m.env.exit_requested() {
+        req |= REQ_EXIT;
+    }
+    if req != 0 {
         // SAFETY: `ctx` is the live context of the `enter` call (see `machine`); translated
         // code only reads it, and it is a separate object from the `Interp` borrowed as `m`.
         unsafe {
             (*ctx).stop_at = 0;
-            if flush {
-                (*ctx).flush = 1;
-            }
+            (*ctx).requests |= req;
         }
     }
 }
@@ -399,7 +409,7 @@ impl<X: Env> JitEngine<X> {
             ctx: Box::new(JitCtx {
                 interp: std::ptr::null_mut(),
                 stop_at: 0,
-                flush: 0,
+                requests: 0,
             }),
             slots: (0..nslots).map(|_| AtomicU64::new(0)).collect(),
             next_slot: 0,
@@ -757,9 +767,12 @@ impl<X: Env> JitEngine<X> {
                 self.jc_fill(pc, code);
             }
             let r = self.enter(interp, code);
-            if self.ctx.flush != 0 {
-                self.ctx.flush = 0;
-                self.flush();
+            let req = std::mem::take(&mut self.ctx.requests);
+            if req != 0 {
+                self.ctx.stop_at = stop_at;
+                if req & REQ_FLUSH != 0 {
+                    self.flush();
+                }
             }
             match r & 0xff {
                 exit::EXCEPTION => {
@@ -782,8 +795,8 @@ impl<X: Env> JitEngine<X> {
                 }
                 _ => {}
             }
-            // A helper asked for an exit (`stop_at` zeroed) or the budget is spent.
-            if interp.cpu.instret >= stop_at || self.ctx.stop_at != stop_at {
+            // The budget is spent or the environment asked for an exit.
+            if interp.cpu.instret >= stop_at || req & REQ_EXIT != 0 {
                 return Ok(());
             }
         }

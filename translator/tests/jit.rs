@@ -509,7 +509,8 @@ fn code_cache_flush_when_full() {
     let loop_at = prog.len();
     for _ in 0..200 {
         prog.push(addi(3, 3, 1));
-        prog.push(jal(0, 4));
+        // An always-taken branch ends a block (a `jal` would be followed into a superblock).
+        prog.push(beq(0, 0, 4));
     }
     prog.push(addi(1, 1, 1));
     prog.push(beq(1, 2, 8));
@@ -537,7 +538,9 @@ fn chaining_happens() {
         addi(2, 0, 0x7ff),
         addi(1, 1, 1),
         beq(1, 2, 8),
-        jal(0, -8),
+        // Always taken, but a branch: the loop spans two blocks (a `jal` back would be
+        // followed, making the loop one superblock that loops without chaining).
+        beq(0, 0, -8),
         ECALL,
     ];
     let setup = |env: &mut TestEnv, _: &mut CpuState| code(env, &prog);

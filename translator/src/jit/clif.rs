@@ -137,6 +137,17 @@ pub struct ClifEmitter {
     /// For a block that branches back to its start: the loop header and the registers it
     /// carries as block parameters (all registers the block writes), in order.
     header: Option<(Block, Vec<usize>)>,
+    /// How the superblock continues after the current instruction (set by the translator).
+    follow: Follow,
+}
+
+/// How a superblock continues past a control-transfer instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Follow {
+    /// The instruction ends the block.
+    End,
+    /// A direct jump to this address: translation continues at the target.
+    Jump(u64),
 }
 
 impl ClifEmitter {
@@ -183,6 +194,7 @@ impl ClifEmitter {
             slot_limit,
             start: pc,
             header: None,
+            follow: Follow::End,
         };
         if let Some(p) = probe.filter(|p| p.self_loop && !p.fence_i) {
             e.open_loop(p);
@@ -229,6 +241,12 @@ impl ClifEmitter {
         self.pc = pc;
         self.len = len;
         self.conds.clear();
+        self.follow = Follow::End;
+    }
+
+    /// Sets how translation continues after the current instruction (after `begin_insn`).
+    pub fn set_follow(&mut self, f: Follow) {
+        self.follow = f;
     }
 
     fn cursor(&mut self) -> FuncCursor<'_> {
@@ -386,6 +404,26 @@ impl ClifEmitter {
         self.ret(exit::CHAIN | (slot as u64) << 8);
     }
 
+    /// A direct jump translation continues at: the block goes on at `target` unless the
+    /// instruction budget is spent, so translated code stops at the same instruction
+    /// boundaries as the interpreter's blocks (which end at every jump).
+    fn follow_jump(&mut self, target: u64, count: u64) {
+        let (i0, ctx) = (self.instret0, self.ctx);
+        let out = self.new_block(true);
+        let cont = self.new_block(false);
+        let mut c = self.cursor();
+        let newi = c.ins().iadd_imm_s(i0, count as i64);
+        let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
+        let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
+        c.ins().brif(under, cont, &[], out, &[]);
+        self.cur = out;
+        self.write_back(count);
+        let t = self.iconst(target);
+        self.store_pc(t);
+        self.ret(exit::RETURN);
+        self.cur = cont;
+    }
+
     /// Exit to a computed guest address: inline jump-cache lookup, tail call on a hit.
     fn exit_indirect(&mut self, target: Value, count: u64) {
         let newi = self.write_back(count);
@@ -482,39 +520,46 @@ impl ClifEmitter {
         self.cur = cont;
     }
 
-    /// Inline permission check of the fast path; returns a flag, true when the access may be
-    /// done directly at `base + addr`.
-    fn fast_check(&mut self, fm: &FastMem, addr: Value, w: Width, store: bool) -> Value {
+    /// Inline permission check of the fast path: branches to `slow` unless the access may be
+    /// done directly at `base + addr`, and continues in a new (fast-path) block. Each test is
+    /// its own compare-and-branch (page inside the table, permission bits, no page crossing).
+    fn fast_check(&mut self, fm: &FastMem, addr: Value, w: Width, store: bool, slow: Block) {
         let (read, write, code) = fm.bits();
         let shift = fm.page_shift();
         let page_size = 1i64 << shift;
         let pages = fm.pages() as i64;
         let perms = fm.perms() as i64;
+        let inb = self.new_block(false);
         let mut c = self.cursor();
         let page = c.ins().ushr_imm_s(addr, shift as i64);
-        let inb = c.ins().icmp_imm_s(IntCC::UnsignedLessThan, page, pages);
-        let zero = c.ins().iconst(I64, 0);
-        let idx = c.ins().select(inb, page, zero);
-        let pa = c.ins().iadd_imm_s(idx, perms);
+        let out = c
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, page, pages);
+        c.ins().brif(out, slow, &[], inb, &[]);
+        self.cur = inb;
+        let perm_ok = self.new_block(false);
+        let mut c = self.cursor();
+        let pa = c.ins().iadd_imm_s(page, perms);
         let p = c.ins().uload8(I32, trusted(), pa, 0);
-        let ok = if store {
+        if store {
             let m = c.ins().band_imm_s(p, (write | code) as i64);
-            c.ins().icmp_imm_s(IntCC::Equal, m, write as i64)
+            let bad = c.ins().icmp_imm_s(IntCC::NotEqual, m, write as i64);
+            c.ins().brif(bad, slow, &[], perm_ok, &[]);
         } else {
             let m = c.ins().band_imm_s(p, read as i64);
-            c.ins().icmp_imm_s(IntCC::NotEqual, m, 0)
-        };
-        let mut ok = c.ins().band(inb, ok);
-        if w != Width::B {
-            let o = c.ins().band_imm_s(addr, page_size - 1);
-            let nc = c.ins().icmp_imm_s(
-                IntCC::UnsignedLessThanOrEqual,
-                o,
-                page_size - w.bytes() as i64,
-            );
-            ok = c.ins().band(ok, nc);
+            c.ins().brif(m, perm_ok, &[], slow, &[]);
         }
-        ok
+        self.cur = perm_ok;
+        if w != Width::B {
+            let fast = self.new_block(false);
+            let mut c = self.cursor();
+            let o = c.ins().band_imm_s(addr, page_size - 1);
+            let cross =
+                c.ins()
+                    .icmp_imm_s(IntCC::UnsignedGreaterThan, o, page_size - w.bytes() as i64);
+            c.ins().brif(cross, slow, &[], fast, &[]);
+            self.cur = fast;
+        }
     }
 
     fn guest_load(&mut self, host: Value, w: Width, signed: bool) -> Value {
@@ -804,11 +849,8 @@ impl Emitter for ClifEmitter {
         let join = self.new_block(false);
         let v = self.func.dfg.append_block_param(join, I64);
         if let Some(fm) = self.low.fast {
-            let ok = self.fast_check(&fm, addr, w, false);
-            let fast = self.new_block(false);
             let slow = self.new_block(true);
-            self.cursor().ins().brif(ok, fast, &[], slow, &[]);
-            self.cur = fast;
+            self.fast_check(&fm, addr, w, false, slow);
             let base = fm.base() as i64;
             let host = self.cursor().ins().iadd_imm_s(addr, base);
             let r = self.guest_load(host, w, signed);
@@ -833,11 +875,8 @@ impl Emitter for ClifEmitter {
     fn store(&mut self, addr: Value, val: Value, w: Width) -> Result<(), Exception> {
         let join = self.new_block(false);
         if let Some(fm) = self.low.fast {
-            let ok = self.fast_check(&fm, addr, w, true);
-            let fast = self.new_block(false);
             let slow = self.new_block(true);
-            self.cursor().ins().brif(ok, fast, &[], slow, &[]);
-            self.cur = fast;
+            self.fast_check(&fm, addr, w, true, slow);
             let base = fm.base() as i64;
             let host = self.cursor().ins().iadd_imm_s(addr, base);
             self.guest_store(host, val, w);
@@ -955,6 +994,10 @@ impl Emitter for ClifEmitter {
     fn jump(&mut self, target: Value) {
         let count = self.n + 1;
         match self.const_of(target) {
+            Some(t) if self.follow == Follow::Jump(t) => {
+                self.follow_jump(t, count);
+                return;
+            }
             Some(t) => self.exit_direct(t, count),
             None => self.exit_indirect(target, count),
         }

@@ -136,7 +136,7 @@ impl Emitter for Probe {
         Ok(None)
     }
     fn branch(&mut self, _cond: Option<u64>, target: u64) {
-        if target == self.start {
+        if target == self.start || self.pc.wrapping_add(self.len) == self.start {
             self.self_loop = true;
         }
     }

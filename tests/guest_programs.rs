@@ -70,32 +70,7 @@ macro_rules! guest_tests {
     };
 }
 
-guest_tests!(
-    hello,
-    hello_dyn,
-    hello_pie,
-    exit_0,
-    exit_3,
-    exit_255,
-    exit_ret42,
-    exit_underscore,
-    auxv,
-    upcase,
-    isa_int,
-    isa_zb,
-    isa_fp,
-    fileio,
-    memory,
-    memfault,
-    syscalls,
-    realistic,
-    smc,
-    bench_sieve,
-    bench_fib,
-    bench_fp,
-    jump_garbage,
-    jump_unmapped,
-);
+common::with_guest_cases!(guest_tests);
 
 /// The macro list, the expected files and the built programs must agree, so that a
 /// new program cannot be silently left untested.

@@ -152,32 +152,7 @@ macro_rules! qemu_diff_tests {
     };
 }
 
-qemu_diff_tests!(
-    hello,
-    hello_dyn,
-    hello_pie,
-    exit_0,
-    exit_3,
-    exit_255,
-    exit_ret42,
-    exit_underscore,
-    auxv,
-    upcase,
-    isa_int,
-    isa_zb,
-    isa_fp,
-    fileio,
-    memory,
-    memfault,
-    syscalls,
-    realistic,
-    smc,
-    bench_sieve,
-    bench_fib,
-    bench_fp,
-    jump_garbage,
-    jump_unmapped,
-);
+common::with_guest_cases!(qemu_diff_tests);
 
 #[test]
 fn every_case_is_listed() {

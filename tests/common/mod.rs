@@ -505,3 +505,39 @@ pub fn assert_no_panic(what: &str, out: &Output) {
         "{what}: xlate panicked:\n{err}"
     );
 }
+
+/// Calls macro `$m` with the name of every guest test case in `testsuites/linux/expected`
+/// (one list for every test file that makes a test per case; the test files check that it
+/// matches the expected files).
+macro_rules! with_guest_cases {
+    ($m:ident) => {
+        $m!(
+            hello,
+            hello_dyn,
+            hello_pie,
+            exit_0,
+            exit_3,
+            exit_255,
+            exit_ret42,
+            exit_underscore,
+            auxv,
+            upcase,
+            isa_int,
+            isa_zb,
+            isa_fp,
+            fileio,
+            memory,
+            memfault,
+            syscalls,
+            realistic,
+            smc,
+            bench_sieve,
+            bench_fib,
+            bench_fp,
+            jump_garbage,
+            jump_unmapped,
+        );
+    };
+}
+#[allow(unused_imports)] // not every test binary makes a test per case
+pub(crate) use with_guest_cases;

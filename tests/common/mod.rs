@@ -509,6 +509,7 @@ pub fn assert_no_panic(what: &str, out: &Output) {
 /// Calls macro `$m` with the name of every guest test case in `testsuites/linux/expected`
 /// (one list for every test file that makes a test per case; the test files check that it
 /// matches the expected files).
+#[allow(unused_macros)] // not every test binary makes a test per case
 macro_rules! with_guest_cases {
     ($m:ident) => {
         $m!(

@@ -131,6 +131,13 @@ impl<E> Copy for Entry<E> {}
 /// Panics on a malformed pattern: patterns are compile-time constants of this crate, checked by
 /// the table tests, never guest data.
 pub const fn parse_pattern(p: &str) -> (u32, u32) {
+    parse_pattern_bits(p, 32)
+}
+
+/// Parses a pattern of exactly `width` bits (at most 32; most significant bit first: `0`, `1`,
+/// `.` for "any", spaces and `_` ignored) into (mask, bits). Shared by the 32-bit table and the
+/// 16-bit compressed-instruction table.
+pub const fn parse_pattern_bits(p: &str, width: u32) -> (u32, u32) {
     let b = p.as_bytes();
     let mut mask = 0u32;
     let mut val = 0u32;
@@ -158,7 +165,7 @@ pub const fn parse_pattern(p: &str) -> (u32, u32) {
         }
         i += 1;
     }
-    assert!(n == 32, "decode pattern must have 32 bits");
+    assert!(n == width, "decode pattern has the wrong number of bits");
     (mask, val)
 }
 

@@ -25,32 +25,8 @@ pub struct Line {
 /// Parses a 16-bit pattern such as `"100 0 ..... 00000 10"` into (mask, bits). Panics on a
 /// malformed pattern (compile-time constants only, never guest data).
 pub const fn parse_pattern16(p: &str) -> (u16, u16) {
-    let b = p.as_bytes();
-    let (mut mask, mut val, mut n, mut i) = (0u16, 0u16, 0, 0);
-    while i < b.len() {
-        match b[i] {
-            b'0' => {
-                mask = mask << 1 | 1;
-                val <<= 1;
-                n += 1;
-            }
-            b'1' => {
-                mask = mask << 1 | 1;
-                val = val << 1 | 1;
-                n += 1;
-            }
-            b'.' => {
-                mask <<= 1;
-                val <<= 1;
-                n += 1;
-            }
-            b' ' | b'_' => {}
-            _ => panic!("bad character in compressed decode pattern"),
-        }
-        i += 1;
-    }
-    assert!(n == 16, "compressed decode pattern must have 16 bits");
-    (mask, val)
+    let (mask, bits) = crate::decode::parse_pattern_bits(p, 16);
+    (mask as u16, bits as u16)
 }
 
 const fn line(name: &'static str, pattern: &str, expand: fn(u16) -> Option<u32>) -> Line {

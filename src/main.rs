@@ -12,6 +12,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod test_cmd;
+mod test_linux;
 
 use runtime::linux::{self, loader, Exit, Options, Process};
 use runtime::mem::GuestMemory;

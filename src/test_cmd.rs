@@ -7,7 +7,13 @@
 //!   physical addresses and run in M-mode until it writes `tohost`; with
 //!   `begin_signature`/`end_signature` and a `NAME.reference_output` next to it (or in
 //!   `--reference DIR`) the signature must match too;
-//! * Linux user mode (anything else for riscv64): passes when `xlate run` exits 0.
+//! * Linux user mode (anything else for riscv64): with expected results in a sibling
+//!   `expected/` directory (see [`crate::test_linux`]) each case of the program is one test
+//!   that must give the expected standard output and exit status; without, the program passes
+//!   when `xlate run` exits 0.
+//!
+//! A directory holding a file named `.xlate-test-skip` is not searched when it is reached
+//! from a parent directory (fixtures that must fail); naming it on the command line runs it.
 //!
 //! Non-ELF files in a directory are skipped when they are clearly not tests (sources, notes,
 //! dotfiles, upper-case names such as README); a file that looks like a test (no extension or
@@ -29,6 +35,7 @@ use runtime::machine::{
     RAM_BASE,
 };
 
+use crate::test_linux::{Case, RunCtx, Verdict};
 use crate::Engine;
 
 /// Options of the bare-metal machine (shared by `xlate test` and `xlate run --bare`).
@@ -129,6 +136,16 @@ pub struct TestArgs {
     /// Look for NAME.reference_output in DIR (default: next to the test).
     #[arg(long, value_name = "DIR", env = "XLATE_REFERENCE")]
     reference: Option<PathBuf>,
+
+    /// The riscv64 sysroot for dynamically linked Linux tests (default: /usr/riscv64-linux-gnu
+    /// when it exists; `none`: no sysroot, such tests are skipped).
+    #[arg(
+        short = 'L',
+        long = "ld-prefix",
+        value_name = "DIR",
+        env = "XLATE_LD_PREFIX"
+    )]
+    ld_prefix: Option<PathBuf>,
 
     /// Write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
@@ -244,6 +261,9 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
+/// Marks a directory that a recursive search skips.
+const SKIP_MARKER: &str = ".xlate-test-skip";
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
@@ -259,9 +279,31 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             continue;
         }
         if p.is_dir() {
-            walk(&p, out);
+            if !p.join(SKIP_MARKER).exists() {
+                walk(&p, out);
+            }
         } else if p.is_file() && looks_like_test(&p) {
             out.push(p);
+        }
+    }
+}
+
+/// One test: a file, and for a Linux program with expected results, one of its cases.
+struct Item {
+    path: PathBuf,
+    case: Option<Case>,
+}
+
+impl Item {
+    /// The test's name in result lines and reports: the path, and the case when it is not
+    /// named after the program.
+    fn label(&self) -> String {
+        let p = self.path.display().to_string();
+        match &self.case {
+            Some(c) if self.path.file_name() != Some(std::ffi::OsStr::new(&c.name)) => {
+                format!("{p} [{}]", c.name)
+            }
+            _ => p,
         }
     }
 }
@@ -277,19 +319,22 @@ struct Ctx {
     reference: Option<PathBuf>,
     machine: MachineArgs,
     exe: Option<PathBuf>,
+    ld_prefix: Option<PathBuf>,
 }
 
-fn run_one(ctx: &Ctx, path: &Path) -> TestResult {
+fn run_one(ctx: &Ctx, item: &Item) -> TestResult {
     let start = Instant::now();
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| classify_and_run(ctx, path)))
-        .unwrap_or_else(|_| TestResult::fail("internal error (panic in xlate)"));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        classify_and_run(ctx, &item.path, item.case.as_ref())
+    }))
+    .unwrap_or_else(|_| TestResult::fail("internal error (panic in xlate)"));
     TestResult {
         secs: start.elapsed().as_secs_f64(),
         ..r
     }
 }
 
-fn classify_and_run(ctx: &Ctx, path: &Path) -> TestResult {
+fn classify_and_run(ctx: &Ctx, path: &Path, case: Option<&Case>) -> TestResult {
     let data = match std::fs::read(path) {
         Ok(d) => d,
         Err(e) => return TestResult::fail(format!("cannot read: {e}")),
@@ -314,7 +359,7 @@ fn classify_and_run(ctx: &Ctx, path: &Path) -> TestResult {
     if bare {
         run_bare_test(ctx, path, &data)
     } else {
-        run_linux_test(ctx, path)
+        run_linux_test(ctx, path, case)
     }
 }
 
@@ -410,7 +455,7 @@ fn compare_signature(got: &str, expected: &str) -> TestResult {
     TestResult::new(Status::Pass, None)
 }
 
-fn run_linux_test(ctx: &Ctx, path: &Path) -> TestResult {
+fn run_linux_test(ctx: &Ctx, path: &Path, case: Option<&Case>) -> TestResult {
     let Some(exe) = &ctx.exe else {
         return TestResult::fail("cannot find the xlate executable to run a Linux test");
     };
@@ -419,6 +464,21 @@ fn run_linux_test(ctx: &Ctx, path: &Path) -> TestResult {
         .to_possible_value()
         .map(|v| v.get_name().to_string())
         .unwrap_or_else(|| "interp".into());
+    if let Some(case) = case {
+        let run = RunCtx {
+            exe,
+            engine: &engine,
+            jit_threshold: ctx.jit_threshold,
+            timeout: ctx.timeout,
+            ld_prefix: ctx.ld_prefix.as_deref(),
+        };
+        return match case.run(&run, path) {
+            Verdict::Pass => TestResult::new(Status::Pass, None),
+            Verdict::Fail(r) => TestResult::fail(r),
+            Verdict::Timeout => TestResult::new(Status::Timeout, None),
+            Verdict::Skip(r) => TestResult::new(Status::Skip, Some(r)),
+        };
+    }
     let prog = if path.is_absolute() {
         path.to_path_buf()
     } else {
@@ -482,32 +542,40 @@ fn run_linux_test(ctx: &Ctx, path: &Path) -> TestResult {
     }
 }
 
-fn line(path: &Path, r: &TestResult) -> String {
+fn line(label: &str, r: &TestResult) -> String {
     let reason = r
         .reason
         .as_deref()
         .map(|s| format!(": {s}"))
         .unwrap_or_default();
-    format!(
-        "{:<7} {}{reason} ({:.3}s)",
-        r.status.label(),
-        path.display(),
-        r.secs
-    )
+    format!("{:<7} {}{reason} ({:.3}s)", r.status.label(), label, r.secs)
 }
 
 /// `xlate test`: exit 0 when every test passed, 1 when some failed, 2 on usage errors.
 pub fn test(args: TestArgs) -> ExitCode {
-    let mut files = match collect(&args.paths) {
+    let files = match collect(&args.paths) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("xlate: {e}");
             return ExitCode::from(2);
         }
     };
-    if let Some(pat) = &args.filter {
-        files.retain(|p| p.to_string_lossy().contains(pat.as_str()));
+    let mut cases = crate::test_linux::cases_for(&files);
+    let mut items: Vec<Item> = Vec::new();
+    for path in files {
+        match cases.remove(&path) {
+            Some(cs) => items.extend(cs.into_iter().map(|c| Item {
+                path: path.clone(),
+                case: Some(c),
+            })),
+            None => items.push(Item { path, case: None }),
+        }
     }
+    if let Some(pat) = &args.filter {
+        items.retain(|i| i.label().contains(pat.as_str()));
+    }
+    let files = items;
+    let labels: Vec<String> = files.iter().map(Item::label).collect();
     let jobs = args
         .jobs
         .map(|j| j as usize)
@@ -525,6 +593,14 @@ pub fn test(args: TestArgs) -> ExitCode {
         reference: args.reference.clone(),
         machine: args.machine.clone(),
         exe: std::env::current_exe().ok(),
+        ld_prefix: match &args.ld_prefix {
+            Some(p) if p.as_os_str() == "none" => None,
+            Some(p) => Some(p.clone()),
+            None => {
+                let d = PathBuf::from("/usr/riscv64-linux-gnu");
+                d.is_dir().then_some(d)
+            }
+        },
     });
     let files = Arc::new(files);
     let next = Arc::new(AtomicUsize::new(0));
@@ -557,7 +633,7 @@ pub fn test(args: TestArgs) -> ExitCode {
                 eprint!("\r\x1b[K");
             }
             let mut out = stdout.lock();
-            let _ = writeln!(out, "{}", line(&files[results.len()], &r));
+            let _ = writeln!(out, "{}", line(&labels[results.len()], &r));
             let _ = out.flush();
             results.push(r);
         }
@@ -581,12 +657,12 @@ pub fn test(args: TestArgs) -> ExitCode {
     }
     println!("{closing}");
     if let Some(f) = &args.junit {
-        if let Err(e) = std::fs::write(f, junit(&files, &results)) {
+        if let Err(e) = std::fs::write(f, junit(&labels, &results)) {
             eprintln!("xlate: cannot write {}: {e}", f.display());
         }
     }
     if let Some(f) = &args.json {
-        if let Err(e) = std::fs::write(f, json(&files, &results, passed, failed, skipped)) {
+        if let Err(e) = std::fs::write(f, json(&labels, &results, passed, failed, skipped)) {
             eprintln!("xlate: cannot write {}: {e}", f.display());
         }
     }
@@ -621,7 +697,7 @@ fn json_escape(s: &str) -> String {
     o
 }
 
-fn junit(files: &[PathBuf], results: &[TestResult]) -> String {
+fn junit(labels: &[String], results: &[TestResult]) -> String {
     let fails = results
         .iter()
         .filter(|r| matches!(r.status, Status::Fail | Status::Timeout))
@@ -634,8 +710,8 @@ fn junit(files: &[PathBuf], results: &[TestResult]) -> String {
         "<testsuite name=\"xlate test\" tests=\"{}\" failures=\"{fails}\" skipped=\"{skips}\" time=\"{total:.3}\">",
         results.len()
     );
-    for (p, r) in files.iter().zip(results) {
-        let name = xml_escape(&p.display().to_string());
+    for (p, r) in labels.iter().zip(results) {
+        let name = xml_escape(p);
         let _ = write!(s, "  <testcase name=\"{name}\" time=\"{:.3}\"", r.secs);
         let msg = xml_escape(r.reason.as_deref().unwrap_or(""));
         match r.status {
@@ -664,7 +740,7 @@ fn junit(files: &[PathBuf], results: &[TestResult]) -> String {
 }
 
 fn json(
-    files: &[PathBuf],
+    labels: &[String],
     results: &[TestResult],
     passed: usize,
     failed: usize,
@@ -673,7 +749,7 @@ fn json(
     let mut s = format!(
         "{{\"passed\": {passed}, \"failed\": {failed}, \"skipped\": {skipped}, \"tests\": ["
     );
-    for (i, (p, r)) in files.iter().zip(results).enumerate() {
+    for (i, (p, r)) in labels.iter().zip(results).enumerate() {
         if i > 0 {
             s.push(',');
         }
@@ -681,7 +757,7 @@ fn json(
         let _ = write!(
             s,
             "\n  {{\"path\": {}, \"status\": \"{}\", \"reason\": {reason}, \"time\": {:.3}}}",
-            json_escape(&p.display().to_string()),
+            json_escape(p),
             r.status.label(),
             r.secs
         );

@@ -233,3 +233,84 @@ fn isa_suite_passes() {
     }
     assert_eq!(results[0], results[1], "the engines disagree");
 }
+
+/// `xlate test testsuites/` passes as a whole under both engines: the fixtures that must fail
+/// (testsuites/runner, testsuites/linux/bad) carry `.xlate-test-skip`, and each Linux case is
+/// checked against its expected stdout and exit status (one line per case).
+#[test]
+fn whole_testsuites_tree_passes() {
+    let mut results = Vec::new();
+    for engine in ENGINES {
+        let out = xlate_on(engine, &["test", "--timeout", "120", "testsuites"]);
+        let stdout = text(&out.stdout);
+        let got = lines(&out);
+        let last = got.last().cloned().unwrap_or_default();
+        assert!(last.ends_with(" 0 failed"), "{engine:?}: {stdout}");
+        assert_eq!(out.status.code(), Some(0), "{engine:?}: {stdout}");
+        for want in [
+            "PASS    testsuites/isa/bin/rv64ui",
+            "PASS    testsuites/linux/bin/exitcode [exit_3]",
+            "PASS    testsuites/linux/bin/memfault",
+            "PASS    testsuites/linux/bin/hello",
+        ] {
+            assert!(
+                got.iter().any(|l| l == want),
+                "{engine:?}: no {want:?} in\n{stdout}"
+            );
+        }
+        assert!(
+            !stdout.contains("testsuites/runner") && !stdout.contains("linux/bad"),
+            "{engine:?}: skipped directories were searched:\n{stdout}"
+        );
+        results.push(got);
+    }
+    assert_eq!(results[0], results[1], "the engines disagree");
+}
+
+/// A Linux case whose output or status differs from the expected one fails with the first
+/// difference; a dynamically linked case without a sysroot is skipped with the reason.
+#[test]
+fn linux_cases_compare_stdout_and_status() {
+    let dir = std::env::temp_dir().join(format!("xlate-linux-cases-{}", std::process::id()));
+    let (bin, exp) = (dir.join("bin"), dir.join("expected"));
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    std::fs::create_dir_all(&exp).expect("mkdir");
+    let suite = root().join("testsuites/linux");
+    std::fs::copy(suite.join("bin/exitcode"), bin.join("exitcode")).expect("copy");
+    std::fs::copy(suite.join("bin/hello"), bin.join("hello")).expect("copy");
+    let write = |name: &str, data: &str| std::fs::write(exp.join(name), data).expect("write");
+    // Right status, wrong output.
+    write("exit_3.bin", "exitcode\n");
+    write("exit_3.args", "exit\n3\n");
+    write("exit_3.status", "3\n");
+    write("exit_3.stdout", "mode=exit status=3\natexit ran?\n");
+    // Right output, wrong status.
+    write("exit_4.bin", "exitcode\n");
+    write("exit_4.args", "exit\n4\n");
+    write("exit_4.status", "5\n");
+    write("exit_4.stdout", "mode=exit status=4\natexit ran\n");
+    // Dynamic without a sysroot.
+    write("hello.stdout", "");
+    write("hello.status", "0\n");
+    write("hello.dynamic", "");
+    let out = xlate(&[
+        "test",
+        "-L",
+        "none",
+        "--jobs",
+        "1",
+        dir.to_str().expect("utf-8 temp dir"),
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.display();
+    assert_eq!(
+        lines(&out),
+        [
+            format!("FAIL    {d}/bin/exitcode [exit_3]: stdout differs at line 2: got \"atexit ran\\n\", expected \"atexit ran?\\n\""),
+            format!("FAIL    {d}/bin/exitcode [exit_4]: exit status 4, expected 5"),
+            format!("SKIP    {d}/bin/hello: dynamically linked: needs the riscv64 sysroot (-L DIR)"),
+            "0 passed, 2 failed, 1 skipped".to_string(),
+        ]
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -472,13 +472,33 @@ impl<X: Env> Emitter for Interp<X> {
     }
 }
 
-/// A pre-decoded basic block.
+/// How control leaves an instruction of a decoded block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// On to the next instruction of the block (which is the next address, or the target of a
+    /// direct jump that the block follows).
+    Next,
+    /// A conditional branch inside the block: not taken continues with the next instruction,
+    /// taken leaves the block (its target is in `cpu.pc`).
+    Branch,
+}
+
+/// One instruction of a decoded block.
+pub struct Step<X> {
+    pub pc: u64,
+    pub d: Decoded<Interp<X>>,
+    pub flow: Flow,
+}
+
+/// A pre-decoded block: a straight run of instructions that also continues through the targets
+/// of direct jumps (`jal`) and the fall-through paths of conditional branches, so a hot loop is
+/// one block that runs again without a lookup.
 pub struct Block<X> {
     pub start: u64,
-    /// Address after the last instruction.
+    /// Where execution continues after the last instruction when it does not set `pc` itself.
     pub end: u64,
-    /// Each instruction with its address.
-    pub insns: Vec<(u64, Decoded<Interp<X>>)>,
+    /// Each instruction with its address, in execution order.
+    pub insns: Vec<Step<X>>,
     /// The last instruction sets `pc` itself (branch, jump, trap).
     pub terminated: bool,
 }
@@ -533,7 +553,7 @@ impl<X: Env> InterpEngine<X> {
     /// Decodes the block at `pc`. A fetch fault on the first instruction is returned; a fault
     /// later ends the block before the instruction that could not be fetched.
     pub fn decode_block(&mut self, env: &mut X, pc: u64) -> Result<Block<X>, Exception> {
-        let mut insns = Vec::new();
+        let mut insns: Vec<Step<X>> = Vec::new();
         let mut at = pc;
         let mut terminated = false;
         while insns.len() < MAX_BLOCK_INSNS {
@@ -547,11 +567,37 @@ impl<X: Env> InterpEngine<X> {
                 Err(DecodeError::Fetch(e)) if insns.is_empty() => return Err(e),
                 Err(DecodeError::Fetch(_)) => break,
             };
-            insns.push((at, d));
+            let here = at;
             at = at.wrapping_add(u64::from(d.insn.len));
-            if d.ends_block {
-                terminated = true;
-                break;
+            if !d.ends_block {
+                insns.push(Step {
+                    pc: here,
+                    d,
+                    flow: Flow::Next,
+                });
+                continue;
+            }
+            // Direct jumps are followed and conditional branches continue on their
+            // fall-through path, unless that address is already in the block (a loop).
+            let (flow, next) = match (d.insn.raw & 0x7f, d.name) {
+                (_, "illegal") => (None, at),
+                (0x6f, _) => (Some(Flow::Next), here.wrapping_add(d.insn.imm as u64)),
+                (0x63, _) => (Some(Flow::Branch), at),
+                _ => (None, at),
+            };
+            insns.push(Step {
+                pc: here,
+                d,
+                flow: flow.unwrap_or(Flow::Next),
+            });
+            match flow {
+                Some(_) if insns.len() < MAX_BLOCK_INSNS && !insns.iter().any(|s| s.pc == next) => {
+                    at = next;
+                }
+                _ => {
+                    terminated = true;
+                    break;
+                }
             }
         }
         self.stats.blocks_decoded += 1;
@@ -632,8 +678,9 @@ impl<X: Env> InterpEngine<X> {
 /// and `instret` counts the instructions before it.
 #[inline]
 pub fn run_block<X: Env>(interp: &mut Interp<X>, block: &Block<X>) -> Result<(), Exception> {
-    for (n, (pc, d)) in block.insns.iter().enumerate() {
-        interp.pc = *pc;
+    for (n, step) in block.insns.iter().enumerate() {
+        let d = &step.d;
+        interp.pc = step.pc;
         interp.len = u64::from(d.insn.len);
         interp.idx = n as u64;
         if let Err(mut e) = (d.sem)(interp, &d.insn) {
@@ -642,9 +689,14 @@ pub fn run_block<X: Env>(interp: &mut Interp<X>, block: &Block<X>) -> Result<(),
             if e.cause == Cause::IllegalInstruction && e.tval == 0 {
                 e.tval = d.insn.bits();
             }
-            interp.cpu.pc = *pc;
+            interp.cpu.pc = step.pc;
             interp.cpu.instret += n as u64;
             return Err(e);
+        }
+        if step.flow == Flow::Branch && interp.cpu.pc != step.pc.wrapping_add(interp.len) {
+            // A taken branch inside the block leaves it.
+            interp.cpu.instret += n as u64 + 1;
+            return Ok(());
         }
     }
     if !block.terminated {

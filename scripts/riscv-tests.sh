@@ -70,7 +70,8 @@ has_v() { grep -q "^$1_v_tests" "$ISA/$1/Makefrag"; }
 
 built=0; failed_builds=()
 for suite in $SUITES; do
-    names="$(tests_of "$suite")" || { echo "skip $suite: no $ISA/$suite/Makefrag"; continue; }
+    names="$(tests_of "$suite")" || {
+        echo "$suite: no $ISA/$suite/Makefrag"; failed_builds+=("$suite"); continue; }
     march="$(march_for "$suite")"
     for t in $names; do
         src="$ISA/$suite/$t.S"

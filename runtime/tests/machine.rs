@@ -252,6 +252,34 @@ fn jumping_to_nowhere_with_mtvec_zero_is_a_trap_loop(engine: &Engine) {
     }
 }
 
+/// Sdtrig with no triggers (what riscv-tests' rv64mi breakpoint test probes): tselect reads 0
+/// after a write, tdata1 reads 0 (type 0, "no trigger at this tselect") whatever is written,
+/// tdata2 reads 0, tinfo reads 1 (only type 0). None of them traps in M-mode.
+fn debug_triggers_read_as_none_implemented(engine: &Engine) {
+    let program = [
+        0x7a00_1073, // csrw tselect, zero
+        0x7a00_2573, // csrr a0, tselect
+        0xfff0_0593, // li a1, -1
+        0x7a15_9073, // csrw tdata1, a1
+        0x7a10_25f3, // csrr a1, tdata1
+        0x7a25_9073, // csrw tdata2, a1
+        0x7a20_26f3, // csrr a3, tdata2
+        0x7a40_2673, // csrr a2, tinfo
+        0x0000_006f, // j .
+    ];
+    let mut m = machine(engine, &program);
+    assert_eq!(run(&mut m, 100), Outcome::InstructionLimit);
+    assert_eq!(
+        m.interp.cpu.pc,
+        RAM_BASE + 0x20,
+        "no trap: parked at the final jump"
+    );
+    assert_eq!(x(&m, A0), 0, "tselect");
+    assert_eq!(x(&m, A1), 0, "tdata1: type 0 whatever was written");
+    assert_eq!(x(&m, A3), 0, "tdata2");
+    assert_eq!(x(&m, A2), 1, "tinfo: only type 0");
+}
+
 /// Every test above, once per engine.
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -281,7 +309,8 @@ on_both_engines!(
     fp_instructions_are_illegal_with_fs_off,
     minstret_writes_and_reads_are_exact,
     htif_acts_on_the_store_completing_tohost,
-    jumping_to_nowhere_with_mtvec_zero_is_a_trap_loop
+    jumping_to_nowhere_with_mtvec_zero_is_a_trap_loop,
+    debug_triggers_read_as_none_implemented
 );
 
 /// Differential check: every program ends with the same outcome, registers, pc, instruction

@@ -469,6 +469,11 @@ impl Hart {
             0x3a0 => self.pmpcfg[0],
             0x3a2 => self.pmpcfg[1],
             0x3b0..=0x3bf => self.pmpaddr[usize::from(csr - 0x3b0)],
+            // Sdtrig with no triggers: tselect is hardwired to 0, tdata1 reads type 0
+            // ("no trigger at this tselect"), tdata2/3 read 0, tinfo says only type 0
+            // exists. Debuggers and riscv-tests' breakpoint test probe triggers this way.
+            0x7a0..=0x7a3 => 0,
+            0x7a4 => 1,
             0xb00 => self.mcycle(cpu),
             0xb02 => self.minstret(cpu),
             0xb03..=0xb1f => 0, // mhpmcounter3..31
@@ -577,7 +582,7 @@ impl Hart {
                 }
             }
             // Read-only zero or WARL-without-fields registers: writes are ignored.
-            0x10a | 0x301 | 0x30a | 0x323..=0x33f | 0xb03..=0xb1f => {}
+            0x10a | 0x301 | 0x30a | 0x323..=0x33f | 0x7a0..=0x7a4 | 0xb03..=0xb1f => {}
             _ => return Err(illegal()),
         }
         Ok(())

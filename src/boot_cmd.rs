@@ -27,7 +27,12 @@ pub struct BootArgs {
 
     /// M-mode firmware (ELF or flat binary loaded at 0x8000_0000, e.g. OpenSBI's fw_jump.bin),
     /// or `none` for the built-in SBI (the kernel then starts in S-mode).
-    #[arg(long, value_name = "FILE|none", default_value = "none", env = "XLATE_BIOS")]
+    #[arg(
+        long,
+        value_name = "FILE|none",
+        default_value = "none",
+        env = "XLATE_BIOS"
+    )]
     bios: String,
 
     /// The kernel or next stage (ELF, or a flat image loaded at 0x8020_0000).
@@ -73,8 +78,12 @@ pub struct BootArgs {
 }
 
 fn read_file(what: &str, p: &Path) -> Result<Vec<u8>, ExitCode> {
-    std::fs::read(p)
-        .map_err(|e| fail(format_args!("cannot read {what} {}: {e}", p.display()), EXIT_NO_FILE))
+    std::fs::read(p).map_err(|e| {
+        fail(
+            format_args!("cannot read {what} {}: {e}", p.display()),
+            EXIT_NO_FILE,
+        )
+    })
 }
 
 fn config(args: &BootArgs) -> Result<BootConfig, ExitCode> {
@@ -217,7 +226,12 @@ pub fn boot(args: BootArgs) -> ExitCode {
     if let Some(path) = &args.dump_dtb {
         let blob = match fdt::build(&fdt_params(&cfg, None)) {
             Ok(b) => b,
-            Err(e) => return fail(format_args!("cannot build the device tree: {e}"), EXIT_INTERNAL),
+            Err(e) => {
+                return fail(
+                    format_args!("cannot build the device tree: {e}"),
+                    EXIT_INTERNAL,
+                )
+            }
         };
         return match std::fs::write(path, blob) {
             Ok(()) => ExitCode::SUCCESS,
@@ -294,8 +308,16 @@ mod tests {
         let mut e = Escape::default();
         assert_eq!(e.filter(b"ab\x01\x01c"), (b"ab\x01c".to_vec(), false));
         assert_eq!(e.filter(b"d\x01"), (b"d".to_vec(), false));
-        assert_eq!(e.filter(b"xyz"), (Vec::new(), true), "escape split across reads");
+        assert_eq!(
+            e.filter(b"xyz"),
+            (Vec::new(), true),
+            "escape split across reads"
+        );
         let mut e = Escape::default();
-        assert_eq!(e.filter(b"\x01qz"), (b"z".to_vec(), false), "unknown escapes are dropped");
+        assert_eq!(
+            e.filter(b"\x01qz"),
+            (b"z".to_vec(), false),
+            "unknown escapes are dropped"
+        );
     }
 }

@@ -205,7 +205,10 @@ mod tests {
         p.write(S_CLAIM, 10);
         assert!(p.eip(1));
         p.set_level(10, false);
-        assert!(!p.eip(1), "level-triggered: dropping the line withdraws the request");
+        assert!(
+            !p.eip(1),
+            "level-triggered: dropping the line withdraws the request"
+        );
         p.write(S_CLAIM, 5);
         assert!(p.eip(1), "source 5 still high");
     }

@@ -97,7 +97,11 @@ pub fn build(p: &FdtParams) -> Result<Vec<u8>, FdtError> {
     f.property_phandle(PH_TEST)?;
     f.property_string_list(
         "compatible",
-        vec!["sifive,test1".into(), "sifive,test0".into(), "syscon".into()],
+        vec![
+            "sifive,test1".into(),
+            "sifive,test0".into(),
+            "syscon".into(),
+        ],
     )?;
     f.property_array_u64("reg", &reg(TEST_BASE, TEST_SIZE))?;
     f.end_node(test)?;

@@ -237,9 +237,14 @@ impl Hart {
     pub fn set_privilege(&mut self, p: Priv) {
         if p != self.privilege {
             self.privilege = p;
-            // Fetch translation (and the decoded blocks keyed by virtual pc) depend on it.
+            // Fetch translation (and the decoded blocks keyed by virtual pc) depend on it,
+            // unless translation is off (satp Bare): then every privilege level fetches the
+            // same physical bytes at the same pc and the blocks stay valid (firmware calls
+            // from a bare-metal S-mode payload do not flush the code cache).
             self.tlb.flush();
-            self.code_flush = true;
+            if self.satp >> 60 != 0 {
+                self.code_flush = true;
+            }
         }
         self.stop = true;
     }

@@ -150,7 +150,11 @@ pub fn call(hart: &mut Hart, cpu: &mut CpuState) {
                 let Some(b) = hart.bus.board.as_mut().and_then(|b| b.pop_input()) else {
                     break;
                 };
-                if hart.bus.write(a1.wrapping_add(n), u64::from(b), Width::B).is_none() {
+                if hart
+                    .bus
+                    .write(a1.wrapping_add(n), u64::from(b), Width::B)
+                    .is_none()
+                {
                     break;
                 }
                 n += 1;
@@ -171,14 +175,7 @@ pub fn call(hart: &mut Hart, cpu: &mut CpuState) {
 pub fn supported(eid: u64) -> bool {
     matches!(
         eid,
-        0x00..=0x08
-            | EXT_BASE
-            | EXT_TIME
-            | EXT_IPI
-            | EXT_RFENCE
-            | EXT_HSM
-            | EXT_SRST
-            | EXT_DBCN
+        0x00..=0x08 | EXT_BASE | EXT_TIME | EXT_IPI | EXT_RFENCE | EXT_HSM | EXT_SRST | EXT_DBCN
     )
 }
 

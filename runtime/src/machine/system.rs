@@ -64,10 +64,7 @@ pub enum BootError {
         ram: u64,
     },
     #[error("{what}: {err}")]
-    Elf {
-        what: &'static str,
-        err: LoadError,
-    },
+    Elf { what: &'static str, err: LoadError },
     #[error("--bios none needs a --kernel to run")]
     NothingToBoot,
     #[error("RAM size {0:#x} is not supported (16 MiB .. 64 GiB, a multiple of 1 MiB)")]
@@ -221,7 +218,7 @@ impl System {
     /// Builds the machine, loads the images and points the hart at its first instruction.
     pub fn new(cfg: &BootConfig) -> Result<Self, BootError> {
         let ram = cfg.ram_size;
-        if !(16 * MIB..=64 << 30).contains(&ram) || ram % MIB != 0 {
+        if !(16 * MIB..=64 << 30).contains(&ram) || !ram.is_multiple_of(MIB) {
             return Err(BootError::RamSize(ram));
         }
         let builtin = matches!(cfg.firmware, Firmware::Builtin);

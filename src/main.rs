@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod boot_cmd;
 mod test_cmd;
 mod test_linux;
 
@@ -42,6 +43,8 @@ enum Command {
     /// Run ISA conformance tests (bare-metal riscv-tests and riscv-arch-test ELFs, Linux test
     /// programs) and report which pass.
     Test(test_cmd::TestArgs),
+    /// Boot a RISC-V virtual machine (QEMU virt memory map): firmware, U-Boot, Linux.
+    Boot(boot_cmd::BootArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -146,6 +149,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Test(args) => test_cmd::test(args),
+        Command::Boot(args) => boot_cmd::boot(args),
     }
 }
 

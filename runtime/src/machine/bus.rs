@@ -1,11 +1,16 @@
 //! The physical address space of the bare-metal machine: RAM, the HTIF words in it and a
 //! CLINT (RISC-V Privileged ISA 20211203, section 3.6 physical memory attributes: anything not
 //! mapped is an access fault; CLINT layout as in SiFive's and QEMU's `virt`/`spike` machines).
+//! In system mode (`xlate boot`) the bus also holds the `virt` board's devices
+//! ([`crate::devices::Board`]) and the CLINT's time runs on the host's monotonic clock.
+
+use std::time::Instant;
 
 use translator::emit::{AmoOp, Width};
 use translator::interp::amo_apply;
 
 use super::htif::{HostMem, Htif};
+use crate::devices::Board;
 
 /// Where RAM starts on the riscv-tests (Spike) memory map.
 pub const RAM_BASE: u64 = 0x8000_0000;
@@ -23,9 +28,18 @@ pub struct Clint {
     pub mtimecmp: u64,
     /// Added to the time base (the instruction count) to give `mtime`; writes to `mtime` set it.
     pub mtime_offset: u64,
-    /// The time base as last told by the run loop (instructions retired).
+    /// The time base as last told by the run loop (instructions retired), unless `host_clock`.
     pub now: u64,
+    /// When set, the time base is the host's monotonic clock since this instant, in ticks of
+    /// [`TIMEBASE_HZ`].
+    pub host_clock: Option<Instant>,
+    /// The supervisor timer compare value the built-in SBI firmware programs (`sbi_set_timer`):
+    /// STIP is pending while `mtime >= stimecmp`.
+    pub stimecmp: u64,
 }
+
+/// The timebase of the system-mode machine (as QEMU's `virt`): 10 MHz.
+pub const TIMEBASE_HZ: u64 = 10_000_000;
 
 impl Default for Clint {
     fn default() -> Self {
@@ -34,13 +48,29 @@ impl Default for Clint {
             mtimecmp: u64::MAX,
             mtime_offset: 0,
             now: 0,
+            host_clock: None,
+            stimecmp: u64::MAX,
         }
     }
 }
 
 impl Clint {
+    fn base(&self) -> u64 {
+        match self.host_clock {
+            Some(t) => {
+                let ns = t.elapsed().as_nanos();
+                (ns / u128::from(1_000_000_000 / TIMEBASE_HZ)) as u64
+            }
+            None => self.now,
+        }
+    }
     pub fn mtime(&self) -> u64 {
-        self.now.wrapping_add(self.mtime_offset)
+        self.base().wrapping_add(self.mtime_offset)
+    }
+    /// Host time until `mtime` reaches `deadline` (zero when it has).
+    pub fn until(&self, deadline: u64) -> std::time::Duration {
+        let ticks = deadline.saturating_sub(self.mtime());
+        std::time::Duration::from_nanos(ticks.saturating_mul(1_000_000_000 / TIMEBASE_HZ))
     }
     fn read(&self, off: u64, w: Width) -> Option<u64> {
         let (reg, base) = match off {
@@ -63,7 +93,7 @@ impl Clint {
             0x4000..=0x4007 => self.mtimecmp = merge(self.mtimecmp, 0x4000),
             0xbff8..=0xbfff => {
                 let t = merge(self.mtime(), 0xbff8);
-                self.mtime_offset = t.wrapping_sub(self.now);
+                self.mtime_offset = t.wrapping_sub(self.base());
             }
             _ => {}
         }
@@ -84,6 +114,8 @@ pub struct Bus {
     pub ram_base: u64,
     pub htif: Htif,
     pub clint: Clint,
+    /// The `virt` board's devices (system mode only).
+    pub board: Option<Box<Board>>,
 }
 
 struct Ram<'a> {
@@ -125,6 +157,7 @@ impl Bus {
             ram_base: base,
             htif: Htif::default(),
             clint: Clint::default(),
+            board: None,
         }
     }
 
@@ -137,14 +170,19 @@ impl Bus {
         ram_range(self.ram.len(), self.ram_base, pa, len)
     }
 
-    /// Whether `pa..pa+len` is RAM (instruction fetch is allowed only there).
+    /// Whether `pa..pa+len` is RAM.
     pub fn is_ram(&self, pa: u64, len: u64) -> bool {
         self.range(pa, len).is_some()
     }
 
-    /// Reads `w` bytes, zero-extended.
+    /// Whether instructions may be fetched from `pa..pa+len` (RAM or the boot ROM).
+    pub fn is_executable(&self, pa: u64, len: u64) -> bool {
+        self.is_ram(pa, len) || self.board.as_ref().is_some_and(|b| b.is_rom(pa, len))
+    }
+
+    /// Reads `w` bytes, zero-extended (a device read may have side effects).
     #[inline]
-    pub fn read(&self, pa: u64, w: Width) -> Option<u64> {
+    pub fn read(&mut self, pa: u64, w: Width) -> Option<u64> {
         if let Some(r) = self.range(pa, w.bytes()) {
             let s = self.ram.get(r)?;
             let mut b = [0u8; 8];
@@ -155,7 +193,7 @@ impl Bus {
         if off < CLINT_SIZE && off.wrapping_add(w.bytes()) <= CLINT_SIZE {
             return self.clint.read(off, w);
         }
-        None
+        self.board.as_mut()?.read(pa, w.bytes())
     }
 
     /// Writes the low `w` bytes of `val`; a store completing `tohost` runs the HTIF command.
@@ -180,7 +218,7 @@ impl Bus {
             self.clint.write(off, val, w);
             return Some(());
         }
-        None
+        self.board.as_mut()?.write(pa, val, w.bytes())
     }
 
     /// Read-modify-write (one hart: no other agent can intervene). Returns the old value.

@@ -220,8 +220,16 @@ impl Hart {
         if clint.msip {
             v |= 1 << IRQ_MSI;
         }
-        if clint.mtime() >= clint.mtimecmp {
+        let mtime = clint.mtime();
+        if mtime >= clint.mtimecmp {
             v |= 1 << IRQ_MTI;
+        }
+        if mtime >= clint.stimecmp {
+            v |= 1 << IRQ_STI;
+        }
+        if let Some(b) = &self.bus.board {
+            let (m, s) = b.external_irqs();
+            v |= u64::from(m) << IRQ_MEI | u64::from(s) << IRQ_SEI;
         }
         v
     }
@@ -229,10 +237,39 @@ impl Hart {
     pub fn set_privilege(&mut self, p: Priv) {
         if p != self.privilege {
             self.privilege = p;
-            // Fetch translation (and the decoded blocks keyed by virtual pc) depend on it.
+            // Fetch translation (and the decoded blocks keyed by virtual pc) depend on it,
+            // unless translation is off (satp Bare): then every privilege level fetches the
+            // same physical bytes at the same pc and the blocks stay valid (firmware calls
+            // from a bare-metal S-mode payload do not flush the code cache).
             self.tlb.flush();
-            self.code_flush = true;
+            if self.satp >> 60 != 0 {
+                self.code_flush = true;
+            }
         }
+        self.stop = true;
+    }
+
+    /// Sets or clears a software-writable pending bit of `mip` (SSIP, STIP, SEIP), as the
+    /// built-in SBI firmware does for IPIs.
+    pub fn set_pending(&mut self, irq: u64, on: bool) {
+        let bit = (1u64 << irq) & MIP_WRITABLE;
+        if on {
+            self.mip_sw |= bit;
+        } else {
+            self.mip_sw &= !bit;
+        }
+        self.stop = true;
+    }
+
+    /// Interrupts pending and enabled in `mie`, whatever the global enables: what wakes `wfi`.
+    pub fn wakeup_pending(&self) -> bool {
+        self.mip() & self.mie != 0
+    }
+
+    /// Requests a code flush (remote fence.i or sfence.vma through SBI) and a TLB flush.
+    pub fn flush_translations(&mut self) {
+        self.tlb.flush();
+        self.code_flush = true;
         self.stop = true;
     }
 
@@ -287,8 +324,9 @@ impl Hart {
         self.bus
             .write(pa, val, w)
             .ok_or(Exception::new(Cause::StoreAccessFault, addr))?;
-        // A CLINT write (msip, mtimecmp) may raise or clear an interrupt: end the slice.
-        if pa.wrapping_sub(super::bus::CLINT_BASE) < super::bus::CLINT_SIZE {
+        // A device write (CLINT msip/mtimecmp, PLIC, UART, test finisher) may raise or clear
+        // an interrupt or end the run: end the slice.
+        if !self.bus.is_ram(pa, 1) {
             self.stop = true;
         }
         Ok(())
@@ -415,6 +453,9 @@ impl Hart {
     }
 
     fn time(&self, cpu: &CpuState) -> u64 {
+        if self.bus.clint.host_clock.is_some() {
+            return self.bus.clint.mtime();
+        }
         cpu.instret.wrapping_add(self.bus.clint.mtime_offset)
     }
 
@@ -733,7 +774,7 @@ impl Env for Hart {
         }
         let pa = self.translate(addr, Access::Fetch)?;
         let fault = Exception::new(Cause::InstructionAccessFault, addr);
-        if !self.bus.is_ram(pa, 2) {
+        if !self.bus.is_executable(pa, 2) {
             return Err(fault);
         }
         self.bus.read(pa, Width::H).map(|v| v as u16).ok_or(fault)

@@ -9,9 +9,12 @@
 //! is stuck in a trap loop (a trap whose handler faults before retiring any instruction).
 
 pub mod bus;
+pub mod fdt;
 pub mod hart;
 pub mod htif;
 pub mod mmu;
+pub mod sbi;
+pub mod system;
 
 use std::time::Instant;
 

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Build the S-mode payloads `xlate boot` is tested with (tests/boot.rs).
+#
+#   testsuites/boot/build.sh            rebuild into testsuites/boot/bin
+#   testsuites/boot/build.sh OUTDIR     build into OUTDIR
+#
+# Needs riscv64-linux-gnu-gcc (Debian: gcc-riscv64-linux-gnu). Reproducible: no build id,
+# no paths, stripped.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+OUT="${1:-$HERE/bin}"
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
+export LC_ALL=C SOURCE_DATE_EPOCH=0
+cd "$HERE/src"
+for s in *.S; do
+    name="${s%.S}"
+    riscv64-linux-gnu-gcc -nostdlib -nostartfiles -static -march=rv64gc -mabi=lp64d \
+        -Wl,-Ttext=0x80200000 -Wl,--build-id=none -Wl,-N -Wl,--no-relax -Wl,--no-warn-rwx-segments \
+        -o "$OUT/$name" "$s"
+    riscv64-linux-gnu-strip "$OUT/$name"
+done

@@ -533,24 +533,51 @@ fn code_cache_flush_when_full() {
 
 #[test]
 fn chaining_happens() {
+    // A loop too long for one translated region (MAX_REGION_INSNS): its parts continue into
+    // each other through chain slots.
+    let mut prog = vec![addi(1, 0, 0), addi(2, 0, 0x7ff)];
+    prog.extend((0..250).map(|_| addi(3, 3, 1)));
+    prog.push(addi(1, 1, 1));
+    prog.push(beq(1, 2, 8));
+    prog.push(beq(0, 0, -(252 * 4)));
+    prog.push(ECALL);
+    let setup = |env: &mut TestEnv, _: &mut CpuState| code(env, &prog);
+    let mut reference = machine(true, &setup);
+    let ex = run_interp(&mut reference, u64::MAX, u64::MAX);
+    let mut m = machine(true, &setup);
+    let mut j = JitEngine::new(jit_cfg(2, OptLevel::None)).expect("jit");
+    let jex = run_jit(&mut j, &mut m, u64::MAX, u64::MAX);
+    assert_eq!(jex.map(|e| e.cause), Some(Cause::EcallFromU));
+    assert_eq!(ex, jex);
+    assert_same(&reference, &m, "chained loop");
+    assert_eq!(m.cpu.x[3], 250 * 0x7ff);
+    assert!(j.stats.chained_exits > 0, "{:?}", j.stats);
+    // The hot loop runs chained: few returns to the dispatcher.
+    assert!(j.stats.jit_entries < 20, "{:?}", j.stats);
+}
+
+#[test]
+fn loop_of_several_blocks_runs_in_one_region() {
+    // Two blocks (the second reached by a conditional branch) that loop: one translation.
     let prog = [
         addi(1, 0, 0),
         addi(2, 0, 0x7ff),
         addi(1, 1, 1),
         beq(1, 2, 8),
-        // Always taken, but a branch: the loop spans two blocks (a `jal` back would be
-        // followed, making the loop one superblock that loops without chaining).
         beq(0, 0, -8),
         ECALL,
     ];
     let setup = |env: &mut TestEnv, _: &mut CpuState| code(env, &prog);
+    let mut reference = machine(true, &setup);
+    let ex = run_interp(&mut reference, u64::MAX, u64::MAX);
     let mut m = machine(true, &setup);
     let mut j = JitEngine::new(jit_cfg(2, OptLevel::None)).expect("jit");
-    let ex = run_jit(&mut j, &mut m, u64::MAX, u64::MAX);
-    assert_eq!(ex.map(|e| e.cause), Some(Cause::EcallFromU));
-    assert!(j.stats.chained_exits > 0);
-    // The hot loop runs chained: few returns to the dispatcher.
-    assert!(j.stats.jit_entries < 20, "{:?}", j.stats);
+    let jex = run_jit(&mut j, &mut m, u64::MAX, u64::MAX);
+    assert_eq!(jex.map(|e| e.cause), Some(Cause::EcallFromU));
+    assert_eq!(ex, jex);
+    assert_same(&reference, &m, "region loop");
+    assert_eq!(m.cpu.x[1], 0x7ff);
+    assert!(j.stats.jit_entries < 10, "{:?}", j.stats);
 }
 
 // ---- differential random testing ----

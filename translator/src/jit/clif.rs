@@ -53,6 +53,11 @@ pub struct Lowering {
     /// Calling convention of Rust `extern "C"` functions on the host.
     pub host_cc: CallConv,
     pub fast: Option<FastMem>,
+    /// A miss of the inline fast path leaves the block ([`exit::SLOW`]: the dispatcher runs the
+    /// access in the interpreter) instead of calling the load/store helper (which the
+    /// synthetic single-instruction translations of tests need: there is no guest code for the
+    /// interpreter to run).
+    pub slow_exit: bool,
     pub helpers: HelperAddrs,
     /// Address of the chain-slot array (one `u64` code pointer per slot, 0 when unlinked).
     pub slots: usize,
@@ -132,33 +137,32 @@ pub struct ClifEmitter {
     /// Chain slots this block uses (next free index, limit).
     pub next_slot: u32,
     slot_limit: u32,
-    /// Guest address of the block.
-    start: u64,
-    /// For a block that branches back to its start: the loop header and the registers it
-    /// carries as block parameters (all registers the block writes), in order.
-    header: Option<(Block, Vec<usize>)>,
-    /// How the superblock continues after the current instruction (set by the translator).
-    follow: Follow,
-}
-
-/// How a superblock continues past a control-transfer instruction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Follow {
-    /// The instruction ends the block.
-    End,
-    /// A direct jump to this address: translation continues at the target.
-    Jump(u64),
+    /// The region's guest blocks (guest address, IR block); empty for a single-block
+    /// translation. Each IR block takes the instruction count at its start followed by the
+    /// values of `carried`.
+    region: Vec<(u64, Block)>,
+    /// Registers carried between the region's blocks as block parameters (all it writes).
+    carried: Vec<usize>,
+    /// Registers the region writes (stored back at every exit).
+    written: u64,
+    /// Register values at the start of every region block: the entry block's loads of the
+    /// registers the region only reads (a carried register's slot is overwritten by the block
+    /// parameter in `begin_block`).
+    base_regs: [Option<Value>; 64],
 }
 
 impl ClifEmitter {
-    /// Starts the IR function for a block at `pc`; `next_slot..slot_limit` are the chain slots
-    /// it may take.
+    /// Starts the IR function for a translation entered at `pc`; `next_slot..slot_limit` are
+    /// the chain slots it may take. With `region` (the [`Probe`] of all its instructions and the
+    /// guest addresses of its blocks, `pc` first), the translation is a region of guest blocks
+    /// that branch to each other inside one function (see [`ClifEmitter::begin_block`]);
+    /// without, it is one straight-line block whose registers are loaded on first use.
     pub fn new(
         low: Lowering,
         pc: u64,
         next_slot: u32,
         slot_limit: u32,
-        probe: Option<&Probe>,
+        region: Option<(&Probe, &[u64])>,
     ) -> Self {
         let mut func = Function::with_name_signature(UserFuncName::default(), block_signature());
         let block_sig = func.import_signature(block_signature());
@@ -192,47 +196,81 @@ impl ClifEmitter {
             conds: Vec::new(),
             next_slot,
             slot_limit,
-            start: pc,
-            header: None,
-            follow: Follow::End,
+            region: Vec::new(),
+            carried: Vec::new(),
+            written: 0,
+            base_regs: [None; 64],
         };
-        if let Some(p) = probe.filter(|p| p.self_loop && !p.fence_i) {
-            e.open_loop(p);
+        if let Some((p, starts)) = region.filter(|(p, s)| !p.fence_i && !s.is_empty()) {
+            e.open_region(p, starts);
         }
         e
     }
 
-    /// Sets up a block that loops back to its start: the registers it uses are loaded once in
-    /// the entry block, and those it writes (with the instruction count) become parameters of a
-    /// header block that the back edge jumps to, so the loop runs in host registers.
-    fn open_loop(&mut self, p: &Probe) {
+    /// Sets up a region: the registers it uses are loaded once in the entry block, and those it
+    /// writes (with the instruction count) become parameters of every region block, so branches
+    /// between them (loops included) stay in host registers.
+    fn open_region(&mut self, p: &Probe, starts: &[u64]) {
         let used = (p.read | p.written) & !1;
         let written = p.written & !1;
-        let header = self.func.dfg.make_block();
-        self.func.layout.append_block(header);
-        let ib = self.func.dfg.append_block_param(header, I64);
-        let mut args = vec![BlockArg::Value(self.instret0)];
-        let mut carried = Vec::new();
-        let mut params = Vec::new();
         for idx in 0..64usize {
-            if used >> idx & 1 == 0 {
-                continue;
+            if used >> idx & 1 != 0 {
+                let v = self.reg_slot(idx);
+                self.base_regs[idx] = Some(v);
             }
-            let v = self.reg_slot(idx);
             if written >> idx & 1 != 0 {
-                args.push(BlockArg::Value(v));
-                carried.push(idx);
-                params.push(self.func.dfg.append_block_param(header, I64));
+                self.carried.push(idx);
             }
         }
-        self.cursor().ins().jump(header, &args);
-        self.cur = header;
-        self.instret0 = ib;
-        for (&idx, &v) in carried.iter().zip(&params) {
+        for &pc in starts {
+            let b = self.func.dfg.make_block();
+            self.func.layout.append_block(b);
+            self.func.dfg.append_block_param(b, I64);
+            for _ in 0..self.carried.len() {
+                self.func.dfg.append_block_param(b, I64);
+            }
+            self.region.push((pc, b));
+        }
+        let mut args = vec![BlockArg::Value(self.instret0)];
+        for &idx in &self.carried {
+            if let Some(v) = self.base_regs[idx] {
+                args.push(BlockArg::Value(v));
+            }
+        }
+        let first = self.region[0].1;
+        self.cursor().ins().jump(first, &args);
+        self.written = written;
+        self.ended = true;
+        self.dead_end();
+    }
+
+    /// Starts emitting the region block for guest address `pc` (one of the `starts` given to
+    /// [`ClifEmitter::new`]); the previous block must have ended. Returns false (and emits
+    /// nothing) for an address that is not a region block.
+    pub fn begin_block(&mut self, pc: u64) -> bool {
+        let Some(&(_, b)) = self.region.iter().find(|(a, _)| *a == pc) else {
+            return false;
+        };
+        if self.ended {
+            // Terminate the dead block the previous guest block left behind.
+            self.ret(exit::RETURN);
+        }
+        self.cur = b;
+        self.ended = false;
+        self.no_chain = false;
+        let params = self.func.dfg.block_params(b).to_vec();
+        self.instret0 = params[0];
+        self.regs = self.base_regs;
+        for (&idx, &v) in self.carried.iter().zip(&params[1..]) {
             self.regs[idx] = Some(v);
         }
-        self.dirty = written;
-        self.header = Some((header, carried));
+        self.dirty = self.written;
+        true
+    }
+
+    /// The IR block of region block `pc`, if any.
+    fn region_block(&self, pc: u64) -> Option<Block> {
+        self.region.iter().find(|(a, _)| *a == pc).map(|&(_, b)| b)
     }
 
     /// Positions the emitter at instruction `n` of the block (address `pc`, length `len`).
@@ -241,12 +279,6 @@ impl ClifEmitter {
         self.pc = pc;
         self.len = len;
         self.conds.clear();
-        self.follow = Follow::End;
-    }
-
-    /// Sets how translation continues after the current instruction (after `begin_insn`).
-    pub fn set_follow(&mut self, f: Follow) {
-        self.follow = f;
     }
 
     fn cursor(&mut self) -> FuncCursor<'_> {
@@ -349,26 +381,29 @@ impl ClifEmitter {
     /// Exit in the current IR block to the known guest address `target` after `count`
     /// instructions: chained through a slot when allowed, else back to the dispatcher.
     fn exit_direct(&mut self, target: u64, count: u64) {
-        if target == self.start && !self.no_chain {
-            if let Some((header, carried)) = &self.header {
-                // Back edge: loop in host registers while the budget lasts.
-                let header = *header;
-                let mut args = Vec::with_capacity(carried.len() + 1);
-                let (i0, ctx) = (self.instret0, self.ctx);
-                let mut c = FuncCursor::new(&mut self.func).at_bottom(self.cur);
-                let newi = c.ins().iadd_imm_s(i0, count as i64);
-                let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
-                let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
-                args.push(BlockArg::Value(newi));
-                for &idx in carried {
-                    if let Some(v) = self.regs[idx] {
-                        args.push(BlockArg::Value(v));
-                    }
+        let inside = self.region_block(target).filter(|_| {
+            // A block this region does not carry (cannot happen: the probe saw every
+            // instruction) would lose its value on an in-region edge; exit instead.
+            !self.no_chain && self.dirty & !self.written == 0
+        });
+        if let Some(b) = inside {
+            // An edge inside the region: continue in host registers while the budget lasts
+            // (checked on every edge, so translated code stops where the interpreter would).
+            let mut args = Vec::with_capacity(self.carried.len() + 1);
+            let (i0, ctx) = (self.instret0, self.ctx);
+            let mut c = FuncCursor::new(&mut self.func).at_bottom(self.cur);
+            let newi = c.ins().iadd_imm_s(i0, count as i64);
+            let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
+            let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
+            args.push(BlockArg::Value(newi));
+            for &idx in &self.carried {
+                if let Some(v) = self.regs[idx] {
+                    args.push(BlockArg::Value(v));
                 }
-                let out = self.new_block(true);
-                self.cursor().ins().brif(under, header, &args, out, &[]);
-                self.cur = out;
             }
+            let out = self.new_block(true);
+            self.cursor().ins().brif(under, b, &args, out, &[]);
+            self.cur = out;
         }
         let newi = self.write_back(count);
         if self.no_chain || self.next_slot >= self.slot_limit {
@@ -402,26 +437,6 @@ impl ClifEmitter {
         let t = self.iconst(target);
         self.store_pc(t);
         self.ret(exit::CHAIN | (slot as u64) << 8);
-    }
-
-    /// A direct jump translation continues at: the block goes on at `target` unless the
-    /// instruction budget is spent, so translated code stops at the same instruction
-    /// boundaries as the interpreter's blocks (which end at every jump).
-    fn follow_jump(&mut self, target: u64, count: u64) {
-        let (i0, ctx) = (self.instret0, self.ctx);
-        let out = self.new_block(true);
-        let cont = self.new_block(false);
-        let mut c = self.cursor();
-        let newi = c.ins().iadd_imm_s(i0, count as i64);
-        let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
-        let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
-        c.ins().brif(under, cont, &[], out, &[]);
-        self.cur = out;
-        self.write_back(count);
-        let t = self.iconst(target);
-        self.store_pc(t);
-        self.ret(exit::RETURN);
-        self.cur = cont;
     }
 
     /// Exit to a computed guest address: inline jump-cache lookup, tail call on a hit.
@@ -473,6 +488,39 @@ impl ClifEmitter {
             c.ins().store(trusted(), tval, cpu, OFF_PENDING_TVAL);
         }
         self.ret(exit::EXCEPTION);
+    }
+
+    /// A load through the helper, with a side exit if it faults.
+    fn load_helper(&mut self, addr: Value, w: Width, signed: bool) -> Value {
+        let flags = self.ctx_args(width_code(w) | (signed as u64) << 8);
+        let (ctx, zero) = (self.ctx, self.iconst(0));
+        let r = self.call_helper(self.low.helpers.load, ctx, addr, flags, zero);
+        self.check_pending();
+        r
+    }
+
+    /// A store through the helper, with a side exit if it faults.
+    fn store_helper(&mut self, addr: Value, val: Value, w: Width) {
+        let ctx = self.ctx;
+        let wc = self.ctx_args(width_code(w));
+        let r = self.call_helper(self.low.helpers.store, ctx, addr, val, wc);
+        self.exit_if(r);
+    }
+
+    /// Fills `slow` (the fast path's miss block) with an exit before the current instruction:
+    /// the dispatcher runs it in the interpreter ([`exit::SLOW`]), which does the access through
+    /// the environment (a fault, a store into a page holding code, a page-crossing access).
+    /// Exiting instead of calling a helper keeps guest registers out of callee-saved host
+    /// registers and stack slots in the hot path.
+    fn exit_slow(&mut self, slow: Block) {
+        let cont = self.cur;
+        self.cur = slow;
+        let n = self.n;
+        self.write_back(n);
+        let pc = self.iconst(self.pc);
+        self.store_pc(pc);
+        self.ret(exit::SLOW);
+        self.cur = cont;
     }
 
     /// Ends the block with the static exception the semantics returned.
@@ -846,51 +894,48 @@ impl Emitter for ClifEmitter {
     }
 
     fn load(&mut self, addr: Value, w: Width, signed: bool) -> Result<Value, Exception> {
-        let join = self.new_block(false);
-        let v = self.func.dfg.append_block_param(join, I64);
         if let Some(fm) = self.low.fast {
             let slow = self.new_block(true);
             self.fast_check(&fm, addr, w, false, slow);
             let base = fm.base() as i64;
             let host = self.cursor().ins().iadd_imm_s(addr, base);
             let r = self.guest_load(host, w, signed);
+            if self.low.slow_exit {
+                self.exit_slow(slow);
+                return Ok(r);
+            }
+            let join = self.new_block(false);
+            let v = self.func.dfg.append_block_param(join, I64);
             self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
             self.cur = slow;
+            let r = self.load_helper(addr, w, signed);
+            self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
+            self.cur = join;
+            return Ok(v);
         }
-        let flags = self.ctx_args(width_code(w) | (signed as u64) << 8);
-        let (ctx, zero) = (self.ctx, self.iconst(0));
-        let r = self.call_helper(self.low.helpers.load, ctx, addr, flags, zero);
-        let cpu = self.cpu;
-        let p = self.cursor().ins().load(I64, trusted(), cpu, OFF_PENDING);
-        let exc = self.new_block(true);
-        self.cursor()
-            .ins()
-            .brif(p, exc, &[], join, &[BlockArg::Value(r)]);
-        self.cur = exc;
-        self.exit_exception(None);
-        self.cur = join;
-        Ok(v)
+        Ok(self.load_helper(addr, w, signed))
     }
 
     fn store(&mut self, addr: Value, val: Value, w: Width) -> Result<(), Exception> {
-        let join = self.new_block(false);
         if let Some(fm) = self.low.fast {
             let slow = self.new_block(true);
             self.fast_check(&fm, addr, w, true, slow);
             let base = fm.base() as i64;
             let host = self.cursor().ins().iadd_imm_s(addr, base);
             self.guest_store(host, val, w);
+            if self.low.slow_exit {
+                self.exit_slow(slow);
+                return Ok(());
+            }
+            let join = self.new_block(false);
             self.cursor().ins().jump(join, &[]);
             self.cur = slow;
+            self.store_helper(addr, val, w);
+            self.cursor().ins().jump(join, &[]);
+            self.cur = join;
+            return Ok(());
         }
-        let ctx = self.ctx;
-        let wc = self.ctx_args(width_code(w));
-        let r = self.call_helper(self.low.helpers.store, ctx, addr, val, wc);
-        let exc = self.new_block(true);
-        self.cursor().ins().brif(r, exc, &[], join, &[]);
-        self.cur = exc;
-        self.exit_exception(None);
-        self.cur = join;
+        self.store_helper(addr, val, w);
         Ok(())
     }
 
@@ -994,10 +1039,6 @@ impl Emitter for ClifEmitter {
     fn jump(&mut self, target: Value) {
         let count = self.n + 1;
         match self.const_of(target) {
-            Some(t) if self.follow == Follow::Jump(t) => {
-                self.follow_jump(t, count);
-                return;
-            }
             Some(t) => self.exit_direct(t, count),
             None => self.exit_indirect(target, count),
         }

@@ -43,7 +43,7 @@ use crate::emit::{AmoOp, CsrOp, Emitter, FenceKind, SystemOp, Width};
 use crate::interp::{run_block, Block, Env, FastMem, Interp, InterpEngine, MAX_BLOCK_INSNS};
 use crate::{CpuState, Exception};
 
-use clif::{ClifEmitter, Follow, HelperAddrs, Lowering};
+use clif::{ClifEmitter, HelperAddrs, Lowering};
 use code::CodeMem;
 use probe::Probe;
 
@@ -57,6 +57,9 @@ pub mod exit {
     pub const LOOKUP: u64 = 2;
     /// A direct exit whose chain slot (`code >> 8`) is not linked yet; `cpu.pc` is its target.
     pub const CHAIN: u64 = 3;
+    /// A memory access missed the inline fast path; `cpu.pc` is its instruction, which the
+    /// dispatcher runs in the interpreter (with the rest of its interpreter block).
+    pub const SLOW: u64 = 4;
 }
 
 /// The context translated code receives besides the CPU state.
@@ -89,6 +92,14 @@ struct JcEntry {
 const JC_SIZE: usize = 4096;
 /// Tag of an empty jump-cache entry (odd, so never a guest pc).
 const JC_EMPTY: u64 = u64::MAX;
+/// Most guest instructions in one translated region.
+const MAX_REGION_INSNS: usize = 192;
+/// Most guest blocks in one translated region.
+const MAX_REGION_BLOCKS: usize = 24;
+
+/// A decoded region: its guest blocks (start address, instructions with their addresses).
+type Region = Vec<(u64, Vec<(u64, crate::decode::Decoded<ClifEmitter>)>)>;
+
 /// Size of the dispatcher's direct-mapped pc -> block cache.
 const DC_SIZE: usize = 4096;
 
@@ -163,6 +174,8 @@ pub struct JitStats {
     pub jit_entries: u64,
     /// Blocks executed by the interpreter.
     pub interp_blocks: u64,
+    /// Exits of translated code to the interpreter for a memory access off the fast path.
+    pub slow_exits: u64,
 }
 
 /// What the dispatcher knows about one guest block address.
@@ -379,6 +392,8 @@ impl<X: Env> JitEngine<X> {
     pub fn new(cfg: JitConfig) -> Result<Self, JitError> {
         let mut fb = settings::builder();
         let opt = match cfg.opt_level {
+            // `XLATE_JIT_OPT=speed` overrides the configuration (for measurements).
+            _ if std::env::var_os("XLATE_JIT_OPT").is_some_and(|v| v == "speed") => "speed",
             OptLevel::None => "none",
             OptLevel::Speed => "speed",
         };
@@ -510,6 +525,7 @@ impl<X: Env> JitEngine<X> {
         Lowering {
             host_cc: self.isa.default_call_conv(),
             fast: self.fast,
+            slow_exit: true,
             helpers: HelperAddrs {
                 load: h_load::<X> as HelperFn as usize,
                 store: h_store::<X> as HelperFn as usize,
@@ -632,86 +648,69 @@ impl<X: Env> JitEngine<X> {
                 self.flush();
             }
             let t0 = Instant::now();
-            // Decode the block, dry-run its semantics to learn its register use and whether it
-            // loops back to its start, then emit its IR.
-            // A superblock: decoding continues at the target of direct jumps (`jal`), until an
-            // instruction that ends it, a repeated address or the size limit. (Continuing on
-            // the fall-through path of conditional branches, with the taken path as a side
-            // exit, was measured slower on the kit's modexp and lzcrc.)
-            let mut insns = Vec::new();
-            let mut follows = Vec::new();
-            let mut at = pc;
-            while insns.len() < MAX_BLOCK_INSNS {
-                let Ok(lo) = env.fetch16(at) else { break };
-                let d = match self.table.decode(lo, || env.fetch16(at.wrapping_add(2))) {
-                    Ok(d) => d,
-                    Err(_) => break,
-                };
-                insns.push((at, d));
-                let here = at;
-                at = at.wrapping_add(u64::from(d.insn.len));
-                if !d.ends_block {
-                    follows.push(Follow::End);
-                    continue;
-                }
-                let (f, next) = match d.insn.raw & 0x7f {
-                    0x6f if d.name != "illegal" => {
-                        let t = here.wrapping_add(d.insn.imm as u64);
-                        (Follow::Jump(t), t)
-                    }
-                    _ => (Follow::End, at),
-                };
-                if f == Follow::End || insns.iter().any(|(a, _)| *a == next) {
-                    follows.push(Follow::End);
-                    break;
-                }
-                follows.push(f);
-                at = next;
-            }
-            if let Some(last) = follows.last_mut() {
-                *last = Follow::End;
-            }
-            if insns.is_empty() {
+            // Decode the region, dry-run its semantics to learn its register use, then emit
+            // its IR: one IR block per guest block, branching to each other in host registers.
+            let region = self.decode_region(env, pc);
+            if region.is_empty() {
                 return 0;
             }
             let mut probe = Probe::new(pc);
-            for (at, d) in &insns {
-                probe.begin_insn(*at, u64::from(d.insn.len));
-                let sem = match self.probe_table.lookup(d.insn.raw) {
-                    Some(e) if d.name != "illegal" => e.sem,
-                    _ => crate::decode::illegal::<Probe>,
-                };
-                if sem(&mut probe, &d.insn).is_err() {
-                    break;
+            for (_, insns) in &region {
+                for (at, d) in insns {
+                    probe.begin_insn(*at, u64::from(d.insn.len));
+                    let sem = match self.probe_table.lookup(d.insn.raw) {
+                        Some(e) if d.name != "illegal" => e.sem,
+                        _ => crate::decode::illegal::<Probe>,
+                    };
+                    // An instruction that traps ends its block: the probe goes on with the
+                    // next one (it must see every register the region writes).
+                    let _ = sem(&mut probe, &d.insn);
                 }
             }
+            // A region that runs `fence.i` is cut to its first block (whose exits then return
+            // to the dispatcher).
+            let blocks = if probe.fence_i {
+                &region[..1]
+            } else {
+                &region[..]
+            };
+            let starts: Vec<u64> = blocks.iter().map(|(s, _)| *s).collect();
             let mut e = ClifEmitter::new(
                 self.lowering(),
                 pc,
                 self.next_slot,
                 self.slots.len() as u32,
-                Some(&probe),
+                if probe.fence_i {
+                    None
+                } else {
+                    Some((&probe, &starts))
+                },
             );
-            let mut n = 0u64;
-            let mut at = pc;
-            for ((a, d), f) in insns.iter().zip(&follows) {
-                let len = u64::from(d.insn.len);
-                e.begin_insn(n, *a, len);
-                e.set_follow(*f);
-                let r = (d.sem)(&mut e, &d.insn);
-                n += 1;
-                at = a.wrapping_add(len);
-                if let Err(ex) = r {
-                    e.finish_exception(ex);
-                    break;
+            let mut total = 0u64;
+            for (start, insns) in blocks {
+                e.begin_block(*start);
+                let mut n = 0u64;
+                let mut at = *start;
+                for (a, d) in insns {
+                    let len = u64::from(d.insn.len);
+                    e.begin_insn(n, *a, len);
+                    let r = (d.sem)(&mut e, &d.insn);
+                    n += 1;
+                    at = a.wrapping_add(len);
+                    if let Err(ex) = r {
+                        e.finish_exception(ex);
+                        break;
+                    }
+                    if e.ended {
+                        break;
+                    }
                 }
-                if e.ended {
-                    break;
+                if !e.ended {
+                    e.finish_fallthrough(at, n);
                 }
+                total += n;
             }
-            if !e.ended {
-                e.finish_fallthrough(at, n);
-            }
+            let n = total;
             e.finish();
             let next_slot = e.next_slot;
             let res = self.compile_install(e.func);
@@ -739,6 +738,66 @@ impl<X: Env> JitEngine<X> {
             }
         }
         0
+    }
+
+    /// Decodes the region of guest code translated for an entry at `pc`: guest blocks (start
+    /// address, instructions) reached from `pc` through direct jumps and both ways of
+    /// conditional branches, breadth first, `pc`'s block first, up to [`MAX_REGION_INSNS`]
+    /// instructions. A block ends at a control transfer, before the start of another region
+    /// block, at [`MAX_BLOCK_INSNS`] or at a fetch or decode failure (the code there then runs
+    /// in the interpreter, which reports it). Blocks may overlap (a branch into the middle of a
+    /// decoded block starts a new block that duplicates its tail).
+    fn decode_region(&self, env: &mut X, pc: u64) -> Region {
+        let mut region: Region = Vec::new();
+        let mut work = std::collections::VecDeque::from([pc]);
+        let mut total = 0;
+        while let Some(start) = work.pop_front() {
+            if total >= MAX_REGION_INSNS || region.len() >= MAX_REGION_BLOCKS {
+                break;
+            }
+            if region.iter().any(|(s, _)| *s == start) {
+                continue;
+            }
+            let mut insns = Vec::new();
+            let mut at = start;
+            while insns.len() < MAX_BLOCK_INSNS && total < MAX_REGION_INSNS {
+                if !insns.is_empty() && region.iter().any(|(s, _)| *s == at) {
+                    break;
+                }
+                let Ok(lo) = env.fetch16(at) else { break };
+                let d = match self.table.decode(lo, || env.fetch16(at.wrapping_add(2))) {
+                    Ok(d) => d,
+                    Err(_) => break,
+                };
+                insns.push((at, d));
+                total += 1;
+                at = at.wrapping_add(u64::from(d.insn.len));
+                if d.ends_block {
+                    if d.name != "illegal" {
+                        if let Some(e) = self.probe_table.lookup(d.insn.raw) {
+                            let mut p = Probe::new(start);
+                            p.begin_insn(
+                                at.wrapping_sub(u64::from(d.insn.len)),
+                                u64::from(d.insn.len),
+                            );
+                            if (e.sem)(&mut p, &d.insn).is_ok() {
+                                work.extend(p.targets.into_iter().flatten());
+                            }
+                        }
+                    }
+                    break;
+                }
+            }
+            if insns.is_empty() {
+                // Nothing decodable at the entry: the interpreter reports the fault.
+                if start == pc {
+                    return Vec::new();
+                }
+                continue;
+            }
+            region.push((start, insns));
+        }
+        region
     }
 
     /// Runs blocks until an exception (a syscall is `EcallFromU`), until at least `budget`
@@ -809,6 +868,12 @@ impl<X: Env> JitEngine<X> {
                         return Err(e);
                     }
                 }
+                exit::SLOW => {
+                    // Progress: the access runs in the interpreter even if a translation
+                    // starts at this pc.
+                    self.stats.slow_exits += 1;
+                    self.interpret(interp, interp.cpu.pc)?;
+                }
                 exit::CHAIN => {
                     let target = self.code_for(interp.cpu.pc);
                     let slot = (r >> 8) as usize;
@@ -854,7 +919,11 @@ impl<X: Env> JitEngine<X> {
         self.fast_known = true;
         self.flush();
         let pc = interp.cpu.pc;
-        let mut e = ClifEmitter::new(self.lowering(), pc, 0, self.slots.len() as u32, None);
+        let low = Lowering {
+            slow_exit: false,
+            ..self.lowering()
+        };
+        let mut e = ClifEmitter::new(low, pc, 0, self.slots.len() as u32, None);
         e.begin_insn(0, pc, 4);
         match body(&mut e) {
             Err(x) => e.finish_exception(x),

@@ -17,6 +17,9 @@ pub struct Probe {
     pub self_loop: bool,
     /// The block executes `fence.i` (its exits must not chain or loop).
     pub fence_i: bool,
+    /// Static successors of the last branch or jump probed: a conditional branch's target and
+    /// fall-through address, a jump's constant target (`None` for a computed one).
+    pub targets: [Option<u64>; 2],
 }
 
 impl Probe {
@@ -135,15 +138,22 @@ impl Emitter for Probe {
     ) -> Result<Option<u64>, Exception> {
         Ok(None)
     }
-    fn branch(&mut self, _cond: Option<u64>, target: u64) {
-        if target == self.start || self.pc.wrapping_add(self.len) == self.start {
+    fn branch(&mut self, cond: Option<u64>, target: u64) {
+        let next = self.pc.wrapping_add(self.len);
+        if target == self.start || next == self.start {
             self.self_loop = true;
         }
+        self.targets = match cond {
+            Some(0) => [Some(next), None],
+            Some(_) => [Some(target), None],
+            None => [Some(target), Some(next)],
+        };
     }
     fn jump(&mut self, target: Option<u64>) {
         if target == Some(self.start) {
             self.self_loop = true;
         }
+        self.targets = [target, None];
     }
     fn trap(&mut self, cause: Cause, tval: u64) -> Exception {
         Exception::new(cause, tval)

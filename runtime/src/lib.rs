@@ -2,6 +2,7 @@
 //! the execution loop that asks the translator's engines to run guest code and handles their
 //! exits (syscalls, faults).
 
+pub mod limits;
 pub mod linux;
 pub mod machine;
 pub mod mem;

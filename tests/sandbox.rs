@@ -95,6 +95,8 @@ open /d/out2: ENOENT
 chmod /d/out: ENOENT
 truncate /d/out: ENOENT
 rmdir /..: EINVAL
+mknod a character device: EPERM
+mknod a FIFO: ok
 kill(1, 0): EPERM
 kill(-1, 0): EPERM
 kill(getppid(), 0): EPERM

@@ -327,8 +327,16 @@ pub fn intercept(p: &Process, nr: u64, a: &Args) -> Option<Result<u64, Errno>> {
             return Some(Err(EROFS));
         }
     }
-    if sb.root.is_some() && nr == KILL {
-        return kill_check(a[0] as i32);
+    if sb.root.is_some() {
+        if nr == KILL {
+            return kill_check(a[0] as i32);
+        }
+        // A device node made inside the root would open the host device it names (xlate
+        // running as root could write a disk): only files, FIFOs and sockets may be made.
+        let kind = a[2] as u32 & libc::S_IFMT;
+        if nr == MKNODAT && (kind == libc::S_IFCHR || kind == libc::S_IFBLK) {
+            return Some(Err(EPERM));
+        }
     }
     None
 }

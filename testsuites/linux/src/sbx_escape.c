@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "sbx.h"
@@ -132,6 +133,8 @@ int main(int argc, char **argv)
     sbx_report("truncate /d/out", truncate("/d/out", 0));
     sbx_report("rmdir /..", rmdir("/.."));
 
+    sbx_report("mknod a character device", mknod("/null", S_IFCHR | 0666, makedev(1, 3)));
+    sbx_report("mknod a FIFO", mknod("/fifo", S_IFIFO | 0666, 0));
     sbx_report("kill(1, 0)", kill(1, 0));
     sbx_report("kill(-1, 0)", kill(-1, 0));
     sbx_report("kill(getppid(), 0)", kill(getppid(), 0));

@@ -12,6 +12,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod boot_cmd;
+mod sandbox_args;
 mod test_cmd;
 mod test_linux;
 
@@ -56,7 +57,7 @@ enum Engine {
 }
 
 /// Parses a size such as `64M`, `512K`, `1G` or a plain number of bytes.
-fn parse_size(s: &str) -> Result<usize, String> {
+pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
     let s = s.trim();
     let (num, mult) = match s.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => {
@@ -125,6 +126,9 @@ struct RunArgs {
 
     #[command(flatten)]
     bare: test_cmd::BareArgs,
+
+    #[command(flatten)]
+    sandbox: sandbox_args::SandboxArgs,
 
     /// The riscv64 program, followed by its arguments.
     #[arg(
@@ -221,9 +225,15 @@ fn run(args: RunArgs) -> ExitCode {
         },
         None => None,
     };
+    let sandbox = match args.sandbox.sandbox() {
+        Ok(s) => s,
+        Err(e) => return fail(e, 2),
+    };
     let opts = Options {
-        ld_prefix: args.ld_prefix.clone(),
+        // Under --root the program interpreter comes from the root unless -L says else.
+        ld_prefix: args.ld_prefix.clone().or_else(|| args.sandbox.root.clone()),
         strace: args.strace || args.strace_file.is_some(),
+        sandbox,
     };
     let mem = match GuestMemory::new() {
         Ok(m) => Arc::new(m),
@@ -231,6 +241,7 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let mut proc = Process::new(mem, path.clone(), opts);
     proc.strace_out = strace_out;
+    let _watchdog = args.sandbox.apply(&mut proc);
     let argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.clone().into_vec()).collect();
     let envp = guest_env(&args);
     let loaded = match loader::load(&mut proc, &path, &argv, &envp) {
@@ -242,6 +253,12 @@ fn run(args: RunArgs) -> ExitCode {
             )
         }
     };
+    if let Err(e) = sandbox_args::SandboxArgs::enter(&proc) {
+        return fail(
+            format_args!("cannot enter the guest root: {e}"),
+            EXIT_INTERNAL,
+        );
+    }
     let mut cpu = CpuState {
         pc: loaded.entry,
         ..CpuState::default()
@@ -290,6 +307,7 @@ fn run(args: RunArgs) -> ExitCode {
     match exit {
         Exit::Code(c) => ExitCode::from((c & 0xff) as u8),
         Exit::Signal(signo) => die_by_signal(signo),
+        Exit::Limit(hit) => sandbox_args::limit_exit(hit),
     }
 }
 

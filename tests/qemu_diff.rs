@@ -26,13 +26,55 @@ struct Known {
 
 /// Where qemu-riscv64 7.2 disagrees with the spec on what the programs print. Add
 /// entries here, with the reason, when a new check finds a qemu bug.
-const KNOWN_QEMU_DIFFERENCES: &[Known] = &[Known {
-    case: "isa_zb",
-    line_prefix: "ctzw      8000000000000000",
-    reason: "Zbb 1.0: ctzw counts trailing zeros of the low word and returns 32 when that \
-             word is zero; qemu 7.2 returns 63 for 0x8000000000000000 (it counts in the \
-             64-bit value)",
-}];
+const KNOWN_QEMU_DIFFERENCES: &[Known] = &[
+    Known {
+        case: "isa_zb",
+        line_prefix: "ctzw      8000000000000000",
+        reason: "Zbb 1.0: ctzw counts trailing zeros of the low word and returns 32 when that \
+                 word is zero; qemu 7.2 returns 63 for 0x8000000000000000 (it counts in the \
+                 64-bit value)",
+    },
+    // sbx_mem: xlate gives the guest the address space of an Sv39 riscv64 machine (TASK_SIZE
+    // 2^38), where Linux refuses mappings at or across 2^38 (ENOMEM from mmap, EINVAL from
+    // munmap and mremap) and places hinted mappings below it. qemu-riscv64 lets the guest
+    // map anywhere in qemu's own host address space (an unguarded version of the probe
+    // crashed qemu itself), and even accepts MAP_FIXED_NOREPLACE at a kernel address.
+    Known {
+        case: "sbx_mem",
+        line_prefix: "MAP_FIXED host",
+        reason: "Sv39: addresses above 2^38 are not user addresses (qemu maps host memory)",
+    },
+    Known {
+        case: "sbx_mem",
+        line_prefix: "MAP_FIXED at the end",
+        reason: "Sv39: 2^38 is the end of the user address space",
+    },
+    Known {
+        case: "sbx_mem",
+        line_prefix: "MAP_FIXED across",
+        reason: "Sv39: 2^38 is the end of the user address space",
+    },
+    Known {
+        case: "sbx_mem",
+        line_prefix: "MAP_FIXED_NOREPLACE kernel",
+        reason: "a kernel address is never a user mapping (qemu says ok)",
+    },
+    Known {
+        case: "sbx_mem",
+        line_prefix: "mmap hint at a kernel",
+        reason: "Sv39: a hint outside the user space is ignored",
+    },
+    Known {
+        case: "sbx_mem",
+        line_prefix: "munmap across",
+        reason: "Sv39: munmap past TASK_SIZE is EINVAL",
+    },
+    Known {
+        case: "sbx_mem",
+        line_prefix: "mremap to a host",
+        reason: "Sv39: mremap past TASK_SIZE is EINVAL",
+    },
+];
 
 fn qemu_available() -> bool {
     let found = Command::new("qemu-riscv64")

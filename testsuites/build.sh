@@ -87,6 +87,10 @@ c   bench_fib    bench_fib.c  -static
 c   bench_fp     bench_fp.c   -static -lm
 asm jump_garbage jump_garbage.S
 asm jump_unmapped jump_unmapped.S
+asm sbx_spin     sbx_spin.S
+c   sbx_alloc    sbx_alloc.c  -static
+c   sbx_mem      sbx_mem.c    -static
+c   sbx_escape   sbx_escape.c -static
 
 # ---- bad-input fixtures (xlate must refuse these with one line on stderr) ----
 echo "  GEN   bad/*"

@@ -43,6 +43,8 @@ pub enum MemError {
     Host(std::io::Error),
     #[error("no free guest address range of {0:#x} bytes")]
     NoSpace(u64),
+    #[error("mapping {0:#x} more bytes would exceed the guest memory limit")]
+    Limit(u64),
 }
 
 /// The guest address space of one process.
@@ -52,6 +54,9 @@ pub struct GuestMemory {
     perms: *mut u8,
     /// Pages currently marked `CODE`, so a flush can clear exactly those marks.
     code_pages: std::sync::Mutex<Vec<u64>>,
+    /// Guest pages currently mapped, and the most that may be (`--max-memory`).
+    mapped_pages: AtomicU64,
+    limit_pages: AtomicU64,
 }
 
 // SAFETY: GuestMemory owns its two host mappings; all access goes through raw pointers derived
@@ -109,6 +114,8 @@ impl GuestMemory {
             base: base.cast(),
             perms: perms.cast(),
             code_pages: std::sync::Mutex::new(Vec::new()),
+            mapped_pages: AtomicU64::new(0),
+            limit_pages: AtomicU64::new(u64::MAX),
         })
     }
 
@@ -142,6 +149,42 @@ impl GuestMemory {
         unsafe { *self.perms.add(page as usize) = p }
     }
 
+    /// Limits the guest to `bytes` of mapped memory (rounded down to pages): mappings that
+    /// would go beyond it fail with [`MemError::Limit`] (the guest's ENOMEM), as under
+    /// `RLIMIT_AS`. Everything counts: program image, stack, heap and mmap areas.
+    pub fn set_limit(&self, bytes: u64) {
+        self.limit_pages
+            .store(bytes >> PAGE_SHIFT, Ordering::Relaxed);
+    }
+
+    /// Bytes of guest memory currently mapped.
+    pub fn mapped_bytes(&self) -> u64 {
+        self.mapped_pages.load(Ordering::Relaxed) << PAGE_SHIFT
+    }
+
+    /// Fails with [`MemError::Limit`] if mapping `[addr, addr+len)` (checked range) would take
+    /// the guest past its memory limit.
+    fn check_limit(&self, addr: u64, len: u64) -> Result<(), MemError> {
+        let limit = self.limit_pages.load(Ordering::Relaxed);
+        if limit == u64::MAX {
+            return Ok(());
+        }
+        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
+        let have = self.mapped_pages.load(Ordering::Relaxed);
+        // Fast refusal before counting: even if the whole range were already mapped, the total
+        // cannot shrink.
+        if have > limit {
+            return Err(MemError::Limit(len));
+        }
+        let new = (first..last)
+            .filter(|&p| self.page_prot(p << PAGE_SHIFT) & prot::MAPPED == 0)
+            .count() as u64;
+        if have.saturating_add(new) > limit {
+            return Err(MemError::Limit(new << PAGE_SHIFT));
+        }
+        Ok(())
+    }
+
     /// Maps `[addr, addr+len)` (page aligned) as fresh zeroed anonymous memory with `prot` bits
     /// (READ/WRITE/EXEC), replacing whatever was there.
     pub fn map_anon(&self, addr: u64, len: u64, prot_bits: u8) -> Result<(), MemError> {
@@ -149,6 +192,7 @@ impl GuestMemory {
         if len == 0 {
             return Ok(());
         }
+        self.check_limit(addr, len)?;
         // SAFETY: the range lies inside our reservation (checked above); MAP_FIXED replaces only
         // our own pages with fresh zeroed read-write memory.
         let r = unsafe {
@@ -183,6 +227,7 @@ impl GuestMemory {
         if len == 0 {
             return Ok(());
         }
+        self.check_limit(addr, len)?;
         let flags = if shared {
             libc::MAP_SHARED
         } else {
@@ -256,9 +301,22 @@ impl GuestMemory {
     fn set_prot_range(&self, addr: u64, len: u64, p: u8) {
         let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
         let mut code = false;
+        let (mut added, mut removed) = (0u64, 0u64);
         for page in first..last {
-            code |= self.page_prot(page << PAGE_SHIFT) & prot::CODE != 0;
+            let old = self.page_prot(page << PAGE_SHIFT);
+            code |= old & prot::CODE != 0;
+            match (old & prot::MAPPED != 0, p & prot::MAPPED != 0) {
+                (false, true) => added += 1,
+                (true, false) => removed += 1,
+                _ => {}
+            }
             self.set_page_prot(page, p);
+        }
+        if added != 0 {
+            self.mapped_pages.fetch_add(added, Ordering::Relaxed);
+        }
+        if removed != 0 {
+            self.mapped_pages.fetch_sub(removed, Ordering::Relaxed);
         }
         if code {
             self.view().dirty().store(1, Ordering::Release);

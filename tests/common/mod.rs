@@ -537,6 +537,10 @@ macro_rules! with_guest_cases {
             bench_fp,
             jump_garbage,
             jump_unmapped,
+            sbx_spin,
+            sbx_alloc,
+            sbx_mem,
+            sbx_escape,
         );
     };
 }

@@ -6,6 +6,9 @@
 //! machine is stated here: the CPU state layout ([`CpuState`]) and, for the interpreter, the
 //! environment trait [`interp::Env`] (memory, CSRs, code-flush notifications).
 
+// Guest-controlled values never reach an unwrap (DESIGN.md); there is no exception today.
+#![deny(clippy::unwrap_used)]
+
 pub mod decode;
 pub mod emit;
 mod exception;

@@ -2,6 +2,7 @@
 //! state), the environment the engines run in, and the execution loop that turns exits into
 //! syscalls and signals (Linux riscv64 user ABI).
 
+pub mod jail;
 pub mod loader;
 pub mod syscall;
 
@@ -35,6 +36,8 @@ pub struct Options {
     pub ld_prefix: Option<PathBuf>,
     /// Log every syscall to this sink (`--strace`).
     pub strace: bool,
+    /// `--root`, `--read-only`, `--no-network` (see `jail`).
+    pub sandbox: jail::Sandbox,
 }
 
 /// How a guest process ended.
@@ -44,6 +47,8 @@ pub enum Exit {
     Code(i32),
     /// Killed by this signal number (default action of a fatal signal).
     Signal(i32),
+    /// Stopped by xlate: a `--max-instructions` or `--timeout` limit was reached.
+    Limit(crate::limits::LimitHit),
 }
 
 /// A guest Linux process: its memory and everything the syscall layer keeps.
@@ -66,6 +71,8 @@ pub struct Process {
     pub start: Instant,
     /// Set when the process has exited.
     pub exit: Option<Exit>,
+    /// `--max-instructions` / `--timeout` (see `crate::limits`).
+    pub limits: crate::limits::RunLimits,
 }
 
 impl Process {
@@ -82,6 +89,7 @@ impl Process {
             sys: syscall::SysState::default(),
             start: Instant::now(),
             exit: None,
+            limits: Default::default(),
         }
     }
 }
@@ -150,6 +158,10 @@ impl Env for Process {
         }
         false
     }
+    #[inline(always)]
+    fn exit_requested(&mut self) -> bool {
+        self.limits.stop_requested()
+    }
 }
 
 /// Statistics of one run, for `--stats`.
@@ -197,7 +209,7 @@ pub fn signal_for(e: &Exception) -> i32 {
 pub fn run_interp(proc: Process, cpu: CpuState) -> (Exit, RunStats, Process) {
     let mut engine: InterpEngine<Process> = InterpEngine::new();
     let mut m = Interp::new(cpu, proc);
-    let (exit, mut stats) = drive(&mut m, |m| engine.run(m, u64::MAX));
+    let (exit, mut stats) = drive(&mut m, |m, budget| engine.run(m, budget));
     stats.blocks_decoded = engine.stats.blocks_decoded;
     stats.code_flushes = engine.stats.flushes;
     (exit, stats, m.env)
@@ -215,7 +227,7 @@ pub fn run(
         Engine::Jit(cfg) => {
             let mut jit: JitEngine<Process> = JitEngine::new(cfg)?;
             let mut m = Interp::new(cpu, proc);
-            let (exit, mut stats) = drive(&mut m, |m| jit.run(m, u64::MAX));
+            let (exit, mut stats) = drive(&mut m, |m, budget| jit.run(m, budget));
             stats.blocks_decoded = jit.stats.interp_blocks;
             stats.code_flushes = jit.stats.flushes;
             stats.jit = Some(jit.stats);
@@ -230,11 +242,14 @@ pub fn run(
 /// action of its signal: the process ends).
 fn drive<F>(m: &mut Interp<Process>, mut step: F) -> (Exit, RunStats)
 where
-    F: FnMut(&mut Interp<Process>) -> Result<(), Exception>,
+    F: FnMut(&mut Interp<Process>, u64) -> Result<(), Exception>,
 {
     let mut stats = RunStats::default();
     let exit = loop {
-        match step(m) {
+        if let Some(hit) = m.env.limits.poll(m.cpu.instret) {
+            break Exit::Limit(hit);
+        }
+        match step(m, m.env.limits.budget(m.cpu.instret)) {
             Ok(()) => continue,
             Err(Exception {
                 cause: Cause::EcallFromU,

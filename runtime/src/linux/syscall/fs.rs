@@ -10,6 +10,7 @@ use std::os::unix::ffi::OsStrExt;
 use super::abi::{self, bytes_of, zeroed};
 use super::errno::*;
 use super::{cstring, cvt, cvt_i, read_path, Args, SysResult, MAX_RW_COUNT};
+use crate::linux::jail::{self, HostPath, Use};
 use crate::linux::Process;
 
 /// Generic `O_*` open flags (asm-generic/fcntl.h), the guest's values.
@@ -130,6 +131,31 @@ fn raw_path_arg(p: &Process, addr: u64) -> Result<std::ffi::CString, Errno> {
     cstring(read_path(p, addr)?)
 }
 
+/// A guest path argument relative to guest descriptor `dirfd`, as the host (dirfd, path) to
+/// use (inside the `--root` jail if there is one; `prefixed`: looked up under `-L` too).
+fn at_path(
+    p: &Process,
+    dirfd: u64,
+    addr: u64,
+    how: Use,
+    prefixed: bool,
+) -> Result<HostPath, Errno> {
+    let v = read_path(p, addr)?;
+    if p.opts.sandbox.root.is_none() && !prefixed {
+        return Ok(HostPath::plain(dirfd, cstring(v)?));
+    }
+    jail::host_path(p, dirfd, v, how)
+}
+
+/// `Use::Last` when the `AT_*` flags say AT_SYMLINK_NOFOLLOW, `Use::Follow` otherwise.
+fn follow_unless(flags: u64) -> Use {
+    if flags & libc::AT_SYMLINK_NOFOLLOW as u64 != 0 {
+        Use::Last
+    } else {
+        Use::Follow
+    }
+}
+
 fn dirfd(v: u64) -> libc::c_long {
     v as i32 as libc::c_long
 }
@@ -246,6 +272,13 @@ pub fn writev(p: &mut Process, a: &Args, off: Option<(i64, i32)>) -> SysResult {
 }
 
 pub fn openat(p: &mut Process, a: &Args) -> SysResult {
+    if let Some(root) = p.opts.sandbox.root.clone() {
+        let v = read_path(p, a[1])?;
+        if !is_proc_self_exe(&v) {
+            let fd = root.open(a[0] as i32, &v, a[2], a[3])?;
+            return Ok(std::os::fd::IntoRawFd::into_raw_fd(fd) as u64);
+        }
+    }
     let path = path_arg(p, a[1])?;
     let flags = open_flags_to_host(a[2]);
     // SAFETY: `path` is a host CString; the other arguments are integers.
@@ -283,10 +316,10 @@ pub fn fstat(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub fn newfstatat(p: &mut Process, a: &Args) -> SysResult {
-    let path = path_arg(p, a[1])?;
+    let hp = at_path(p, a[0], a[1], follow_unless(a[3]), true)?;
     let mut st: libc::stat = zeroed();
     // SAFETY: host CString path and host struct stat.
-    cvt_i(unsafe { libc::fstatat(a[0] as i32, path.as_ptr(), &mut st, a[3] as i32) })?;
+    cvt_i(unsafe { libc::fstatat(hp.dirfd_i32(), hp.path.as_ptr(), &mut st, a[3] as i32) })?;
     put_stat(p, a[2], &st)
 }
 
@@ -294,15 +327,16 @@ pub fn statx(p: &mut Process, a: &Args) -> SysResult {
     let path = if a[1] == 0 {
         None
     } else {
-        Some(path_arg(p, a[1])?)
+        Some(at_path(p, a[0], a[1], follow_unless(a[2]), true)?)
     };
+    let dfd = path.as_ref().map_or(dirfd(a[0]), |h| h.dirfd);
     let mut stx: libc::statx = zeroed();
-    let pp = path.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+    let pp = path.as_ref().map_or(std::ptr::null(), |c| c.path.as_ptr());
     // SAFETY: host path (or NULL, allowed with AT_EMPTY_PATH) and a host struct statx.
     cvt(unsafe {
         libc::syscall(
             libc::SYS_statx,
-            dirfd(a[0]),
+            dfd,
             pp,
             a[2] as i32 as libc::c_long,
             a[3] as u32 as libc::c_long,
@@ -342,13 +376,17 @@ pub fn readlinkat(p: &mut Process, a: &Args) -> SysResult {
         buf[..n].copy_from_slice(&b[..n]);
         return Ok(n as u64);
     }
-    let path = host_path(p, raw)?;
+    let hp = if p.opts.sandbox.root.is_some() {
+        jail::host_path(p, a[0], raw, Use::Last)?
+    } else {
+        HostPath::plain(a[0], host_path(p, raw)?)
+    };
     // SAFETY: host path and a checked writable host slice of guest memory.
     cvt(unsafe {
         libc::syscall(
             libc::SYS_readlinkat,
-            dirfd(a[0]),
-            path.as_ptr(),
+            hp.dirfd,
+            hp.path.as_ptr(),
             buf.as_mut_ptr(),
             buf.len(),
         )
@@ -356,16 +394,16 @@ pub fn readlinkat(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub fn faccessat(p: &mut Process, a: &Args, flags: u64) -> SysResult {
-    let path = path_arg(p, a[1])?;
+    let hp = at_path(p, a[0], a[1], follow_unless(flags), true)?;
     // SAFETY: host path; integer mode and flags.
     cvt(unsafe {
         if flags == 0 {
-            libc::syscall(libc::SYS_faccessat, dirfd(a[0]), path.as_ptr(), a[2] as i32)
+            libc::syscall(libc::SYS_faccessat, hp.dirfd, hp.path.as_ptr(), a[2] as i32)
         } else {
             libc::syscall(
                 libc::SYS_faccessat2,
-                dirfd(a[0]),
-                path.as_ptr(),
+                hp.dirfd,
+                hp.path.as_ptr(),
                 a[2] as i32,
                 flags as i32,
             )
@@ -374,19 +412,19 @@ pub fn faccessat(p: &mut Process, a: &Args, flags: u64) -> SysResult {
 }
 
 pub fn mkdirat(p: &mut Process, a: &Args) -> SysResult {
-    let path = raw_path_arg(p, a[1])?;
+    let hp = at_path(p, a[0], a[1], Use::Last, false)?;
     // SAFETY: host path and integer mode.
-    cvt_i(unsafe { libc::mkdirat(a[0] as i32, path.as_ptr(), a[2] as libc::mode_t) })
+    cvt_i(unsafe { libc::mkdirat(hp.dirfd_i32(), hp.path.as_ptr(), a[2] as libc::mode_t) })
 }
 
 pub fn mknodat(p: &mut Process, a: &Args) -> SysResult {
-    let path = raw_path_arg(p, a[1])?;
+    let hp = at_path(p, a[0], a[1], Use::Last, false)?;
     // SAFETY: host path and integer mode and device.
     cvt(unsafe {
         libc::syscall(
             libc::SYS_mknodat,
-            dirfd(a[0]),
-            path.as_ptr(),
+            hp.dirfd,
+            hp.path.as_ptr(),
             a[2] as u32,
             a[3] as u32,
         )
@@ -394,44 +432,50 @@ pub fn mknodat(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub fn unlinkat(p: &mut Process, a: &Args) -> SysResult {
-    let path = raw_path_arg(p, a[1])?;
+    let hp = at_path(p, a[0], a[1], Use::Last, false)?;
     // SAFETY: host path and integer flags.
-    cvt_i(unsafe { libc::unlinkat(a[0] as i32, path.as_ptr(), a[2] as i32) })
+    cvt_i(unsafe { libc::unlinkat(hp.dirfd_i32(), hp.path.as_ptr(), a[2] as i32) })
 }
 
 pub fn renameat2(p: &mut Process, a: &Args) -> SysResult {
-    let old = raw_path_arg(p, a[1])?;
-    let new = raw_path_arg(p, a[3])?;
+    let old = at_path(p, a[0], a[1], Use::Last, false)?;
+    let new = at_path(p, a[2], a[3], Use::Last, false)?;
     // SAFETY: host paths and integer descriptors and flags.
     cvt(unsafe {
         libc::syscall(
             libc::SYS_renameat2,
-            dirfd(a[0]),
-            old.as_ptr(),
-            dirfd(a[2]),
-            new.as_ptr(),
+            old.dirfd,
+            old.path.as_ptr(),
+            new.dirfd,
+            new.path.as_ptr(),
             a[4] as u32,
         )
     })
 }
 
 pub fn symlinkat(p: &mut Process, a: &Args) -> SysResult {
+    // The target is stored as written: every later lookup through it is resolved in the jail.
     let target = raw_path_arg(p, a[0])?;
-    let link = raw_path_arg(p, a[2])?;
+    let link = at_path(p, a[1], a[2], Use::Last, false)?;
     // SAFETY: host paths.
-    cvt_i(unsafe { libc::symlinkat(target.as_ptr(), a[1] as i32, link.as_ptr()) })
+    cvt_i(unsafe { libc::symlinkat(target.as_ptr(), link.dirfd_i32(), link.path.as_ptr()) })
 }
 
 pub fn linkat(p: &mut Process, a: &Args) -> SysResult {
-    let old = raw_path_arg(p, a[1])?;
-    let new = raw_path_arg(p, a[3])?;
+    let follow = if a[4] & libc::AT_SYMLINK_FOLLOW as u64 != 0 {
+        Use::Follow
+    } else {
+        Use::Last
+    };
+    let old = at_path(p, a[0], a[1], follow, false)?;
+    let new = at_path(p, a[2], a[3], Use::Last, false)?;
     // SAFETY: host paths.
     cvt_i(unsafe {
         libc::linkat(
-            a[0] as i32,
-            old.as_ptr(),
-            a[2] as i32,
-            new.as_ptr(),
+            old.dirfd_i32(),
+            old.path.as_ptr(),
+            new.dirfd_i32(),
+            new.path.as_ptr(),
             a[4] as i32,
         )
     })
@@ -439,24 +483,24 @@ pub fn linkat(p: &mut Process, a: &Args) -> SysResult {
 
 /// fchmodat (3 arguments) and fchmodat2 (with flags).
 pub fn fchmodat(p: &mut Process, a: &Args, flags: Option<u64>) -> SysResult {
-    let path = raw_path_arg(p, a[1])?;
+    let hp = at_path(p, a[0], a[1], follow_unless(flags.unwrap_or(0)), false)?;
     // SAFETY: host path and integer mode/flags.
     cvt(unsafe {
         match flags {
-            None => libc::syscall(libc::SYS_fchmodat, dirfd(a[0]), path.as_ptr(), a[2] as u32),
-            Some(f) => libc::syscall(452, dirfd(a[0]), path.as_ptr(), a[2] as u32, f as u32),
+            None => libc::syscall(libc::SYS_fchmodat, hp.dirfd, hp.path.as_ptr(), a[2] as u32),
+            Some(f) => libc::syscall(452, hp.dirfd, hp.path.as_ptr(), a[2] as u32, f as u32),
         }
     })
 }
 
 pub fn fchownat(p: &mut Process, a: &Args) -> SysResult {
-    let path = raw_path_arg(p, a[1])?;
+    let hp = at_path(p, a[0], a[1], follow_unless(a[4]), false)?;
     // SAFETY: host path and integer ids/flags.
     cvt(unsafe {
         libc::syscall(
             libc::SYS_fchownat,
-            dirfd(a[0]),
-            path.as_ptr(),
+            hp.dirfd,
+            hp.path.as_ptr(),
             a[2] as u32,
             a[3] as u32,
             a[4] as i32,
@@ -468,8 +512,9 @@ pub fn utimensat(p: &mut Process, a: &Args) -> SysResult {
     let path = if a[1] == 0 {
         None
     } else {
-        Some(raw_path_arg(p, a[1])?)
+        Some(at_path(p, a[0], a[1], follow_unless(a[3]), false)?)
     };
+    let dfd = path.as_ref().map_or(dirfd(a[0]), |h| h.dirfd);
     let mut ts = [0u8; 32];
     let times = if a[2] == 0 {
         None
@@ -477,22 +522,28 @@ pub fn utimensat(p: &mut Process, a: &Args) -> SysResult {
         p.mem.read_bytes(a[2], &mut ts)?;
         Some(ts)
     };
-    let pp = path.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+    let pp = path.as_ref().map_or(std::ptr::null(), |c| c.path.as_ptr());
     let tp = times.as_ref().map_or(std::ptr::null(), |t| t.as_ptr());
     // SAFETY: host path or NULL, and a host copy of two struct timespec (same layout) or NULL.
-    cvt(unsafe { libc::syscall(libc::SYS_utimensat, dirfd(a[0]), pp, tp, a[3] as i32) })
+    cvt(unsafe { libc::syscall(libc::SYS_utimensat, dfd, pp, tp, a[3] as i32) })
 }
 
 pub fn truncate(p: &mut Process, a: &Args) -> SysResult {
-    let path = raw_path_arg(p, a[0])?;
+    let hp = at_path(p, libc::AT_FDCWD as u64, a[0], Use::Follow, false)?;
     // SAFETY: host path and integer length.
-    cvt_i(unsafe { libc::truncate(path.as_ptr(), a[1] as i64) })
+    cvt_i(unsafe { libc::truncate(hp.path.as_ptr(), a[1] as i64) })
 }
 
 pub fn getcwd(p: &mut Process, a: &Args) -> SysResult {
     let mut buf = vec![0u8; super::PATH_MAX];
     // SAFETY: host buffer of buf.len() bytes.
-    let n = cvt(unsafe { libc::syscall(libc::SYS_getcwd, buf.as_mut_ptr(), buf.len()) })?;
+    let mut n = cvt(unsafe { libc::syscall(libc::SYS_getcwd, buf.as_mut_ptr(), buf.len()) })?;
+    if let Some(root) = &p.opts.sandbox.root {
+        let mut g = jail::guest_cwd(root)?;
+        g.push(0);
+        n = g.len() as u64;
+        buf = g;
+    }
     if n > a[1] {
         return Err(ERANGE);
     }
@@ -501,9 +552,9 @@ pub fn getcwd(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub fn chdir(p: &mut Process, a: &Args) -> SysResult {
-    let path = raw_path_arg(p, a[0])?;
+    let hp = at_path(p, libc::AT_FDCWD as u64, a[0], Use::Follow, false)?;
     // SAFETY: host path.
-    cvt_i(unsafe { libc::chdir(path.as_ptr()) })
+    cvt_i(unsafe { libc::chdir(hp.path.as_ptr()) })
 }
 
 pub fn pipe2(p: &mut Process, a: &Args) -> SysResult {
@@ -633,10 +684,10 @@ pub fn ioctl(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub fn statfs(p: &mut Process, a: &Args) -> SysResult {
-    let path = path_arg(p, a[0])?;
+    let hp = at_path(p, libc::AT_FDCWD as u64, a[0], Use::Follow, true)?;
     let mut s: libc::statfs = zeroed();
     // SAFETY: host path and host struct statfs (same layout as the guest's).
-    cvt_i(unsafe { libc::statfs(path.as_ptr(), &mut s) })?;
+    cvt_i(unsafe { libc::statfs(hp.path.as_ptr(), &mut s) })?;
     p.mem.write_bytes(a[1], bytes_of(&s))?;
     Ok(0)
 }

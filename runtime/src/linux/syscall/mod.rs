@@ -10,7 +10,7 @@
 
 pub mod abi;
 pub mod errno;
-mod fs;
+pub(crate) mod fs;
 mod mm;
 mod process;
 mod strace;
@@ -271,6 +271,9 @@ fn set_result(p: &Process, cpu: &mut CpuState, r: SysResult) {
 /// Runs syscall `nr` with arguments `a`.
 fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
     use nr::*;
+    if let Some(r) = crate::linux::jail::intercept(p, nr, a) {
+        return r;
+    }
     match nr {
         // Files.
         READ => fs::read(p, a),

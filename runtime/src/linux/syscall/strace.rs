@@ -729,6 +729,9 @@ fn exit_line(out: &mut String, e: Exit) {
         Exit::Signal(s) => {
             let _ = writeln!(out, "+++ killed by {} +++", signame(s));
         }
+        Exit::Limit(hit) => {
+            let _ = writeln!(out, "+++ {hit} +++");
+        }
     }
 }
 

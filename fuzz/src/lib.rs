@@ -21,7 +21,8 @@ pub const ECALL: u32 = 0x0000_0073;
 pub fn guest(code: &[u8], data: &[u8], opts: Options) -> Option<Process> {
     let mem = Arc::new(GuestMemory::new().ok()?);
     mem.map_anon(CODE, CODE_LEN, prot::READ | prot::EXEC).ok()?;
-    mem.map_anon(DATA, DATA_LEN, prot::READ | prot::WRITE).ok()?;
+    mem.map_anon(DATA, DATA_LEN, prot::READ | prot::WRITE)
+        .ok()?;
     let mut code = code[..code.len().min(CODE_LEN as usize)].to_vec();
     for i in (0..code.len().saturating_sub(3)).step_by(2) {
         if code[i..i + 4] == ECALL.to_le_bytes() {

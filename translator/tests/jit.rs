@@ -1123,3 +1123,31 @@ fn self_loop_exits_by_branch() {
     });
     assert_eq!(m.cpu.x[12], 20);
 }
+
+#[test]
+fn code_memory_is_never_writable_and_executable() {
+    // W^X: translated code runs from a read-execute view and is written through a separate
+    // read-write view; no mapping of this process is both writable and executable.
+    let setup =
+        |env: &mut TestEnv, _: &mut CpuState| code(env, &[addi(1, 0, 5), addi(1, 1, 1), ECALL]);
+    let mut m = machine(true, &setup);
+    let mut j = JitEngine::new(jit_cfg(0, OptLevel::None)).expect("jit");
+    let ex = run_jit(&mut j, &mut m, u64::MAX, u64::MAX);
+    assert_eq!(ex.map(|e| e.cause), Some(Cause::EcallFromU));
+    assert_eq!(m.cpu.x[1], 6);
+    assert!(j.stats.blocks_translated > 0, "{:?}", j.stats);
+    let maps = std::fs::read_to_string("/proc/self/maps").expect("maps");
+    let wx: Vec<&str> = maps
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|p| p.starts_with("rwx"))
+        })
+        .collect();
+    assert!(wx.is_empty(), "writable and executable mappings: {wx:?}");
+    assert!(
+        maps.contains("xlate-jit-code"),
+        "the code memory views are missing from /proc/self/maps"
+    );
+}

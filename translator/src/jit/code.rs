@@ -1,4 +1,9 @@
-//! Executable memory for translated code: one fixed host mapping used as a bump arena.
+//! Executable memory for translated code: one fixed host mapping used as a bump arena, never
+//! writable and executable at the same time (W^X).
+//!
+//! The arena is a memfd mapped twice: a read-write view that code is copied into and a
+//! read-execute view it runs from (the two share their pages), so there is no window in which
+//! a page is both writable and executable and no `mprotect` call per translation.
 //!
 //! Cranelift compiles each block to position-independent bytes without relocations (helpers are
 //! called through addresses given as immediates), so code is simply copied here. The arena
@@ -11,63 +16,87 @@ use std::io;
 /// Alignment of each function placed in the arena.
 const ALIGN: usize = 16;
 
-/// A fixed-size read-write-execute arena.
+/// A fixed-size arena with a writable and an executable view.
 pub struct CodeMem {
-    ptr: *mut u8,
+    /// The read-write view (code is written here).
+    rw: *mut u8,
+    /// The read-execute view of the same pages (code runs from here).
+    rx: *mut u8,
     size: usize,
     used: usize,
     /// Bytes at the start that survive a reset (the trampoline).
     pinned: usize,
 }
 
+/// Maps `size` bytes of `fd` shared with protection `prot`.
+fn map_view(fd: libc::c_int, size: usize, prot: libc::c_int) -> io::Result<*mut u8> {
+    // SAFETY: a fresh shared mapping of our own memfd at a kernel-chosen address; no existing
+    // memory is affected. MAP_FAILED is checked below.
+    let ptr = unsafe { libc::mmap(std::ptr::null_mut(), size, prot, libc::MAP_SHARED, fd, 0) };
+    if ptr == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(ptr.cast())
+}
+
 impl CodeMem {
-    /// Maps `size` bytes (rounded up to whole host pages) of executable memory.
+    /// Maps `size` bytes (rounded up to whole host pages) of code memory, twice.
     pub fn new(size: usize) -> io::Result<Self> {
         let size = size.max(ALIGN).next_multiple_of(4096);
-        // SAFETY: a fresh anonymous private mapping at a kernel-chosen address; no existing
-        // memory is affected. MAP_FAILED is checked below.
-        let ptr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                size,
-                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if ptr == libc::MAP_FAILED {
+        // SAFETY: creating an anonymous memory file; the name is a NUL-terminated literal.
+        let fd = unsafe { libc::memfd_create(c"xlate-jit-code".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
             return Err(io::Error::last_os_error());
         }
+        let views = (|| {
+            // SAFETY: `fd` is the memfd we just created; sizing it has no other effect.
+            if unsafe { libc::ftruncate(fd, size as libc::off_t) } != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            let rw = map_view(fd, size, libc::PROT_READ | libc::PROT_WRITE)?;
+            match map_view(fd, size, libc::PROT_READ | libc::PROT_EXEC) {
+                Ok(rx) => Ok((rw, rx)),
+                Err(e) => {
+                    // SAFETY: unmapping the view mapped just above, unused so far.
+                    unsafe { libc::munmap(rw.cast(), size) };
+                    Err(e)
+                }
+            }
+        })();
+        // SAFETY: the mappings (if any) keep the file alive; the descriptor is ours to close.
+        unsafe { libc::close(fd) };
+        let (rw, rx) = views?;
         Ok(Self {
-            ptr: ptr.cast(),
+            rw,
+            rx,
             size,
             used: 0,
             pinned: 0,
         })
     }
 
-    /// Copies `code` into the arena; `None` when it is full.
+    /// Copies `code` into the arena; returns its executable address, `None` when it is full.
     pub fn install(&mut self, code: &[u8]) -> Option<*const u8> {
         let at = self.used.next_multiple_of(ALIGN);
         let end = at.checked_add(code.len())?;
         if end > self.size {
             return None;
         }
-        // SAFETY: [at, end) lies inside our mapping (checked above) and is not in use by any
+        // SAFETY: [at, end) lies inside both views (checked above) and is not in use by any
         // installed function (the bump pointer only moves forward until a reset, and resets
         // happen while no translated code runs).
-        let dst = unsafe { self.ptr.add(at) };
-        // SAFETY: `dst` is valid for `code.len()` bytes (above); the slices cannot overlap
-        // because `code` is a Rust-owned buffer outside our mapping.
+        let (dst, exec) = unsafe { (self.rw.add(at), self.rx.add(at)) };
+        // SAFETY: `dst` is valid for `code.len()` writable bytes (above); the slices cannot
+        // overlap because `code` is a Rust-owned buffer outside our mapping.
         unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), dst, code.len()) };
-        // SAFETY: the range was just written; clearing the icache for it is required on hosts
-        // with incoherent instruction caches and a no-op elsewhere.
+        // SAFETY: the range was just written through the other view; clearing the icache for
+        // the executable addresses is required on hosts with incoherent instruction caches
+        // and a no-op elsewhere.
         unsafe {
-            let _ = wasmtime_internal_jit_icache_coherence::clear_cache(dst.cast(), code.len());
+            let _ = wasmtime_internal_jit_icache_coherence::clear_cache(exec.cast(), code.len());
         }
         self.used = end;
-        Some(dst)
+        Some(exec.cast_const())
     }
 
     /// Makes everything installed so far survive [`CodeMem::reset`].
@@ -94,10 +123,11 @@ impl CodeMem {
 
 impl Drop for CodeMem {
     fn drop(&mut self) {
-        // SAFETY: unmapping the mapping this struct created, once; the engine that owns it
-        // never runs translated code after dropping it.
+        // SAFETY: unmapping the two views this struct created, once; the engine that owns
+        // them never runs translated code after dropping it.
         unsafe {
-            libc::munmap(self.ptr.cast(), self.size);
+            libc::munmap(self.rw.cast(), self.size);
+            libc::munmap(self.rx.cast(), self.size);
         }
     }
 }

@@ -47,6 +47,13 @@ cd "$SRC"
     fi
 } > "$OUT/TOOLCHAIN"
 
+# tool NAME SOURCE   freestanding C program for the debugging tools: keeps its symbol table
+tool() {
+    local name="$1" src="$2"
+    echo "  CC    $name"
+    "$CC" "${COMMON[@]}" -nostdlib -static -ffreestanding -fno-stack-protector -o "$BIN/$name" "$src"
+}
+
 # c NAME SOURCE [EXTRA FLAGS...]   static glibc C program unless EXTRA says otherwise
 c() {
     local name="$1" src="$2"
@@ -87,6 +94,7 @@ c   bench_fib    bench_fib.c  -static
 c   bench_fp     bench_fp.c   -static -lm
 asm jump_garbage jump_garbage.S
 asm jump_unmapped jump_unmapped.S
+tool tool_demo   tool_demo.c
 
 # ---- bad-input fixtures (xlate must refuse these with one line on stderr) ----
 echo "  GEN   bad/*"

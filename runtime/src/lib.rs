@@ -5,3 +5,4 @@
 pub mod linux;
 pub mod machine;
 pub mod mem;
+pub mod trace;

@@ -537,6 +537,7 @@ macro_rules! with_guest_cases {
             bench_fp,
             jump_garbage,
             jump_unmapped,
+            tool_demo,
         );
     };
 }

@@ -15,6 +15,9 @@ mod boot_cmd;
 mod sandbox_args;
 mod test_cmd;
 mod test_linux;
+mod binfmt_cmd;
+mod disasm_cmd;
+mod trace_cmd;
 
 use runtime::linux::{self, loader, Exit, Options, Process};
 use runtime::mem::GuestMemory;
@@ -26,11 +29,35 @@ const EXIT_CANNOT_EXECUTE: u8 = 126;
 /// Exit status for xlate's own failures (host resources, I/O on our side).
 const EXIT_INTERNAL: u8 = 125;
 
+/// The Cranelift release the JIT is built with (pinned in Cargo.toml; a test checks it
+/// against Cargo.lock).
+const CRANELIFT_VERSION: &str = "0.135.8";
+
+/// `xlate --version`: the version, the guests xlate runs and the code generator.
+fn long_version() -> &'static str {
+    static V: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        format!(
+            "{}\nguests: riscv64 Linux user mode (RV64GC + Zba/Zbb/Zbs; xlate run), riscv64 bare-metal M/S/U hart (xlate run --bare, xlate test)\nhost: x86-64 Linux\nJIT: Cranelift {CRANELIFT_VERSION}",
+            env!("CARGO_PKG_VERSION")
+        )
+    })
+}
+
 #[derive(Parser)]
 #[command(
     name = "xlate",
     version,
-    about = "Run programs built for another instruction set (RISC-V RV64GC Linux) on this host"
+    long_version = long_version(),
+    about = "Run programs built for another instruction set (RISC-V RV64GC Linux) on this host",
+    after_help = "Examples:
+  xlate run testsuites/linux/bin/hello                 run a riscv64 Linux program
+  xlate run -L /usr/riscv64-linux-gnu prog args...     a dynamically linked one
+  xlate run --strace --trace trap prog                 log syscalls and faults to stderr
+  xlate run --profile prog                             hottest guest functions at exit
+  xlate test testsuites/isa                            run conformance tests
+  xlate disasm --addr main prog                        disassemble a guest function
+  xlate binfmt install --dry-run                       show the binfmt_misc registration"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -46,6 +73,11 @@ enum Command {
     Test(test_cmd::TestArgs),
     /// Boot a RISC-V virtual machine (QEMU virt memory map): firmware, U-Boot, Linux.
     Boot(boot_cmd::BootArgs),
+    /// Disassemble the code of a riscv64 ELF file (capstone), labelled with its symbols.
+    Disasm(disasm_cmd::DisasmArgs),
+    /// Register xlate with binfmt_misc as the handler of riscv64 ELF programs (install,
+    /// uninstall, status).
+    Binfmt(binfmt_cmd::BinfmtArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -77,6 +109,16 @@ pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
 }
 
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  xlate run testsuites/linux/bin/hello
+  xlate run --engine interp --stats prog               reference interpreter, with statistics
+  xlate run -L /usr/riscv64-linux-gnu -E LANG=C prog   dynamic program, guest environment
+  xlate run --strace-file calls.txt prog               syscall log to a file
+  xlate run --trace syscall,trap --log trace.txt prog  trace categories to a file
+  XLATE_LOG=xlate::syscall=info xlate run prog         the same through the tracing filter
+  xlate run --profile prog                             instructions per guest function/block
+  xlate run --perf-map prog; perf report               host time per guest function (perf)
+  xlate run --dump-blocks blocks.txt prog              guest code, Cranelift IR, host code")]
 struct RunArgs {
     /// Execution engine.
     #[arg(long, value_enum, default_value = "jit", env = "XLATE_ENGINE")]
@@ -124,11 +166,16 @@ struct RunArgs {
     #[arg(short = 'U', value_name = "VAR")]
     unset_env: Vec<String>,
 
+    /// Give the guest this argv[0] instead of the program path (like qemu's -0).
+    #[arg(short = '0', long = "argv0", value_name = "ARG0", env = "XLATE_ARGV0")]
+    argv0: Option<OsString>,
+
     #[command(flatten)]
     bare: test_cmd::BareArgs,
 
     #[command(flatten)]
     sandbox: sandbox_args::SandboxArgs,
+    tools: trace_cmd::ToolArgs,
 
     /// The riscv64 program, followed by its arguments.
     #[arg(
@@ -141,7 +188,9 @@ struct RunArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let argv = binfmt_cmd::binfmt_argv(&argv).unwrap_or(argv);
+    let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) => {
             // Help and version go to stdout with status 0; usage errors are one line plus
@@ -154,6 +203,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Test(args) => test_cmd::test(args),
         Command::Boot(args) => boot_cmd::boot(args),
+        Command::Disasm(args) => disasm_cmd::disasm(args),
+        Command::Binfmt(args) => binfmt_cmd::binfmt(args),
     }
 }
 
@@ -229,6 +280,9 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e, 2),
     };
+    if let Err(e) = trace_cmd::init_logging(&args.tools) {
+        return fail(format_args!("{e:#}"), 2);
+    }
     let opts = Options {
         // Under --root the program interpreter comes from the root unless -L says else.
         ld_prefix: args.ld_prefix.clone().or_else(|| args.sandbox.root.clone()),
@@ -242,7 +296,10 @@ fn run(args: RunArgs) -> ExitCode {
     let mut proc = Process::new(mem, path.clone(), opts);
     proc.strace_out = strace_out;
     let _watchdog = args.sandbox.apply(&mut proc);
-    let argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.clone().into_vec()).collect();
+    let mut argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.clone().into_vec()).collect();
+    if let (Some(a0), Some(first)) = (&args.argv0, argv.first_mut()) {
+        *first = a0.clone().into_vec();
+    }
     let envp = guest_env(&args);
     let loaded = match loader::load(&mut proc, &path, &argv, &envp) {
         Ok(l) => l,
@@ -266,7 +323,11 @@ fn run(args: RunArgs) -> ExitCode {
     cpu.x[2] = loaded.sp;
 
     let start = Instant::now();
-    let (exit, stats, mut proc) = match linux::run(proc, cpu, engine) {
+    let run = match trace_cmd::run(&args.tools, &path, loaded.load_bias, proc, cpu, engine) {
+        Ok(r) => r,
+        Err(e) => return fail(format_args!("{e:#}"), EXIT_INTERNAL),
+    };
+    let (exit, stats, mut proc) = match run {
         Ok(r) => r,
         Err(e) => return fail(format_args!("cannot start the JIT: {e}"), EXIT_INTERNAL),
     };

@@ -47,6 +47,13 @@ cd "$SRC"
     fi
 } > "$OUT/TOOLCHAIN"
 
+# tool NAME SOURCE   freestanding C program for the debugging tools: keeps its symbol table
+tool() {
+    local name="$1" src="$2"
+    echo "  CC    $name"
+    "$CC" "${COMMON[@]}" -nostdlib -static -ffreestanding -fno-stack-protector -o "$BIN/$name" "$src"
+}
+
 # c NAME SOURCE [EXTRA FLAGS...]   static glibc C program unless EXTRA says otherwise
 c() {
     local name="$1" src="$2"
@@ -91,6 +98,7 @@ asm sbx_spin     sbx_spin.S
 c   sbx_alloc    sbx_alloc.c  -static
 c   sbx_mem      sbx_mem.c    -static
 c   sbx_escape   sbx_escape.c -static
+tool tool_demo   tool_demo.c
 
 # ---- bad-input fixtures (xlate must refuse these with one line on stderr) ----
 echo "  GEN   bad/*"

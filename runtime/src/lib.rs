@@ -10,3 +10,4 @@ pub mod limits;
 pub mod linux;
 pub mod machine;
 pub mod mem;
+pub mod trace;

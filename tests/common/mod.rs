@@ -541,6 +541,7 @@ macro_rules! with_guest_cases {
             sbx_alloc,
             sbx_mem,
             sbx_escape,
+            tool_demo,
         );
     };
 }

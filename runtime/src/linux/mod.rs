@@ -222,12 +222,45 @@ pub fn run(
     cpu: CpuState,
     engine: Engine,
 ) -> Result<(Exit, RunStats, Process), JitError> {
-    match engine {
-        Engine::Interp => Ok(run_interp(proc, cpu)),
-        Engine::Jit(cfg) => {
-            let mut jit: JitEngine<Process> = JitEngine::new(cfg)?;
+    run_controlled(proc, cpu, engine, None)
+}
+
+/// [`run`], with a debugging tool ([`crate::trace::Control`]: tracer, profiler, GDB stub)
+/// deciding how guest code is run.
+pub fn run_controlled(
+    proc: Process,
+    cpu: CpuState,
+    engine: Engine,
+    ctl: Option<&mut dyn crate::trace::Control>,
+) -> Result<(Exit, RunStats, Process), JitError> {
+    match (engine, ctl) {
+        (Engine::Interp, None) => Ok(run_interp(proc, cpu)),
+        (Engine::Interp, Some(c)) => {
+            let mut engine: InterpEngine<Process> = InterpEngine::new();
             let mut m = Interp::new(cpu, proc);
-            let (exit, mut stats) = drive(&mut m, |m, budget| jit.run(m, budget));
+            let (exit, mut stats) = drive(&mut m, |m, budget| {
+                c.step(m, &mut |m, b| engine.run(m, b.min(budget)))
+            });
+            c.exited(&mut m, exit);
+            stats.blocks_decoded = engine.stats.blocks_decoded;
+            stats.code_flushes = engine.stats.flushes;
+            Ok((exit, stats, m.env))
+        }
+        (Engine::Jit(cfg), mut ctl) => {
+            let mut jit: JitEngine<Process> = JitEngine::new(cfg)?;
+            if let Some(o) = ctl.as_ref().and_then(|c| c.block_observer()) {
+                jit.set_observer(o);
+            }
+            let mut m = Interp::new(cpu, proc);
+            let (exit, mut stats) = match ctl.as_mut() {
+                None => drive(&mut m, |m, budget| jit.run(m, budget)),
+                Some(c) => drive(&mut m, |m, budget| {
+                    c.step(m, &mut |m, b| jit.run(m, b.min(budget)))
+                }),
+            };
+            if let Some(c) = ctl {
+                c.exited(&mut m, exit);
+            }
             stats.blocks_decoded = jit.stats.interp_blocks;
             stats.code_flushes = jit.stats.flushes;
             stats.jit = Some(jit.stats);
@@ -256,11 +289,13 @@ where
                 ..
             }) => {
                 stats.syscalls += 1;
+                crate::trace::syscall_enter(&m.cpu);
                 syscall::dispatch(&mut m.env, &mut m.cpu);
                 if let Some(exit) = m.env.exit {
                     m.cpu.instret += 1;
                     break exit;
                 }
+                crate::trace::syscall_exit(&m.cpu);
                 // ecall is never compressed: the next instruction is 4 bytes on.
                 m.cpu.pc = m.cpu.pc.wrapping_add(4);
                 m.cpu.instret += 1;
@@ -269,6 +304,7 @@ where
                 // Signal delivery to guest handlers comes with the signals work; until then every
                 // synchronous fault takes the default action: terminate with the signal.
                 let signo = signal_for(&e);
+                crate::trace::trap(&m.cpu, &e, signo);
                 syscall::log_fault(&mut m.env, &m.cpu, &e, signo);
                 break Exit::Signal(signo);
             }

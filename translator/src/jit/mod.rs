@@ -178,6 +178,31 @@ pub struct JitStats {
     pub slow_exits: u64,
 }
 
+/// One block just translated, as told to a [`BlockObserver`].
+pub struct TranslatedBlock<'a> {
+    /// Guest address of the block's first instruction.
+    pub guest_pc: u64,
+    /// Guest instructions translated (a superblock may span several guest ranges).
+    pub guest_insns: u64,
+    /// Each guest instruction: address, bits as fetched (16 for a compressed one), length.
+    pub insns: &'a [(u64, u32, u8)],
+    /// The host code: its address in the code cache and its bytes.
+    pub host_addr: usize,
+    pub host_code: &'a [u8],
+    /// The Cranelift IR, when the observer asked for it ([`BlockObserver::want_ir`]).
+    pub ir: Option<&'a str>,
+}
+
+/// Told about every block the JIT translates (perf maps, profilers, block dumps). Called on
+/// the translating thread, after the code is installed and before it first runs.
+pub trait BlockObserver: Send + Sync {
+    /// Whether [`TranslatedBlock::ir`] should be filled in (costs a printout per block).
+    fn want_ir(&self) -> bool {
+        false
+    }
+    fn translated(&self, block: &TranslatedBlock);
+}
+
 /// What the dispatcher knows about one guest block address.
 struct BlockInfo<X> {
     /// The interpreter's decoded block (decoded on first interpretation).
@@ -212,6 +237,10 @@ pub struct JitEngine<X: Env> {
     fast_known: bool,
     /// Print each function's IR and machine code to stderr (`XLATE_JIT_DUMP` set; debugging).
     dump: bool,
+    /// Told about each translated block ([`JitEngine::set_observer`]).
+    observer: Option<std::sync::Arc<dyn BlockObserver>>,
+    /// Size of the code the last `compile_install` produced.
+    last_code_len: usize,
     pub stats: JitStats,
 }
 
@@ -443,6 +472,8 @@ impl<X: Env> JitEngine<X> {
             fast: None,
             fast_known: false,
             dump: std::env::var_os("XLATE_JIT_DUMP").is_some(),
+            observer: None,
+            last_code_len: 0,
             stats: JitStats::default(),
             cfg,
         };
@@ -450,6 +481,11 @@ impl<X: Env> JitEngine<X> {
         e.flush();
         e.stats.flushes = 0;
         Ok(e)
+    }
+
+    /// Tells `o` about every block translated from now on.
+    pub fn set_observer(&mut self, o: std::sync::Arc<dyn BlockObserver>) {
+        self.observer = Some(o);
     }
 
     /// The configuration the engine was made with.
@@ -518,6 +554,7 @@ impl<X: Env> JitEngine<X> {
         }
         let bytes = compiled.code_buffer();
         self.stats.code_bytes += bytes.len() as u64;
+        self.last_code_len = bytes.len();
         Ok(self.code.install(bytes).map_or(0, |p| p as usize))
     }
 
@@ -713,6 +750,10 @@ impl<X: Env> JitEngine<X> {
             let n = total;
             e.finish();
             let next_slot = e.next_slot;
+            let ir = match &self.observer {
+                Some(o) if o.want_ir() => Some(e.func.display().to_string()),
+                _ => None,
+            };
             let res = self.compile_install(e.func);
             self.stats.compile_ns += t0.elapsed().as_nanos() as u64;
             match res {
@@ -727,6 +768,27 @@ impl<X: Env> JitEngine<X> {
                     self.next_slot = next_slot;
                     self.stats.blocks_translated += 1;
                     self.stats.insns_translated += n;
+                    if let Some(o) = &self.observer {
+                        let list: Vec<(u64, u32, u8)> = insns
+                            .iter()
+                            .take(n as usize)
+                            .map(|(a, d)| (*a, d.insn.bits() as u32, d.insn.len))
+                            .collect();
+                        // SAFETY: `code` is the start of the `last_code_len` bytes just
+                        // copied into the code cache, which stays mapped (and unchanged until
+                        // a flush) while the engine lives; the slice lives only for this call.
+                        let host = unsafe {
+                            std::slice::from_raw_parts(code as *const u8, self.last_code_len)
+                        };
+                        o.translated(&TranslatedBlock {
+                            guest_pc: pc,
+                            guest_insns: n,
+                            insns: &list,
+                            host_addr: code,
+                            host_code: host,
+                            ir: ir.as_deref(),
+                        });
+                    }
                     return code;
                 }
                 Err(_) => {

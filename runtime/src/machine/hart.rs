@@ -1,6 +1,6 @@
 //! One privileged RV64GC hart with M, S and U modes: the CSR file, trap entry and return,
-//! interrupts, and the memory path through Sv39 (RISC-V Privileged ISA 20211203, chapters 2,
-//! 3 and 4).
+//! interrupts, and the memory path through Sv39/Sv48 (RISC-V Privileged ISA 20211203, chapters 2,
+//! 3 and 4; Sv39 and Sv48).
 //!
 //! The hart is the interpreter's [`Env`]: the unprivileged semantics run against it, CSR
 //! instructions and `mret`/`sret`/`wfi`/`sfence.vma` reach it through `Env::csr` and
@@ -281,9 +281,11 @@ impl Hart {
     // ---- memory path ----
 
     fn translation(&self, access: Access) -> Option<Context> {
-        if self.satp >> 60 != 8 {
-            return None;
-        }
+        let levels = match self.satp >> 60 {
+            8 => 3,
+            9 => 4,
+            _ => return None,
+        };
         let p = if access != Access::Fetch
             && self.mstatus & MSTATUS_MPRV != 0
             && self.privilege == Priv::M
@@ -297,6 +299,7 @@ impl Hart {
         }
         Some(Context {
             root_ppn: self.satp & ((1 << 44) - 1),
+            levels,
             user: p == Priv::U,
             sum: self.mstatus & MSTATUS_SUM != 0,
             mxr: self.mstatus & MSTATUS_MXR != 0,
@@ -550,9 +553,9 @@ impl Hart {
                 self.stop = true;
             }
             0x180 => {
-                // Bare and Sv39 only: other modes leave satp unchanged (WARL).
+                // Bare, Sv39 and Sv48: other modes leave satp unchanged (WARL).
                 let mode = v >> 60;
-                if mode == 0 || mode == 8 {
+                if mode == 0 || mode == 8 || mode == 9 {
                     self.satp = v;
                     self.tlb.flush();
                     self.code_flush = true;
@@ -859,5 +862,21 @@ impl Env for Hart {
     #[inline(always)]
     fn exit_requested(&mut self) -> bool {
         std::mem::take(&mut self.stop) || self.bus.htif.exit.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn satp_accepts_bare_sv39_and_sv48_only() {
+        let mut h = Hart::new(Bus::new(0x8000_0000, 1 << 16));
+        let cpu = CpuState::default();
+        for (mode, accepted) in [(8u64, true), (9, true), (10, false), (1, false), (0, true)] {
+            let v = mode << 60 | 0x1234;
+            h.csr_write(&cpu, 0x180, v).ok();
+            assert_eq!(h.satp == v, accepted, "mode {mode}");
+        }
     }
 }

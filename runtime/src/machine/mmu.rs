@@ -1,5 +1,5 @@
-//! Sv39 address translation with a small TLB (RISC-V Privileged ISA 20211203, section 4.3.2
-//! "Virtual Address Translation Process" and 4.4 "Sv39").
+//! Sv39 and Sv48 address translation with a small TLB (RISC-V Privileged ISA 20211203, section
+//! 4.3.2 "Virtual Address Translation Process", 4.4 "Sv39" and 4.5 "Sv48").
 //!
 //! A/D bits are updated by the walker (the implementation choice QEMU makes; no Svade): a
 //! load or fetch through a PTE with A clear sets A, a store with A or D clear sets both, with
@@ -52,6 +52,8 @@ const PAGE_SHIFT: u64 = 12;
 pub struct Context {
     /// Root page table physical page number (`satp.PPN`).
     pub root_ppn: u64,
+    /// Page-table levels: 3 for Sv39, 4 for Sv48.
+    pub levels: u32,
     /// The effective privilege is U (otherwise S; M never translates).
     pub user: bool,
     pub sum: bool,
@@ -118,17 +120,18 @@ impl Tlb {
     }
 }
 
-/// The Sv39 walk of section 4.3.2.
+/// The Sv39/Sv48 walk of section 4.3.2.
 pub fn walk(bus: &mut Bus, ctx: &Context, va: u64, access: Access) -> Result<u64, Exception> {
     let pf = Exception::new(access.page_fault(), va);
     let af = Exception::new(access.access_fault(), va);
-    // Bits 63:39 must equal bit 38.
-    let top = (va as i64) >> 38;
+    // Bits 63:VALEN must equal bit VALEN-1 (VALEN = 39 or 48).
+    let valen = 12 + 9 * ctx.levels.clamp(3, 4);
+    let top = (va as i64) >> (valen - 1);
     if top != 0 && top != -1 {
         return Err(pf);
     }
     let mut a = ctx.root_ppn << PAGE_SHIFT;
-    let mut level = 2u32;
+    let mut level = ctx.levels.clamp(3, 4) - 1;
     let (pte, pte_addr) = loop {
         let vpn_i = (va >> (PAGE_SHIFT + 9 * u64::from(level))) & 0x1ff;
         let pte_addr = a.wrapping_add(vpn_i * 8);
@@ -176,4 +179,81 @@ pub fn walk(bus: &mut Bus, ctx: &Context, va: u64, access: Access) -> Result<u64
     }
     let vpn_low = (va >> PAGE_SHIFT) & low_mask;
     Ok(((ppn | vpn_low) << PAGE_SHIFT) | (va & 0xfff))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RAM: u64 = 0x8000_0000;
+    const ROOT: u64 = RAM + 0x1_0000;
+
+    fn ptr(pa: u64) -> u64 {
+        (pa >> 12) << 10 | PTE_V
+    }
+    fn leaf(pa: u64, perm: u64) -> u64 {
+        (pa >> 12) << 10 | PTE_V | perm
+    }
+
+    fn ctx(levels: u32) -> Context {
+        Context {
+            root_ppn: ROOT >> 12,
+            levels,
+            user: false,
+            sum: false,
+            mxr: false,
+        }
+    }
+
+    /// Sv48: VA 0x0000_4012_3456_7000 (VPN[3] = 0x80) through four levels to a 4 KiB page, and a
+    /// 1 GiB superpage at level 2.
+    #[test]
+    fn sv48_four_levels_superpages_and_canonical_addresses() {
+        let mut bus = Bus::new(RAM, 1 << 20);
+        let (l2, l1, l0, data) = (ROOT + 0x1000, ROOT + 0x2000, ROOT + 0x3000, RAM + 0x8000);
+        let va: u64 = 0x0000_4012_3456_7abc;
+        let vpn = |i: u32| (va >> (12 + 9 * i)) & 0x1ff;
+        let w = |bus: &mut Bus, pa: u64, v: u64| bus.write(pa, v, Width::D).map(|_| ());
+        w(&mut bus, ROOT + 8 * vpn(3), ptr(l2)).unwrap_or_default();
+        w(&mut bus, l2 + 8 * vpn(2), ptr(l1)).unwrap_or_default();
+        w(&mut bus, l1 + 8 * vpn(1), ptr(l0)).unwrap_or_default();
+        w(&mut bus, l0 + 8 * vpn(0), leaf(data, PTE_R | PTE_W)).unwrap_or_default();
+        let c = ctx(4);
+        assert_eq!(walk(&mut bus, &c, va, Access::Load), Ok(data | 0xabc));
+        let pte = bus.read(l0 + 8 * vpn(0), Width::D).unwrap_or(0);
+        assert_eq!(pte & (PTE_A | PTE_D), PTE_A, "a load sets A only");
+        assert_eq!(walk(&mut bus, &c, va, Access::Store), Ok(data | 0xabc));
+        let pte = bus.read(l0 + 8 * vpn(0), Width::D).unwrap_or(0);
+        assert_eq!(pte & (PTE_A | PTE_D), PTE_A | PTE_D);
+        assert_eq!(
+            walk(&mut bus, &c, va, Access::Fetch).map_err(|e| e.cause),
+            Err(Cause::InstructionPageFault),
+            "not executable"
+        );
+        // Under Sv39 the same address is not canonical (bits 63:39 differ from bit 38).
+        assert_eq!(
+            walk(&mut bus, &ctx(3), va, Access::Load).map_err(|e| e.cause),
+            Err(Cause::LoadPageFault)
+        );
+        // Sv48: bits 63:48 must copy bit 47.
+        let bad = va | 1 << 50;
+        assert_eq!(
+            walk(&mut bus, &c, bad, Access::Load),
+            Err(Exception::new(Cause::LoadPageFault, bad))
+        );
+        // A 1 GiB superpage at level 2 (VPN[3] = 0, VPN[2] = 2).
+        let l2b = ROOT + 0x4000;
+        w(&mut bus, ROOT, ptr(l2b)).unwrap_or_default();
+        w(&mut bus, l2b + 16, leaf(RAM, PTE_R | PTE_X | PTE_A)).unwrap_or_default();
+        assert_eq!(
+            walk(&mut bus, &c, 0x8000_1234, Access::Fetch),
+            Ok(RAM + 0x1234)
+        );
+        // A misaligned superpage (low PPN bits set) is a page fault.
+        w(&mut bus, l2b + 16, leaf(RAM + 0x1000, PTE_R | PTE_A)).unwrap_or_default();
+        assert_eq!(
+            walk(&mut bus, &c, 0x8000_1234, Access::Load).map_err(|e| e.cause),
+            Err(Cause::LoadPageFault)
+        );
+    }
 }

@@ -769,9 +769,10 @@ impl<X: Env> JitEngine<X> {
                     self.stats.blocks_translated += 1;
                     self.stats.insns_translated += n;
                     if let Some(o) = &self.observer {
-                        let list: Vec<(u64, u32, u8)> = insns
+                        // Every instruction of the region's guest blocks, block by block.
+                        let list: Vec<(u64, u32, u8)> = blocks
                             .iter()
-                            .take(n as usize)
+                            .flat_map(|(_, insns)| insns.iter())
                             .map(|(a, d)| (*a, d.insn.bits() as u32, d.insn.len))
                             .collect();
                         // SAFETY: `code` is the start of the `last_code_len` bytes just

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Fetch Debian 13 (trixie)'s riscv64 Linux kernel for `xlate boot` experiments, with apt and a
+# private configuration (this machine's apt sources are not touched), and extract the flat
+# Image. Nothing is committed: the kernel lands in OUTDIR (default /tmp/xlate-kernel).
+#
+#   scripts/fetch-kernel.sh [OUTDIR]      -> OUTDIR/Image, OUTDIR/linux-image-*.deb
+set -euo pipefail
+OUT="${1:-/tmp/xlate-kernel}"
+mkdir -p "$OUT/apt/lists/partial" "$OUT/apt/cache/archives/partial" "$OUT/etc"
+OUT="$(cd "$OUT" && pwd)"
+cat > "$OUT/etc/sources.list" <<SRC
+deb [arch=riscv64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main
+SRC
+APT=(-o Dir::Etc::SourceList="$OUT/etc/sources.list" -o Dir::Etc::SourceParts=/dev/null
+     -o Dir::State::Lists="$OUT/apt/lists" -o Dir::Cache="$OUT/apt/cache"
+     -o APT::Architecture=riscv64 -o APT::Architectures::=riscv64
+     -o Debug::NoLocking=1)
+apt-get "${APT[@]}" update -qq
+pkg="$(apt-cache "${APT[@]}" depends linux-image-riscv64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
+echo "kernel package: $pkg"
+cd "$OUT"
+apt-get "${APT[@]}" download "$pkg:riscv64"
+deb="$(ls -t "$OUT"/linux-image-*riscv64*.deb | head -n1)"
+rm -rf "$OUT/x" && mkdir "$OUT/x"
+dpkg-deb -x "$deb" "$OUT/x"
+vmlinux="$(ls "$OUT"/x/boot/vmlinu*-* | head -n1)"
+# Debian ships the riscv64 kernel as a (possibly compressed) flat Image.
+case "$(file -b "$vmlinux")" in
+    gzip*) gzip -dc "$vmlinux" > "$OUT/Image" ;;
+    *) cp "$vmlinux" "$OUT/Image" ;;
+esac
+echo "$OUT/Image"

@@ -175,6 +175,8 @@ struct RunArgs {
 
     #[command(flatten)]
     sandbox: sandbox_args::SandboxArgs,
+
+    #[command(flatten)]
     tools: trace_cmd::ToolArgs,
 
     /// The riscv64 program, followed by its arguments.

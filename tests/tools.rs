@@ -479,8 +479,8 @@ fn trace_block_and_trap() {
             first,
             [
                 "xlate::block: 0x10176 (instret 0)",
-                "xlate::block: 0x101bc (instret 2)",
                 "xlate::block: 0x10120 (instret 8)",
+                "xlate::block: 0x1013e (instret 19)",
             ],
             "{engine}"
         );
@@ -512,7 +512,9 @@ fn trace_block_and_trap() {
 
 #[test]
 fn profile_names_hottest_function() {
-    // The interpreter's blocks are the basic blocks: the whole report is exact.
+    // The interpreter's blocks are deterministic, so the whole report is exact. Instructions
+    // count to the function where their block starts (blocks follow forward calls and
+    // continue past not-taken branches: add3's 3 instructions count to main).
     let (st, out, err) = demo("interp", &["--profile"]);
     assert_eq!((st, out.as_str()), (Some(7), DEMO_STDOUT));
     assert_eq!(
@@ -520,21 +522,18 @@ fn profile_names_hottest_function() {
         "\
 xlate: profile: 2580056 guest instructions retired
 xlate: profile: hottest functions (instructions, share):
-xlate: profile:      2580008 100.00%  checksum
-xlate: profile:           30   0.00%  main
-xlate: profile:           11   0.00%  cstart
-xlate: profile:            3   0.00%  add3
-xlate: profile:            2   0.00%  _start
+xlate: profile:      2579994 100.00%  checksum
+xlate: profile:           47   0.00%  main
+xlate: profile:            8   0.00%  _start
+xlate: profile:            5   0.00%  cstart
 xlate: profile: hottest blocks (instructions, share):
-xlate: profile:      2400000  93.02%  0x10194 <checksum+0x12>
+xlate: profile:      2440001  94.57%  0x10194 <checksum+0x12>
 xlate: profile:       139993   5.43%  0x10192 <checksum+0x10>
-xlate: profile:        40000   1.55%  0x101a6 <checksum+0x24>
+xlate: profile:           19   0.00%  0x1013e <main+0x1e>
 xlate: profile:           10   0.00%  0x10120 <main>
-xlate: profile:           10   0.00%  0x1018a <checksum+0x8>
+xlate: profile:           10   0.00%  0x1014c <main+0x2c>
 xlate: profile:            8   0.00%  0x10160 <main+0x40>
-xlate: profile:            7   0.00%  0x1014c <main+0x2c>
-xlate: profile:            6   0.00%  0x101bc <cstart>
-xlate: profile:            5   0.00%  0x1013e <main+0x1e>
+xlate: profile:            8   0.00%  0x10176 <_start>
 xlate: profile:            5   0.00%  0x101ca <cstart+0xe>
 "
     );
@@ -585,7 +584,8 @@ fn perf_map_names_guest_functions() {
         "no block of main: {map}"
     );
     assert!(names.iter().any(|n| n == "_start"), "{map}");
-    assert!(names.iter().any(|n| n == "checksum+0x12"), "{map}");
+    // The hot loop's region starts inside checksum (where depends on the JIT's regions).
+    assert!(names.iter().any(|n| n.starts_with("checksum+0x")), "{map}");
 }
 
 #[test]
@@ -608,7 +608,8 @@ fn dump_blocks_shows_guest_ir_and_host_code() {
         assert!(dump.contains(needle), "missing {needle:?} in\n{first}");
     }
     let blocks = dump.matches("==== block ").count();
-    assert!(blocks >= 8, "{blocks} blocks");
+    // _start, main's pieces and checksum's loop region, at least.
+    assert!(blocks >= 4, "{blocks} blocks");
     // Host code is real x86-64: every block's listing ends in a return or a jump.
     assert!(
         dump.contains("\tret\t") || dump.contains("\tjmp"),

@@ -577,11 +577,15 @@ impl<X: Env> InterpEngine<X> {
                 });
                 continue;
             }
-            // Direct jumps are followed and conditional branches continue on their
-            // fall-through path, unless that address is already in the block (a loop).
+            // Forward direct jumps are followed and conditional branches continue on their
+            // fall-through path, unless that address is already in the block (a loop). A
+            // backward jump ends the block, so loop heads start blocks (the JIT's tiering
+            // counts block starts; a block drifting through a loop would never get hot).
             let (flow, next) = match (d.insn.raw & 0x7f, d.name) {
                 (_, "illegal") => (None, at),
-                (0x6f, _) => (Some(Flow::Next), here.wrapping_add(d.insn.imm as u64)),
+                (0x6f, _) if d.insn.imm > 0 => {
+                    (Some(Flow::Next), here.wrapping_add(d.insn.imm as u64))
+                }
                 (0x63, _) => (Some(Flow::Branch), at),
                 _ => (None, at),
             };

@@ -119,6 +119,10 @@ struct RunArgs {
     #[arg(short = 'U', value_name = "VAR")]
     unset_env: Vec<String>,
 
+    /// The guest's argv[0], when it is not PROGRAM (an execve of a riscv64 program passes it).
+    #[arg(long, value_name = "NAME")]
+    argv0: Option<OsString>,
+
     #[command(flatten)]
     bare: test_cmd::BareArgs,
 
@@ -219,6 +223,7 @@ fn run(args: RunArgs) -> ExitCode {
     let opts = Options {
         ld_prefix: args.ld_prefix.clone(),
         strace: args.strace || args.strace_file.is_some(),
+        reexec_args: reexec_args(&args),
     };
     let mem = match GuestMemory::new() {
         Ok(m) => Arc::new(m),
@@ -226,7 +231,10 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let mut proc = Process::new(mem, path.clone(), opts);
     proc.strace_out = strace_out;
-    let argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.clone().into_vec()).collect();
+    let mut argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.clone().into_vec()).collect();
+    if let Some(a0) = &args.argv0 {
+        argv[0] = a0.clone().into_vec();
+    }
     let envp = guest_env(&args);
     let loaded = match loader::load(&mut proc, &path, &argv, &envp) {
         Ok(l) => l,
@@ -286,6 +294,31 @@ fn run(args: RunArgs) -> ExitCode {
         Exit::Code(c) => ExitCode::from((c & 0xff) as u8),
         Exit::Signal(signo) => die_by_signal(signo),
     }
+}
+
+/// The options an execve'd riscv64 program runs with: the same engine and settings (the
+/// `--strace-file` log is not shared; the new program logs to stderr when tracing).
+fn reexec_args(args: &RunArgs) -> Vec<OsString> {
+    let mut v: Vec<OsString> = vec![
+        "--engine".into(),
+        match args.engine {
+            Engine::Jit => "jit",
+            Engine::Interp => "interp",
+        }
+        .into(),
+        "--jit-threshold".into(),
+        args.jit_threshold.to_string().into(),
+        "--code-cache-size".into(),
+        args.code_cache_size.to_string().into(),
+    ];
+    if let Some(l) = &args.ld_prefix {
+        v.push("-L".into());
+        v.push(l.clone().into_os_string());
+    }
+    if args.strace {
+        v.push("--strace".into());
+    }
+    v
 }
 
 /// Ends xlate with the guest's fatal signal so the shell sees 128+N, like the guest would.

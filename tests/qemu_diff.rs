@@ -26,13 +26,41 @@ struct Known {
 
 /// Where qemu-riscv64 7.2 disagrees with the spec on what the programs print. Add
 /// entries here, with the reason, when a new check finds a qemu bug.
-const KNOWN_QEMU_DIFFERENCES: &[Known] = &[Known {
-    case: "isa_zb",
-    line_prefix: "ctzw      8000000000000000",
-    reason: "Zbb 1.0: ctzw counts trailing zeros of the low word and returns 32 when that \
-             word is zero; qemu 7.2 returns 63 for 0x8000000000000000 (it counts in the \
-             64-bit value)",
-}];
+const KNOWN_QEMU_DIFFERENCES: &[Known] = &[
+    Known {
+        case: "isa_zb",
+        line_prefix: "ctzw      8000000000000000",
+        reason: "Zbb 1.0: ctzw counts trailing zeros of the low word and returns 32 when that \
+                 word is zero; qemu 7.2 returns 63 for 0x8000000000000000 (it counts in the \
+                 64-bit value)",
+    },
+    Known {
+        case: "sig_mask",
+        line_prefix: "raise: count=1 mask in handler:",
+        reason: "Linux blocks the handler's sa_mask while it runs (so SIGUSR2 is blocked in \
+                 the SIGUSR1 handler, as the same program shows natively on x86-64); qemu 7.2 \
+                 does not report it in the mask the handler reads",
+    },
+];
+
+/// Cases qemu-riscv64 cannot run at all, with the reason: they are checked against their
+/// expected files (written by hand, following Linux) by guest_programs only.
+const QEMU_CANNOT_RUN: &[(&str, &str)] = &[
+    (
+        "proc_exec",
+        "qemu-user hands an execve of a riscv64 program to the host kernel, which needs \
+         binfmt_misc set up for qemu; xlate runs it under itself",
+    ),
+    (
+        "proc_info",
+        "qemu-riscv64 7.2 shows the host's /proc/cpuinfo and has no riscv_hwprobe (ENOSYS); \
+         Linux on riscv64 shows the harts and answers hwprobe",
+    ),
+    (
+        "proc_pipeline",
+        "each stage execve's the riscv64 program itself (see proc_exec)",
+    ),
+];
 
 fn qemu_available() -> bool {
     let found = Command::new("qemu-riscv64")
@@ -74,6 +102,10 @@ fn comparable(case: &str, stdout: &[u8]) -> Vec<u8> {
 }
 
 fn load(name: &str) -> Option<Case> {
+    if let Some((_, why)) = QEMU_CANNOT_RUN.iter().find(|(c, _)| *c == name) {
+        eprintln!("NOT COMPARED {name}: {why}");
+        return None;
+    }
     let case = Case::load(name);
     if !qemu_available() || (case.dynamic && !common::require_sysroot(name)) {
         return None;

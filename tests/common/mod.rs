@@ -537,6 +537,20 @@ macro_rules! with_guest_cases {
             bench_fp,
             jump_garbage,
             jump_unmapped,
+            sig_segv,
+            sig_ill,
+            sig_alarm,
+            sig_mask,
+            sig_die_abort,
+            sig_die_segv,
+            sig_die_term,
+            sig_die_kill,
+            sig_die_ill,
+            sig_die_blocked_segv,
+            proc_fork,
+            proc_exec,
+            proc_pipeline,
+            proc_info,
         );
     };
 }

@@ -3,6 +3,9 @@
 //! syscalls and signals (Linux riscv64 user ABI).
 
 pub mod loader;
+mod procfs;
+mod procs;
+pub mod signal;
 pub mod syscall;
 
 use std::io::Write;
@@ -35,6 +38,9 @@ pub struct Options {
     pub ld_prefix: Option<PathBuf>,
     /// Log every syscall to this sink (`--strace`).
     pub strace: bool,
+    /// The `xlate run` options that an execve of another riscv64 program passes on to the
+    /// translator it runs (engine, -L, ...), in command-line form.
+    pub reexec_args: Vec<std::ffi::OsString>,
 }
 
 /// How a guest process ended.
@@ -150,6 +156,11 @@ impl Env for Process {
         }
         false
     }
+    /// A signal is ready for delivery: the engine returns to the run loop, which delivers it.
+    #[inline(always)]
+    fn exit_requested(&mut self) -> bool {
+        signal::deliverable(self)
+    }
 }
 
 /// Statistics of one run, for `--stats`.
@@ -194,10 +205,11 @@ pub fn signal_for(e: &Exception) -> i32 {
 }
 
 /// Runs the process in the interpreter from `cpu` until it exits.
-pub fn run_interp(proc: Process, cpu: CpuState) -> (Exit, RunStats, Process) {
+pub fn run_interp(mut proc: Process, cpu: CpuState) -> (Exit, RunStats, Process) {
+    signal::init(&mut proc);
     let mut engine: InterpEngine<Process> = InterpEngine::new();
     let mut m = Interp::new(cpu, proc);
-    let (exit, mut stats) = drive(&mut m, |m| engine.run(m, u64::MAX));
+    let (exit, mut stats) = drive(&mut m, |m| engine.run(m, SLICE));
     stats.blocks_decoded = engine.stats.blocks_decoded;
     stats.code_flushes = engine.stats.flushes;
     (exit, stats, m.env)
@@ -206,7 +218,7 @@ pub fn run_interp(proc: Process, cpu: CpuState) -> (Exit, RunStats, Process) {
 /// Runs the process with `engine` from `cpu` until it exits. Fails only when the JIT cannot
 /// be set up on this host (no executable memory, unsupported host ISA).
 pub fn run(
-    proc: Process,
+    mut proc: Process,
     cpu: CpuState,
     engine: Engine,
 ) -> Result<(Exit, RunStats, Process), JitError> {
@@ -214,8 +226,9 @@ pub fn run(
         Engine::Interp => Ok(run_interp(proc, cpu)),
         Engine::Jit(cfg) => {
             let mut jit: JitEngine<Process> = JitEngine::new(cfg)?;
+            signal::init(&mut proc);
             let mut m = Interp::new(cpu, proc);
-            let (exit, mut stats) = drive(&mut m, |m| jit.run(m, u64::MAX));
+            let (exit, mut stats) = drive(&mut m, |m| jit.run(m, SLICE));
             stats.blocks_decoded = jit.stats.interp_blocks;
             stats.code_flushes = jit.stats.flushes;
             stats.jit = Some(jit.stats);
@@ -225,9 +238,16 @@ pub fn run(
     }
 }
 
+/// Guest instructions an engine runs before returning to the run loop, which then delivers
+/// pending signals. The engines also return at a block boundary as soon as a signal is ready
+/// (`Env::exit_requested`); this bound covers translated blocks chained to each other, which
+/// do not poll (a few milliseconds of guest time at most).
+const SLICE: u64 = 1 << 22;
+
 /// The execution loop shared by every engine: `step` runs guest code until an exception, which
-/// is a syscall (handled, then execution resumes after the `ecall`) or a fault (the default
-/// action of its signal: the process ends).
+/// is a syscall (handled, then execution resumes after the `ecall`, or at it when an
+/// interrupted syscall restarts) or a fault (delivered as a signal to the guest's handler, or
+/// its default action ends the process), or until a signal is ready for delivery.
 fn drive<F>(m: &mut Interp<Process>, mut step: F) -> (Exit, RunStats)
 where
     F: FnMut(&mut Interp<Process>) -> Result<(), Exception>,
@@ -235,27 +255,46 @@ where
     let mut stats = RunStats::default();
     let exit = loop {
         match step(m) {
-            Ok(()) => continue,
+            Ok(()) => {}
             Err(Exception {
                 cause: Cause::EcallFromU,
                 ..
             }) => {
                 stats.syscalls += 1;
-                syscall::dispatch(&mut m.env, &mut m.cpu);
-                if let Some(exit) = m.env.exit {
-                    m.cpu.instret += 1;
-                    break exit;
-                }
-                // ecall is never compressed: the next instruction is 4 bytes on.
-                m.cpu.pc = m.cpu.pc.wrapping_add(4);
                 m.cpu.instret += 1;
+                let nr = m.cpu.x[17];
+                if nr == syscall::nr::RT_SIGRETURN {
+                    let r = signal::sigreturn(&mut m.env, &mut m.cpu);
+                    syscall::log_sigreturn(&mut m.env, &m.cpu);
+                    if let Err(exit) = r {
+                        break exit;
+                    }
+                } else {
+                    let a0 = m.cpu.x[10];
+                    syscall::dispatch(&mut m.env, &mut m.cpu);
+                    if let Some(exit) = m.env.exit {
+                        break exit;
+                    }
+                    let eintr = (-(syscall::errno::EINTR.0 as i64)) as u64;
+                    if m.cpu.x[10] == eintr && signal::restart_after_eintr(&m.env, nr) {
+                        // Run the ecall again with its arguments (Linux's syscall restart).
+                        m.cpu.x[10] = a0;
+                    } else {
+                        // ecall is never compressed: the next instruction is 4 bytes on.
+                        m.cpu.pc = m.cpu.pc.wrapping_add(4);
+                    }
+                }
             }
             Err(e) => {
-                // Signal delivery to guest handlers comes with the signals work; until then every
-                // synchronous fault takes the default action: terminate with the signal.
-                let signo = signal_for(&e);
-                syscall::log_fault(&mut m.env, &m.cpu, &e, signo);
-                break Exit::Signal(signo);
+                if let signal::After::Exit(exit) = signal::fault(m, &e) {
+                    break exit;
+                }
+                continue;
+            }
+        }
+        if signal::deliverable(&m.env) || m.env.sys.sig.saved_mask.is_some() {
+            if let signal::After::Exit(exit) = signal::deliver(m) {
+                break exit;
             }
         }
     };

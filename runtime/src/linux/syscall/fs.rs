@@ -246,7 +246,11 @@ pub fn writev(p: &mut Process, a: &Args, off: Option<(i64, i32)>) -> SysResult {
 }
 
 pub fn openat(p: &mut Process, a: &Args) -> SysResult {
-    let path = path_arg(p, a[1])?;
+    let raw = read_path(p, a[1])?;
+    if let Some(r) = crate::linux::procfs::open(p, &raw, a[2]) {
+        return r;
+    }
+    let path = host_path(p, raw)?;
     let flags = open_flags_to_host(a[2]);
     // SAFETY: `path` is a host CString; the other arguments are integers.
     cvt(unsafe {

@@ -11,12 +11,12 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod binfmt_cmd;
 mod boot_cmd;
+mod disasm_cmd;
 mod sandbox_args;
 mod test_cmd;
 mod test_linux;
-mod binfmt_cmd;
-mod disasm_cmd;
 mod trace_cmd;
 
 use runtime::linux::{self, loader, Exit, Options, Process};
@@ -290,6 +290,7 @@ fn run(args: RunArgs) -> ExitCode {
         ld_prefix: args.ld_prefix.clone().or_else(|| args.sandbox.root.clone()),
         strace: args.strace || args.strace_file.is_some(),
         sandbox,
+        reexec_args: reexec_args(&args),
     };
     let mem = match GuestMemory::new() {
         Ok(m) => Arc::new(m),
@@ -372,6 +373,42 @@ fn run(args: RunArgs) -> ExitCode {
         Exit::Signal(signo) => die_by_signal(signo),
         Exit::Limit(hit) => sandbox_args::limit_exit(hit),
     }
+}
+
+/// The options an execve'd riscv64 program runs with: the same engine and settings (the
+/// `--strace-file` log is not shared; the new program logs to stderr when tracing).
+fn reexec_args(args: &RunArgs) -> Vec<OsString> {
+    let mut v: Vec<OsString> = vec![
+        "--engine".into(),
+        match args.engine {
+            Engine::Jit => "jit",
+            Engine::Interp => "interp",
+        }
+        .into(),
+        "--jit-threshold".into(),
+        args.jit_threshold.to_string().into(),
+        "--code-cache-size".into(),
+        args.code_cache_size.to_string().into(),
+    ];
+    if let Some(l) = &args.ld_prefix {
+        v.push("-L".into());
+        v.push(l.clone().into_os_string());
+    }
+    if args.strace {
+        v.push("--strace".into());
+    }
+    // The sandbox carries over to the new program (execve is refused under --root).
+    if let Some(m) = args.sandbox.max_memory {
+        v.push("--max-memory".into());
+        v.push(m.to_string().into());
+    }
+    if args.sandbox.read_only {
+        v.push("--read-only".into());
+    }
+    if args.sandbox.no_network {
+        v.push("--no-network".into());
+    }
+    v
 }
 
 /// Ends xlate with the guest's fatal signal so the shell sees 128+N, like the guest would.

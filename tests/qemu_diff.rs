@@ -74,6 +74,32 @@ const KNOWN_QEMU_DIFFERENCES: &[Known] = &[
         line_prefix: "mremap to a host",
         reason: "Sv39: mremap past TASK_SIZE is EINVAL",
     },
+    Known {
+        case: "sig_mask",
+        line_prefix: "raise: count=1 mask in handler:",
+        reason: "Linux blocks the handler's sa_mask while it runs (so SIGUSR2 is blocked in \
+                 the SIGUSR1 handler, as the same program shows natively on x86-64); qemu 7.2 \
+                 does not report it in the mask the handler reads",
+    },
+];
+
+/// Cases qemu-riscv64 cannot run at all, with the reason: they are checked against their
+/// expected files (written by hand, following Linux) by guest_programs only.
+const QEMU_CANNOT_RUN: &[(&str, &str)] = &[
+    (
+        "proc_exec",
+        "qemu-user hands an execve of a riscv64 program to the host kernel, which needs \
+         binfmt_misc set up for qemu; xlate runs it under itself",
+    ),
+    (
+        "proc_info",
+        "qemu-riscv64 7.2 shows the host's /proc/cpuinfo and has no riscv_hwprobe (ENOSYS); \
+         Linux on riscv64 shows the harts and answers hwprobe",
+    ),
+    (
+        "proc_pipeline",
+        "each stage execve's the riscv64 program itself (see proc_exec)",
+    ),
 ];
 
 fn qemu_available() -> bool {
@@ -116,6 +142,10 @@ fn comparable(case: &str, stdout: &[u8]) -> Vec<u8> {
 }
 
 fn load(name: &str) -> Option<Case> {
+    if let Some((_, why)) = QEMU_CANNOT_RUN.iter().find(|(c, _)| *c == name) {
+        eprintln!("NOT COMPARED {name}: {why}");
+        return None;
+    }
     let case = Case::load(name);
     if !qemu_available() || (case.dynamic && !common::require_sysroot(name)) {
         return None;

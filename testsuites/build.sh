@@ -92,6 +92,15 @@ c   smc          smc.c        -static
 c   bench_sieve  bench_sieve.c -static
 c   bench_fib    bench_fib.c  -static
 c   bench_fp     bench_fp.c   -static -lm
+c   sig_segv     sig_segv.c   -static
+c   sig_ill      sig_ill.c    -static
+c   sig_alarm    sig_alarm.c  -static
+c   sig_mask     sig_mask.c   -static
+c   sig_die      sig_die.c    -static
+c   proc_fork    proc_fork.c  -static
+c   proc_exec    proc_exec.c  -static
+c   proc_pipeline proc_pipeline.c -static
+c   proc_info    proc_info.c  -static
 asm jump_garbage jump_garbage.S
 asm jump_unmapped jump_unmapped.S
 asm sbx_spin     sbx_spin.S

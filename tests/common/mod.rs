@@ -542,6 +542,20 @@ macro_rules! with_guest_cases {
             sbx_mem,
             sbx_escape,
             tool_demo,
+            sig_segv,
+            sig_ill,
+            sig_alarm,
+            sig_mask,
+            sig_die_abort,
+            sig_die_segv,
+            sig_die_term,
+            sig_die_kill,
+            sig_die_ill,
+            sig_die_blocked_segv,
+            proc_fork,
+            proc_exec,
+            proc_pipeline,
+            proc_info,
         );
     };
 }

@@ -4,6 +4,9 @@
 
 pub mod jail;
 pub mod loader;
+mod procfs;
+mod procs;
+pub mod signal;
 pub mod syscall;
 
 use std::io::Write;
@@ -38,6 +41,9 @@ pub struct Options {
     pub strace: bool,
     /// `--root`, `--read-only`, `--no-network` (see `jail`).
     pub sandbox: jail::Sandbox,
+    /// The `xlate run` options that an execve of another riscv64 program passes on to the
+    /// translator it runs (engine, -L, ...), in command-line form.
+    pub reexec_args: Vec<std::ffi::OsString>,
 }
 
 /// How a guest process ended.
@@ -158,9 +164,11 @@ impl Env for Process {
         }
         false
     }
+    /// The engine returns to the run loop: a limit was reached, or a signal is ready for
+    /// delivery (the run loop delivers it).
     #[inline(always)]
     fn exit_requested(&mut self) -> bool {
-        self.limits.stop_requested()
+        self.limits.stop_requested() || signal::deliverable(self)
     }
 }
 
@@ -206,7 +214,8 @@ pub fn signal_for(e: &Exception) -> i32 {
 }
 
 /// Runs the process in the interpreter from `cpu` until it exits.
-pub fn run_interp(proc: Process, cpu: CpuState) -> (Exit, RunStats, Process) {
+pub fn run_interp(mut proc: Process, cpu: CpuState) -> (Exit, RunStats, Process) {
+    signal::init(&mut proc);
     let mut engine: InterpEngine<Process> = InterpEngine::new();
     let mut m = Interp::new(cpu, proc);
     let (exit, mut stats) = drive(&mut m, |m, budget| engine.run(m, budget));
@@ -228,7 +237,7 @@ pub fn run(
 /// [`run`], with a debugging tool ([`crate::trace::Control`]: tracer, profiler, GDB stub)
 /// deciding how guest code is run.
 pub fn run_controlled(
-    proc: Process,
+    mut proc: Process,
     cpu: CpuState,
     engine: Engine,
     ctl: Option<&mut dyn crate::trace::Control>,
@@ -236,6 +245,7 @@ pub fn run_controlled(
     match (engine, ctl) {
         (Engine::Interp, None) => Ok(run_interp(proc, cpu)),
         (Engine::Interp, Some(c)) => {
+            signal::init(&mut proc);
             let mut engine: InterpEngine<Process> = InterpEngine::new();
             let mut m = Interp::new(cpu, proc);
             let (exit, mut stats) = drive(&mut m, |m, budget| {
@@ -248,6 +258,7 @@ pub fn run_controlled(
         }
         (Engine::Jit(cfg), mut ctl) => {
             let mut jit: JitEngine<Process> = JitEngine::new(cfg)?;
+            signal::init(&mut proc);
             if let Some(o) = ctl.as_ref().and_then(|c| c.block_observer()) {
                 jit.set_observer(o);
             }
@@ -270,9 +281,16 @@ pub fn run_controlled(
     }
 }
 
+/// Guest instructions an engine runs before returning to the run loop, which then delivers
+/// pending signals. The engines also return at a block boundary as soon as a signal is ready
+/// (`Env::exit_requested`); this bound covers translated blocks chained to each other, which
+/// do not poll (a few milliseconds of guest time at most).
+const SLICE: u64 = 1 << 22;
+
 /// The execution loop shared by every engine: `step` runs guest code until an exception, which
-/// is a syscall (handled, then execution resumes after the `ecall`) or a fault (the default
-/// action of its signal: the process ends).
+/// is a syscall (handled, then execution resumes after the `ecall`, or at it when an
+/// interrupted syscall restarts) or a fault (delivered as a signal to the guest's handler, or
+/// its default action ends the process), or until a signal is ready for delivery.
 fn drive<F>(m: &mut Interp<Process>, mut step: F) -> (Exit, RunStats)
 where
     F: FnMut(&mut Interp<Process>, u64) -> Result<(), Exception>,
@@ -282,31 +300,50 @@ where
         if let Some(hit) = m.env.limits.poll(m.cpu.instret) {
             break Exit::Limit(hit);
         }
-        match step(m, m.env.limits.budget(m.cpu.instret)) {
-            Ok(()) => continue,
+        match step(m, m.env.limits.budget(m.cpu.instret).min(SLICE)) {
+            Ok(()) => {}
             Err(Exception {
                 cause: Cause::EcallFromU,
                 ..
             }) => {
                 stats.syscalls += 1;
-                crate::trace::syscall_enter(&m.cpu);
-                syscall::dispatch(&mut m.env, &mut m.cpu);
-                if let Some(exit) = m.env.exit {
-                    m.cpu.instret += 1;
-                    break exit;
-                }
-                crate::trace::syscall_exit(&m.cpu);
-                // ecall is never compressed: the next instruction is 4 bytes on.
-                m.cpu.pc = m.cpu.pc.wrapping_add(4);
                 m.cpu.instret += 1;
+                let nr = m.cpu.x[17];
+                if nr == syscall::nr::RT_SIGRETURN {
+                    let r = signal::sigreturn(&mut m.env, &mut m.cpu);
+                    syscall::log_sigreturn(&mut m.env, &m.cpu);
+                    if let Err(exit) = r {
+                        break exit;
+                    }
+                } else {
+                    let a0 = m.cpu.x[10];
+                    crate::trace::syscall_enter(&m.cpu);
+                    syscall::dispatch(&mut m.env, &mut m.cpu);
+                    if let Some(exit) = m.env.exit {
+                        break exit;
+                    }
+                    crate::trace::syscall_exit(&m.cpu);
+                    let eintr = (-(syscall::errno::EINTR.0 as i64)) as u64;
+                    if m.cpu.x[10] == eintr && signal::restart_after_eintr(&m.env, nr) {
+                        // Run the ecall again with its arguments (Linux's syscall restart).
+                        m.cpu.x[10] = a0;
+                    } else {
+                        // ecall is never compressed: the next instruction is 4 bytes on.
+                        m.cpu.pc = m.cpu.pc.wrapping_add(4);
+                    }
+                }
             }
             Err(e) => {
-                // Signal delivery to guest handlers comes with the signals work; until then every
-                // synchronous fault takes the default action: terminate with the signal.
-                let signo = signal_for(&e);
-                crate::trace::trap(&m.cpu, &e, signo);
-                syscall::log_fault(&mut m.env, &m.cpu, &e, signo);
-                break Exit::Signal(signo);
+                crate::trace::trap(&m.cpu, &e, signal_for(&e));
+                if let signal::After::Exit(exit) = signal::fault(m, &e) {
+                    break exit;
+                }
+                continue;
+            }
+        }
+        if signal::deliverable(&m.env) || m.env.sys.sig.saved_mask.is_some() {
+            if let signal::After::Exit(exit) = signal::deliver(m) {
+                break exit;
             }
         }
     };

@@ -120,12 +120,6 @@ fn is_proc_self_exe(path: &[u8]) -> bool {
     path == own.as_bytes()
 }
 
-/// A guest path argument as a host path.
-fn path_arg(p: &Process, addr: u64) -> Result<std::ffi::CString, Errno> {
-    let v = read_path(p, addr)?;
-    host_path(p, v)
-}
-
 /// A guest path argument taken literally (for syscalls that create or remove names).
 fn raw_path_arg(p: &Process, addr: u64) -> Result<std::ffi::CString, Errno> {
     cstring(read_path(p, addr)?)
@@ -272,14 +266,17 @@ pub fn writev(p: &mut Process, a: &Args, off: Option<(i64, i32)>) -> SysResult {
 }
 
 pub fn openat(p: &mut Process, a: &Args) -> SysResult {
+    let raw = read_path(p, a[1])?;
+    if let Some(r) = crate::linux::procfs::open(p, &raw, a[2]) {
+        return r;
+    }
     if let Some(root) = p.opts.sandbox.root.clone() {
-        let v = read_path(p, a[1])?;
-        if !is_proc_self_exe(&v) {
-            let fd = root.open(a[0] as i32, &v, a[2], a[3])?;
+        if !is_proc_self_exe(&raw) {
+            let fd = root.open(a[0] as i32, &raw, a[2], a[3])?;
             return Ok(std::os::fd::IntoRawFd::into_raw_fd(fd) as u64);
         }
     }
-    let path = path_arg(p, a[1])?;
+    let path = host_path(p, raw)?;
     let flags = open_flags_to_host(a[2]);
     // SAFETY: `path` is a host CString; the other arguments are integers.
     cvt(unsafe {

@@ -20,9 +20,10 @@ use std::ffi::CString;
 
 use translator::{CpuState, Exception};
 
-use super::{Exit, Process};
+use super::{procs, signal, Exit, Process};
 use errno::*;
 
+pub(crate) use fs::host_path as fs_host_path;
 pub use mm::RangeSet;
 
 /// The outcome of a syscall: a non-negative value, or an errno.
@@ -36,6 +37,7 @@ pub mod nr {
     pub const GETCWD: u64 = 17;
     pub const EVENTFD2: u64 = 19;
     pub const EPOLL_CREATE1: u64 = 20;
+    pub const EPOLL_PWAIT: u64 = 22;
     pub const DUP: u64 = 23;
     pub const DUP3: u64 = 24;
     pub const FCNTL: u64 = 25;
@@ -89,6 +91,13 @@ pub mod nr {
     pub const SET_ROBUST_LIST: u64 = 99;
     pub const GET_ROBUST_LIST: u64 = 100;
     pub const NANOSLEEP: u64 = 101;
+    pub const GETITIMER: u64 = 102;
+    pub const SETITIMER: u64 = 103;
+    pub const TIMER_CREATE: u64 = 107;
+    pub const TIMER_GETTIME: u64 = 108;
+    pub const TIMER_GETOVERRUN: u64 = 109;
+    pub const TIMER_SETTIME: u64 = 110;
+    pub const TIMER_DELETE: u64 = 111;
     pub const CLOCK_GETTIME: u64 = 113;
     pub const CLOCK_GETRES: u64 = 114;
     pub const CLOCK_NANOSLEEP: u64 = 115;
@@ -103,6 +112,8 @@ pub mod nr {
     pub const RT_SIGACTION: u64 = 134;
     pub const RT_SIGPROCMASK: u64 = 135;
     pub const RT_SIGPENDING: u64 = 136;
+    pub const RT_SIGTIMEDWAIT: u64 = 137;
+    pub const RT_SIGQUEUEINFO: u64 = 138;
     pub const RT_SIGRETURN: u64 = 139;
     pub const SETREGID: u64 = 143;
     pub const SETGID: u64 = 144;
@@ -138,6 +149,7 @@ pub mod nr {
     pub const GETTID: u64 = 178;
     pub const SYSINFO: u64 = 179;
     pub const SOCKET: u64 = 198;
+    pub const RT_TGSIGQUEUEINFO: u64 = 240;
     pub const BRK: u64 = 214;
     pub const MUNMAP: u64 = 215;
     pub const MREMAP: u64 = 216;
@@ -156,6 +168,7 @@ pub mod nr {
     pub const RISCV_HWPROBE: u64 = 258;
     pub const RISCV_FLUSH_ICACHE: u64 = 259;
     pub const WAIT4: u64 = 260;
+    pub const WAITID: u64 = 95;
     pub const PRLIMIT64: u64 = 261;
     pub const SYNCFS: u64 = 267;
     pub const RENAMEAT2: u64 = 276;
@@ -220,8 +233,10 @@ pub struct SysState {
     pub sigactions: SigActions,
     /// The blocked-signal mask (bit `signo - 1`).
     pub sigmask: u64,
-    /// Signals raised at the process while a guest handler was installed (delivery comes later).
+    /// Guest-only signals queued for this process (see `signal`; their siginfo is in `sig`).
     pub sigpending: u64,
+    /// The rest of the signal state (queued siginfo, sigsuspend's mask, the trampoline).
+    pub sig: crate::linux::signal::SigExtra,
     pub altstack: Option<AltStack>,
     /// `set_tid_address` pointer (cleared and futex-woken at thread exit).
     pub clear_child_tid: u64,
@@ -394,15 +409,24 @@ fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
         GETRANDOM => process::getrandom(p, a),
         PERSONALITY => Ok(process::personality(p, a[0])),
         PRCTL => process::prctl(p, a),
-        KILL => process::kill(p, a[0] as i32, a[1]),
-        TKILL => process::tkill(p, a[0] as i32, a[1]),
-        TGKILL => process::tgkill(p, a[0] as i32, a[1] as i32, a[2]),
+        KILL => signal::kill(p, a[0] as i32, a[1]),
+        TKILL => signal::tgkill(p, None, a[0] as i32, a[1]),
+        TGKILL => signal::tgkill(p, Some(a[0] as i32), a[1] as i32, a[2]),
         FUTEX => process::futex(p, a),
+        CLONE => procs::clone(p, cpu, a),
+        CLONE3 => procs::clone3(p, cpu, a),
+        EXECVE => procs::execve(p, a),
+        WAIT4 => procs::wait4(p, a),
+        WAITID => procs::waitid(p, a),
 
-        // Signals (recorded; delivery comes with signal support).
+        // Signals (delivery in `signal`; rt_sigreturn is handled by the run loop).
         RT_SIGACTION => process::rt_sigaction(p, a),
         RT_SIGPROCMASK => process::rt_sigprocmask(p, a),
-        RT_SIGPENDING => process::rt_sigpending(p, a),
+        RT_SIGPENDING => signal::sigpending(p, a),
+        RT_SIGSUSPEND => signal::sigsuspend(p, a),
+        RT_SIGTIMEDWAIT => signal::sigtimedwait(p, a),
+        RT_SIGQUEUEINFO => signal::sigqueueinfo(p, a[0] as i32, None, a[1], a[2]),
+        RT_TGSIGQUEUEINFO => signal::sigqueueinfo(p, a[0] as i32, Some(a[1] as i32), a[2], a[3]),
         SIGALTSTACK => process::sigaltstack(p, cpu, a),
 
         // Time.
@@ -411,6 +435,13 @@ fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
         GETTIMEOFDAY => time::gettimeofday(p, a),
         NANOSLEEP => time::nanosleep(p, a),
         CLOCK_NANOSLEEP => time::clock_nanosleep(p, a),
+        GETITIMER => time::getitimer(p, a),
+        SETITIMER => time::setitimer(p, a),
+        TIMER_CREATE => time::timer_create(p, a),
+        TIMER_SETTIME => time::timer_settime(p, a),
+        TIMER_GETTIME => time::timer_gettime(p, a),
+        TIMER_GETOVERRUN => time::timer_simple(libc::SYS_timer_getoverrun, a),
+        TIMER_DELETE => time::timer_simple(libc::SYS_timer_delete, a),
 
         // riscv-specific.
         RISCV_FLUSH_ICACHE => {
@@ -422,8 +453,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
         }
         RISCV_HWPROBE => process::riscv_hwprobe(p, a),
 
-        // Not implemented: rseq (glibc copes), rt_sigreturn (needs signal delivery), and every
-        // syscall not listed above.
+        // Not implemented: rseq (glibc copes) and every syscall not listed above.
         _ => Err(ENOSYS),
     }
 }
@@ -432,6 +462,13 @@ fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
 pub fn log_fault(p: &mut Process, cpu: &CpuState, e: &Exception, signo: i32) {
     if p.opts.strace {
         strace::log_fault(p, cpu, e, signo);
+    }
+}
+
+/// Logs rt_sigreturn (handled by the run loop, not `dispatch`) under `--strace`.
+pub fn log_sigreturn(p: &mut Process, cpu: &CpuState) {
+    if p.opts.strace {
+        strace::log_syscall(p, nr::RT_SIGRETURN, &[0; 6], Ok(cpu.x[10]));
     }
 }
 

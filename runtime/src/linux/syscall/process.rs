@@ -5,7 +5,7 @@
 use super::abi::{self, bytes_of, zeroed};
 use super::errno::*;
 use super::{cvt, cvt_i, AltStack, Args, SigAction, SysResult};
-use crate::linux::{Exit, Process};
+use crate::linux::{signal, Process};
 use translator::CpuState;
 
 pub fn getpid() -> u64 {
@@ -282,95 +282,6 @@ pub fn prctl(p: &mut Process, a: &Args) -> SysResult {
     }
 }
 
-/// Signals whose default action is to ignore them.
-fn default_ignored(sig: i32) -> bool {
-    matches!(
-        sig,
-        libc::SIGCHLD | libc::SIGURG | libc::SIGWINCH | libc::SIGCONT
-    )
-}
-
-fn default_stops(sig: i32) -> bool {
-    matches!(
-        sig,
-        libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
-    )
-}
-
-/// A signal sent to the process itself. Without signal delivery yet: ignored signals are
-/// dropped, caught ones are recorded as pending, stop signals stop the host process, and every
-/// other signal terminates the guest with that signal (its default action).
-fn signal_self(p: &mut Process, sig: u64) -> SysResult {
-    if sig == 0 {
-        return Ok(0);
-    }
-    if sig > 64 {
-        return Err(EINVAL);
-    }
-    let s = sig as i32;
-    let act = p.sys.sigactions[(s - 1) as usize];
-    const SIG_DFL: u64 = 0;
-    const SIG_IGN: u64 = 1;
-    if s != libc::SIGKILL && s != libc::SIGSTOP {
-        if act.handler == SIG_IGN {
-            return Ok(0);
-        }
-        if act.handler != SIG_DFL {
-            p.sys.sigpending |= 1 << (s - 1);
-            return Ok(0);
-        }
-    }
-    if default_ignored(s) {
-        return Ok(0);
-    }
-    if default_stops(s) {
-        // SAFETY: stops our own process, as the guest asked.
-        unsafe { libc::kill(libc::getpid(), libc::SIGSTOP) };
-        return Ok(0);
-    }
-    p.exit = Some(Exit::Signal(s));
-    Ok(0)
-}
-
-fn host_kill(pid: i32, sig: u64) -> SysResult {
-    if sig > 64 {
-        return Err(EINVAL);
-    }
-    // SAFETY: sends a signal to another process, as the guest asked.
-    cvt_i(unsafe { libc::kill(pid, sig as i32) })
-}
-
-pub fn kill(p: &mut Process, pid: i32, sig: u64) -> SysResult {
-    let me = getpid() as i32;
-    if pid == me || pid == 0 {
-        signal_self(p, sig)
-    } else {
-        host_kill(pid, sig)
-    }
-}
-
-pub fn tkill(p: &mut Process, tid: i32, sig: u64) -> SysResult {
-    if tid <= 0 {
-        return Err(EINVAL);
-    }
-    if tid == getpid() as i32 {
-        signal_self(p, sig)
-    } else {
-        Err(ESRCH)
-    }
-}
-
-pub fn tgkill(p: &mut Process, tgid: i32, tid: i32, sig: u64) -> SysResult {
-    if tgid <= 0 || tid <= 0 {
-        return Err(EINVAL);
-    }
-    if tgid == getpid() as i32 && tid == tgid {
-        signal_self(p, sig)
-    } else {
-        Err(ESRCH)
-    }
-}
-
 /// futex for a single-threaded process: wakes find nobody, a wait on a changed value is EAGAIN,
 /// a wait that would block forever is reported as ENOSYS (threads come later).
 pub fn futex(p: &mut Process, a: &Args) -> SysResult {
@@ -434,6 +345,15 @@ pub fn rt_sigaction(p: &mut Process, a: &Args) -> SysResult {
     }
     if let Some(n) = new {
         p.sys.sigactions[i] = n;
+        let s = sig as i32;
+        // POSIX: setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards pending ones.
+        let dfl = signal::default_action(s);
+        if n.handler == signal::SIG_IGN
+            || (n.handler == signal::SIG_DFL && dfl == signal::Default_::Ignore)
+        {
+            signal::discard(p, s);
+        }
+        signal::sync_host_action(s, &n);
     }
     Ok(0)
 }
@@ -464,15 +384,8 @@ pub fn rt_sigprocmask(p: &mut Process, a: &Args) -> SysResult {
             _ => s,
         };
         p.sys.sigmask = m & !UNBLOCKABLE;
+        signal::sync_host_mask(p);
     }
-    Ok(0)
-}
-
-pub fn rt_sigpending(p: &mut Process, a: &Args) -> SysResult {
-    if a[1] != 8 {
-        return Err(EINVAL);
-    }
-    p.mem.write_u64(a[0], p.sys.sigpending & p.sys.sigmask)?;
     Ok(0)
 }
 
@@ -535,7 +448,7 @@ pub fn sigaltstack(p: &mut Process, cpu: &CpuState, a: &Args) -> SysResult {
 }
 
 /// riscv_hwprobe(pairs, pair_count, cpusetsize, cpus, flags): reports the base behaviour
-/// (IMA) and the F, D and C extensions; unknown keys get key -1, as the kernel does.
+/// (IMA) and the F, D, C, Zba, Zbb and Zbs extensions; unknown keys get key -1, as the kernel does.
 pub fn riscv_hwprobe(p: &mut Process, a: &Args) -> SysResult {
     const KEY_MVENDORID: i64 = 0;
     const KEY_MARCHID: i64 = 1;
@@ -545,6 +458,9 @@ pub fn riscv_hwprobe(p: &mut Process, a: &Args) -> SysResult {
     const KEY_IMA_EXT_0: i64 = 4;
     const IMA_FD: u64 = 1;
     const IMA_C: u64 = 2;
+    const EXT_ZBA: u64 = 1 << 3;
+    const EXT_ZBB: u64 = 1 << 4;
+    const EXT_ZBS: u64 = 1 << 5;
     const KEY_CPUPERF_0: i64 = 5;
     const MISALIGNED_UNKNOWN: u64 = 0;
     let (pairs, count, flags) = (a[0], a[1], a[4]);
@@ -560,7 +476,7 @@ pub fn riscv_hwprobe(p: &mut Process, a: &Args) -> SysResult {
         let (key, value) = match key {
             KEY_MVENDORID | KEY_MARCHID | KEY_MIMPID => (key, 0),
             KEY_BASE_BEHAVIOR => (key, BASE_BEHAVIOR_IMA),
-            KEY_IMA_EXT_0 => (key, IMA_FD | IMA_C),
+            KEY_IMA_EXT_0 => (key, IMA_FD | IMA_C | EXT_ZBA | EXT_ZBB | EXT_ZBS),
             KEY_CPUPERF_0 => (key, MISALIGNED_UNKNOWN),
             _ => (-1, 0),
         };

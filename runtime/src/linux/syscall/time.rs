@@ -72,3 +72,88 @@ pub fn clock_nanosleep(p: &mut Process, a: &Args) -> SysResult {
     }
     r
 }
+
+/// getitimer(which, curr) / setitimer(which, new, old): `struct itimerval` is four i64 on
+/// both ABIs. The timers signal the host process, whose handler delivers to the guest.
+pub fn getitimer(p: &mut Process, a: &Args) -> SysResult {
+    let mut cur = [0u8; 32];
+    // SAFETY: host itimerval buffer.
+    cvt(unsafe { libc::syscall(libc::SYS_getitimer, a[0] as i32, cur.as_mut_ptr()) })?;
+    p.mem.write_bytes(a[1], &cur)?;
+    Ok(0)
+}
+
+pub fn setitimer(p: &mut Process, a: &Args) -> SysResult {
+    let mut new = [0u8; 32];
+    if a[1] != 0 {
+        p.mem.read_bytes(a[1], &mut new)?;
+    }
+    if a[2] != 0 {
+        p.mem.slice_mut(a[2], 32)?;
+    }
+    let mut old = [0u8; 32];
+    let np = if a[1] != 0 {
+        new.as_ptr()
+    } else {
+        std::ptr::null()
+    };
+    // SAFETY: host itimerval buffers (or NULL for an absent new value).
+    cvt(unsafe { libc::syscall(libc::SYS_setitimer, a[0] as i32, np, old.as_mut_ptr()) })?;
+    if a[2] != 0 {
+        p.mem.write_bytes(a[2], &old)?;
+    }
+    Ok(0)
+}
+
+/// timer_create(clockid, sevp, timerid): `struct sigevent` (64 bytes: value, signo, notify,
+/// thread id) has the same layout on both ABIs; guest thread ids are host thread ids.
+pub fn timer_create(p: &mut Process, a: &Args) -> SysResult {
+    let mut sev = [0u8; 64];
+    if a[1] != 0 {
+        p.mem.read_bytes(a[1], &mut sev)?;
+    }
+    p.mem.slice_mut(a[2], 4)?;
+    let mut id: i32 = 0;
+    let sp = if a[1] != 0 {
+        sev.as_ptr()
+    } else {
+        std::ptr::null()
+    };
+    // SAFETY: host sigevent copy (or NULL) and an i32 out-parameter.
+    cvt(unsafe { libc::syscall(libc::SYS_timer_create, a[0] as i32, sp, &mut id as *mut i32) })?;
+    p.mem.write_bytes(a[2], &id.to_le_bytes())?;
+    Ok(0)
+}
+
+pub fn timer_settime(p: &mut Process, a: &Args) -> SysResult {
+    let mut new = [0u8; 32];
+    p.mem.read_bytes(a[2], &mut new)?;
+    let mut old = [0u8; 32];
+    // SAFETY: host itimerspec buffers.
+    cvt(unsafe {
+        libc::syscall(
+            libc::SYS_timer_settime,
+            a[0] as i32,
+            a[1] as i32,
+            new.as_ptr(),
+            old.as_mut_ptr(),
+        )
+    })?;
+    if a[3] != 0 {
+        p.mem.write_bytes(a[3], &old)?;
+    }
+    Ok(0)
+}
+
+pub fn timer_gettime(p: &mut Process, a: &Args) -> SysResult {
+    let mut cur = [0u8; 32];
+    // SAFETY: host itimerspec buffer.
+    cvt(unsafe { libc::syscall(libc::SYS_timer_gettime, a[0] as i32, cur.as_mut_ptr()) })?;
+    p.mem.write_bytes(a[1], &cur)?;
+    Ok(0)
+}
+
+pub fn timer_simple(nr: libc::c_long, a: &Args) -> SysResult {
+    // SAFETY: timer_getoverrun / timer_delete take only the timer id.
+    cvt(unsafe { libc::syscall(nr, a[0] as i32) })
+}

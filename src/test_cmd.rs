@@ -509,18 +509,9 @@ fn run_linux_test(ctx: &Ctx, path: &Path, case: Option<&Case>) -> TestResult {
         }
         buf
     });
-    let deadline = Instant::now() + ctx.timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break Some(s),
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => return TestResult::fail(format!("waiting for xlate run: {e}")),
-        }
+    let status = match crate::test_linux::wait_until(&mut child, ctx.timeout) {
+        Ok(s) => s,
+        Err(e) => return TestResult::fail(e),
     };
     let err = reader.join().unwrap_or_default();
     let Some(status) = status else {

@@ -196,19 +196,7 @@ impl Case {
         };
         let out = drain(child.stdout.take().map(|s| Box::new(s) as _));
         let err = drain(child.stderr.take().map(|s| Box::new(s) as _));
-        let deadline = Instant::now() + ctx.timeout;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(s)) => break Some(s),
-                Ok(None) if Instant::now() >= deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break None;
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-                Err(e) => return Err(format!("waiting for xlate run: {e}")),
-            }
-        };
+        let status = wait_until(&mut child, ctx.timeout)?;
         let stdout = out.join().unwrap_or_default();
         let stderr = err.join().unwrap_or_default();
         let Some(status) = status else {
@@ -233,6 +221,26 @@ impl Case {
             return Ok(Verdict::Fail(first_difference(&expected_stdout, &stdout)));
         }
         Ok(Verdict::Pass)
+    }
+}
+
+/// Waits for `child` at most `timeout`; kills it then and returns `None`.
+pub fn wait_until(
+    child: &mut std::process::Child,
+    timeout: Duration,
+) -> Result<Option<std::process::ExitStatus>, String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(s)) => return Ok(Some(s)),
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(None);
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => return Err(format!("waiting for xlate run: {e}")),
+        }
     }
 }
 

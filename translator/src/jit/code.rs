@@ -12,6 +12,76 @@
 //! code runs (the engine flushes from its dispatch loop).
 
 use std::io;
+use std::sync::{Mutex, Once};
+
+/// Every live arena as (rw, rx, size) addresses, for the fork handler.
+static ARENAS: Mutex<Vec<(usize, usize, usize)>> = Mutex::new(Vec::new());
+static ATFORK: Once = Once::new();
+
+/// In the child of a `fork()`: the two views of every arena still map the parent's memfd, so
+/// code the child translates would overwrite the parent's. Give each arena a private copy at
+/// the same addresses (code pointers in the child's caches stay valid). A child that cannot do
+/// so ends at once rather than corrupt its parent.
+extern "C" fn privatize_after_fork() {
+    let arenas = ARENAS.lock().unwrap_or_else(|e| e.into_inner());
+    for &(rw, rx, size) in arenas.iter() {
+        if privatize(rw as *mut u8, rx as *mut u8, size).is_err() {
+            let msg = b"xlate: cannot copy the JIT code memory after fork\n";
+            // SAFETY: writing a static buffer to stderr, then ending this (child) process
+            // without running anything else of the parent's state.
+            unsafe {
+                libc::write(2, msg.as_ptr().cast(), msg.len());
+                libc::_exit(125);
+            }
+        }
+    }
+}
+
+/// Replaces the memfd behind the views `rw`/`rx` of `size` bytes by a fresh copy.
+fn privatize(rw: *mut u8, rx: *mut u8, size: usize) -> io::Result<()> {
+    // SAFETY: creating an anonymous memory file; the name is a NUL-terminated literal.
+    let fd = unsafe { libc::memfd_create(c"xlate-jit-code".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let r = (|| {
+        // SAFETY: sizing our own fresh memfd.
+        if unsafe { libc::ftruncate(fd, size as libc::off_t) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let tmp = map_view(fd, size, libc::PROT_READ | libc::PROT_WRITE)?;
+        // SAFETY: `rw` is a live readable view of `size` bytes (the arena) and `tmp` a fresh
+        // writable mapping of `size` bytes; they are distinct mappings.
+        unsafe {
+            std::ptr::copy_nonoverlapping(rw, tmp, size);
+            libc::munmap(tmp.cast(), size);
+        }
+        for (at, prot) in [
+            (rw, libc::PROT_READ | libc::PROT_WRITE),
+            (rx, libc::PROT_READ | libc::PROT_EXEC),
+        ] {
+            // SAFETY: replaces exactly the arena's own view at its own address (MAP_FIXED over
+            // a mapping this module created) with the copy; nothing else is affected.
+            let p = unsafe {
+                libc::mmap(
+                    at.cast(),
+                    size,
+                    prot,
+                    libc::MAP_SHARED | libc::MAP_FIXED,
+                    fd,
+                    0,
+                )
+            };
+            if p == libc::MAP_FAILED {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    })();
+    // SAFETY: the mappings keep the file alive; the descriptor is ours to close.
+    unsafe { libc::close(fd) };
+    r
+}
 
 /// Alignment of each function placed in the arena.
 const ALIGN: usize = 16;
@@ -66,6 +136,14 @@ impl CodeMem {
         // SAFETY: the mappings (if any) keep the file alive; the descriptor is ours to close.
         unsafe { libc::close(fd) };
         let (rw, rx) = views?;
+        ATFORK.call_once(|| {
+            // SAFETY: registers a child handler that only touches arenas this module mapped.
+            unsafe { libc::pthread_atfork(None, None, Some(privatize_after_fork)) };
+        });
+        ARENAS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((rw as usize, rx as usize, size));
         Ok(Self {
             rw,
             rx,
@@ -123,6 +201,10 @@ impl CodeMem {
 
 impl Drop for CodeMem {
     fn drop(&mut self) {
+        ARENAS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|&(rw, _, _)| rw != self.rw as usize);
         // SAFETY: unmapping the two views this struct created, once; the engine that owns
         // them never runs translated code after dropping it.
         unsafe {

@@ -103,6 +103,54 @@ const SLICE: u64 = 20_000;
 /// Consecutive traps at the trap vector without progress that make a trap loop.
 const TRAP_LOOP: u32 = 3;
 
+/// Where a guest stuck in a trap loop is: the faulting pc, the cause register of the mode
+/// that took the trap, and the trap value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Stuck {
+    pub pc: u64,
+    pub cause: u64,
+    pub tval: u64,
+}
+
+/// Delivers guest exceptions as traps and notices a trap loop: a trap taken at the same
+/// instret and handler pc as the previous one (its handler faulted before retiring an
+/// instruction), [`TRAP_LOOP`] times in a row.
+#[derive(Default)]
+pub(crate) struct TrapWatch {
+    /// (instret, handler pc) after the previous trap.
+    last: Option<(u64, u64)>,
+    repeats: u32,
+}
+
+impl TrapWatch {
+    /// Takes `e` as a trap on the hart; returns where the guest is stuck when it is.
+    pub(crate) fn take(&mut self, m: &mut Interp<Hart>, e: Exception) -> Option<Stuck> {
+        let pc = m.cpu.pc;
+        let stuck = self.last == Some((m.cpu.instret, pc));
+        m.env.take_exception(&mut m.cpu, e);
+        if stuck {
+            self.repeats += 1;
+            if self.repeats >= TRAP_LOOP {
+                let h = &m.env;
+                let cause = if h.privilege == Priv::M {
+                    h.mcause
+                } else {
+                    h.scause
+                };
+                return Some(Stuck {
+                    pc,
+                    cause,
+                    tval: e.tval,
+                });
+            }
+        } else {
+            self.repeats = 0;
+        }
+        self.last = Some((m.cpu.instret, m.cpu.pc));
+        None
+    }
+}
+
 /// The engine instance running the hart. The hart's code-flush requests (satp writes,
 /// `sfence.vma`, privilege changes, `fence.i`) reach either one through `Env::take_code_flush`.
 enum Runner {
@@ -230,8 +278,7 @@ impl Machine {
 
     /// Runs until the guest ends the run or a limit is reached.
     pub fn run(&mut self, limits: Limits) -> Outcome {
-        let mut last_trap: Option<(u64, u64)> = None; // (instret, vector pc)
-        let mut repeats = 0u32;
+        let mut traps = TrapWatch::default();
         loop {
             let m = &mut self.interp;
             if let Some(code) = m.env.bus.htif.exit {
@@ -256,28 +303,9 @@ impl Machine {
             match self.engine.run(m, budget) {
                 Ok(()) => {}
                 Err(e) => {
-                    let pc = m.cpu.pc;
-                    let stuck = last_trap == Some((m.cpu.instret, pc));
-                    m.env.take_exception(&mut m.cpu, e);
-                    if stuck {
-                        repeats += 1;
-                        if repeats >= TRAP_LOOP {
-                            let h = &m.env;
-                            let cause = if h.privilege == Priv::M {
-                                h.mcause
-                            } else {
-                                h.scause
-                            };
-                            return Outcome::TrapLoop {
-                                pc,
-                                cause,
-                                tval: e.tval,
-                            };
-                        }
-                    } else {
-                        repeats = 0;
+                    if let Some(Stuck { pc, cause, tval }) = traps.take(m, e) {
+                        return Outcome::TrapLoop { pc, cause, tval };
                     }
-                    last_trap = Some((m.cpu.instret, m.cpu.pc));
                 }
             }
         }

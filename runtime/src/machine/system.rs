@@ -16,7 +16,7 @@ use translator::Cause;
 
 use super::fdt::{self, FdtParams};
 use super::hart::{Misaligned, Priv, IRQ_SEI, IRQ_SSI, IRQ_STI};
-use super::{parse_elf, sbi, Config, Engine, LoadError, Machine, RAM_BASE};
+use super::{parse_elf, sbi, Config, Engine, LoadError, Machine, Stuck, TrapWatch, RAM_BASE};
 use crate::devices::{Board, Finish, MROM_BASE};
 
 /// Where the next stage after the firmware goes (OpenSBI `fw_jump`'s FW_JUMP_ADDR).
@@ -26,8 +26,6 @@ const MIB: u64 = 1 << 20;
 const SLICE: u64 = 20_000;
 /// Longest single `wfi` sleep (the loop re-checks everything after it).
 const MAX_SLEEP: Duration = Duration::from_millis(50);
-/// Consecutive traps without progress that make a trap loop.
-const TRAP_LOOP: u32 = 3;
 
 /// The firmware that runs in M-mode.
 #[derive(Clone, Debug)]
@@ -345,8 +343,7 @@ impl System {
     ) -> BootExit {
         let start = Instant::now();
         let mut input = input;
-        let mut last_trap: Option<(u64, u64)> = None;
-        let mut repeats = 0u32;
+        let mut traps = TrapWatch::default();
         let exit = loop {
             let m = &mut self.machine.interp;
             // Console input.
@@ -381,28 +378,9 @@ impl System {
                         m.cpu.instret += 1;
                         continue;
                     }
-                    let pc = m.cpu.pc;
-                    let stuck = last_trap == Some((m.cpu.instret, pc));
-                    m.env.take_exception(&mut m.cpu, e);
-                    if stuck {
-                        repeats += 1;
-                        if repeats >= TRAP_LOOP {
-                            let h = &m.env;
-                            let cause = if h.privilege == Priv::M {
-                                h.mcause
-                            } else {
-                                h.scause
-                            };
-                            break BootExit::TrapLoop {
-                                pc,
-                                cause,
-                                tval: e.tval,
-                            };
-                        }
-                    } else {
-                        repeats = 0;
+                    if let Some(Stuck { pc, cause, tval }) = traps.take(m, e) {
+                        break BootExit::TrapLoop { pc, cause, tval };
                     }
-                    last_trap = Some((m.cpu.instret, m.cpu.pc));
                 }
             }
             if m.env.waiting && !m.env.wakeup_pending() {

@@ -14,9 +14,8 @@ use capstone::arch::{BuildsCapstone, BuildsCapstoneExtraMode};
 use capstone::Capstone;
 use object::{Object, ObjectSection, ObjectSymbol, SectionKind, SymbolKind};
 use translator::decode::Table;
-use translator::emit::{AmoOp, CsrOp, Width};
-use translator::interp::{Env, Interp};
-use translator::{Cause, CpuState, Exception};
+use translator::interp::{Interp, NoEnv};
+use translator::{Cause, Exception};
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
@@ -53,43 +52,6 @@ pub fn disasm(args: DisasmArgs) -> ExitCode {
             eprintln!("xlate: disasm: {e:#}");
             ExitCode::from(EXIT_BAD_FILE)
         }
-    }
-}
-
-/// An [`Env`] with nothing behind it: the decoder only needs the type (decoding never touches
-/// the environment; these methods are never called).
-pub struct NoEnv;
-
-impl Env for NoEnv {
-    fn load(&mut self, _: u64, _: Width) -> Result<u64, Exception> {
-        Err(Exception::new(Cause::LoadAccessFault, 0))
-    }
-    fn store(&mut self, _: u64, _: u64, _: Width) -> Result<(), Exception> {
-        Err(Exception::new(Cause::StoreAccessFault, 0))
-    }
-    fn amo(&mut self, _: AmoOp, _: u64, _: u64, _: Width) -> Result<u64, Exception> {
-        Err(Exception::new(Cause::StoreAccessFault, 0))
-    }
-    fn cmpxchg(&mut self, _: u64, _: u64, _: u64, _: Width) -> Result<bool, Exception> {
-        Err(Exception::new(Cause::StoreAccessFault, 0))
-    }
-    fn fetch16(&mut self, _: u64) -> Result<u16, Exception> {
-        Err(Exception::new(Cause::InstructionAccessFault, 0))
-    }
-    fn csr(
-        &mut self,
-        _: &mut CpuState,
-        _: u16,
-        _: CsrOp,
-        _: u64,
-        _: bool,
-        _: bool,
-    ) -> Result<u64, Exception> {
-        Err(Exception::new(Cause::IllegalInstruction, 0))
-    }
-    fn fence_i(&mut self) {}
-    fn take_code_flush(&mut self) -> bool {
-        false
     }
 }
 

@@ -13,9 +13,8 @@ use capstone::arch::{BuildsCapstone, BuildsCapstoneExtraMode};
 use capstone::Capstone;
 use object::{Object, ObjectSection, SectionKind};
 use translator::decode::Table;
-use translator::emit::{AmoOp, CsrOp, Width};
-use translator::interp::{Env, Interp};
-use translator::{Cause, CpuState, Exception};
+use translator::interp::{Interp, NoEnv};
+use translator::{Cause, Exception};
 
 fn xlate(args: &[&str]) -> std::process::Output {
     Command::new(common::xlate())
@@ -124,42 +123,6 @@ fn disasm_bad_input() {
         "{}",
         text(&out.stderr)
     );
-}
-
-/// An environment for decoding only.
-struct NoEnv;
-
-impl Env for NoEnv {
-    fn load(&mut self, _: u64, _: Width) -> Result<u64, Exception> {
-        Err(Exception::new(Cause::LoadAccessFault, 0))
-    }
-    fn store(&mut self, _: u64, _: u64, _: Width) -> Result<(), Exception> {
-        Err(Exception::new(Cause::StoreAccessFault, 0))
-    }
-    fn amo(&mut self, _: AmoOp, _: u64, _: u64, _: Width) -> Result<u64, Exception> {
-        Err(Exception::new(Cause::StoreAccessFault, 0))
-    }
-    fn cmpxchg(&mut self, _: u64, _: u64, _: u64, _: Width) -> Result<bool, Exception> {
-        Err(Exception::new(Cause::StoreAccessFault, 0))
-    }
-    fn fetch16(&mut self, _: u64) -> Result<u16, Exception> {
-        Err(Exception::new(Cause::InstructionAccessFault, 0))
-    }
-    fn csr(
-        &mut self,
-        _: &mut CpuState,
-        _: u16,
-        _: CsrOp,
-        _: u64,
-        _: bool,
-        _: bool,
-    ) -> Result<u64, Exception> {
-        Err(Exception::new(Cause::IllegalInstruction, 0))
-    }
-    fn fence_i(&mut self) {}
-    fn take_code_flush(&mut self) -> bool {
-        false
-    }
 }
 
 /// Capstone's mnemonic as the name of xlate's decode-table line: compressed instructions are

@@ -81,6 +81,44 @@ pub trait Env {
     }
 }
 
+/// An environment with nothing behind it, for decoding only (a disassembler, a decode-table
+/// check): every access faults, every CSR is illegal. `Table<Interp<NoEnv>>` decodes without
+/// a machine.
+pub struct NoEnv;
+
+impl Env for NoEnv {
+    fn load(&mut self, _: u64, _: Width) -> Result<u64, Exception> {
+        Err(Exception::new(Cause::LoadAccessFault, 0))
+    }
+    fn store(&mut self, _: u64, _: u64, _: Width) -> Result<(), Exception> {
+        Err(Exception::new(Cause::StoreAccessFault, 0))
+    }
+    fn amo(&mut self, _: AmoOp, _: u64, _: u64, _: Width) -> Result<u64, Exception> {
+        Err(Exception::new(Cause::StoreAccessFault, 0))
+    }
+    fn cmpxchg(&mut self, _: u64, _: u64, _: u64, _: Width) -> Result<bool, Exception> {
+        Err(Exception::new(Cause::StoreAccessFault, 0))
+    }
+    fn fetch16(&mut self, _: u64) -> Result<u16, Exception> {
+        Err(Exception::new(Cause::InstructionAccessFault, 0))
+    }
+    fn csr(
+        &mut self,
+        _: &mut CpuState,
+        _: u16,
+        _: CsrOp,
+        _: u64,
+        _: bool,
+        _: bool,
+    ) -> Result<u64, Exception> {
+        Err(Exception::new(Cause::IllegalInstruction, 0))
+    }
+    fn fence_i(&mut self) {}
+    fn take_code_flush(&mut self) -> bool {
+        false
+    }
+}
+
 /// Describes a guest memory that translated code may access directly: guest address `a` is host
 /// address `base + a`, and `perms[a >> page_shift]` holds the permission bits of its page for
 /// every page below `pages`. An access is done inline only if its page is inside the table, has

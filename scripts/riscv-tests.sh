@@ -14,7 +14,7 @@
 # Environment: XLATE (default: target/release/xlate, built if missing),
 #   SUITES (default: the list below), RISCV_PREFIX (default riscv64-unknown-elf-),
 #   ENGINES (default: "interp jit jit1"), XLATE_TEST_ARGS (extra `xlate test` options,
-#   e.g. "--misaligned emulate", which rv64ui-ma_data needs),
+#   e.g. "--misaligned trap", under which rv64ui-ma_data fails by design),
 #   SKIP (tests not built: newer checkouts list tests of extensions outside RV64GC +
 #   Zba/Zbb/Zbs in these suites, e.g. Zacas's amocas_* in rv64ua, which Debian's
 #   binutils 2.40 cannot assemble either; default: the list below).

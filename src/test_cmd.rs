@@ -45,9 +45,10 @@ pub struct MachineArgs {
     #[arg(long, value_name = "4|8", default_value = "4", value_parser = parse_granularity, env = "XLATE_SIGNATURE_GRANULARITY")]
     pub signature_granularity: u64,
 
-    /// Misaligned loads and stores on bare metal: trap (address-misaligned exception) or
-    /// emulate (complete them).
-    #[arg(long, value_enum, default_value = "trap", env = "XLATE_MISALIGNED")]
+    /// Misaligned loads and stores on bare metal: emulate (complete them, as spike and
+    /// `xlate boot` do; LR/SC and AMOs still raise address-misaligned) or trap (raise
+    /// address-misaligned exceptions, for testing a trap handler's emulation).
+    #[arg(long, value_enum, default_value = "emulate", env = "XLATE_MISALIGNED")]
     pub misaligned: MisalignedArg,
 
     /// RAM size of the bare-metal machine in MiB (at 0x80000000).

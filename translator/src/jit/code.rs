@@ -12,10 +12,20 @@
 //! code runs (the engine flushes from its dispatch loop).
 
 use std::io;
-use std::sync::{Mutex, Once};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once};
 
-/// Every live arena as (rw, rx, size) addresses, for the fork handler.
-static ARENAS: Mutex<Vec<(usize, usize, usize)>> = Mutex::new(Vec::new());
+/// One live arena as the fork handler sees it: the two views, the size, and how many bytes
+/// from the start are in use (only those are copied into the child).
+struct Arena {
+    rw: usize,
+    rx: usize,
+    size: usize,
+    used: Arc<AtomicUsize>,
+}
+
+/// Every live arena, for the fork handler.
+static ARENAS: Mutex<Vec<Arena>> = Mutex::new(Vec::new());
 static ATFORK: Once = Once::new();
 
 /// In the child of a `fork()`: the two views of every arena still map the parent's memfd, so
@@ -24,8 +34,13 @@ static ATFORK: Once = Once::new();
 /// so ends at once rather than corrupt its parent.
 extern "C" fn privatize_after_fork() {
     let arenas = ARENAS.lock().unwrap_or_else(|e| e.into_inner());
-    for &(rw, rx, size) in arenas.iter() {
-        if privatize(rw as *mut u8, rx as *mut u8, size).is_err() {
+    for a in arenas.iter() {
+        let used = a
+            .used
+            .load(Ordering::Relaxed)
+            .next_multiple_of(4096)
+            .min(a.size);
+        if privatize(a.rw as *mut u8, a.rx as *mut u8, a.size, used).is_err() {
             let msg = b"xlate: cannot copy the JIT code memory after fork\n";
             // SAFETY: writing a static buffer to stderr, then ending this (child) process
             // without running anything else of the parent's state.
@@ -37,8 +52,10 @@ extern "C" fn privatize_after_fork() {
     }
 }
 
-/// Replaces the memfd behind the views `rw`/`rx` of `size` bytes by a fresh copy.
-fn privatize(rw: *mut u8, rx: *mut u8, size: usize) -> io::Result<()> {
+/// Replaces the memfd behind the views `rw`/`rx` of `size` bytes by a fresh copy of its first
+/// `used` bytes (the rest of the new file is unallocated zeros, as the unused arena is; a
+/// fork costs the code in use, not the cache's capacity).
+fn privatize(rw: *mut u8, rx: *mut u8, size: usize, used: usize) -> io::Result<()> {
     // SAFETY: creating an anonymous memory file; the name is a NUL-terminated literal.
     let fd = unsafe { libc::memfd_create(c"xlate-jit-code".as_ptr(), libc::MFD_CLOEXEC) };
     if fd < 0 {
@@ -49,12 +66,14 @@ fn privatize(rw: *mut u8, rx: *mut u8, size: usize) -> io::Result<()> {
         if unsafe { libc::ftruncate(fd, size as libc::off_t) } != 0 {
             return Err(io::Error::last_os_error());
         }
-        let tmp = map_view(fd, size, libc::PROT_READ | libc::PROT_WRITE)?;
-        // SAFETY: `rw` is a live readable view of `size` bytes (the arena) and `tmp` a fresh
-        // writable mapping of `size` bytes; they are distinct mappings.
-        unsafe {
-            std::ptr::copy_nonoverlapping(rw, tmp, size);
-            libc::munmap(tmp.cast(), size);
+        if used > 0 {
+            let tmp = map_view(fd, used, libc::PROT_READ | libc::PROT_WRITE)?;
+            // SAFETY: `rw` is a live readable view of `size >= used` bytes (the arena) and
+            // `tmp` a fresh writable mapping of `used` bytes; they are distinct mappings.
+            unsafe {
+                std::ptr::copy_nonoverlapping(rw, tmp, used);
+                libc::munmap(tmp.cast(), used);
+            }
         }
         for (at, prot) in [
             (rw, libc::PROT_READ | libc::PROT_WRITE),
@@ -94,6 +113,8 @@ pub struct CodeMem {
     rx: *mut u8,
     size: usize,
     used: usize,
+    /// `used`, for the fork handler.
+    mark: Arc<AtomicUsize>,
     /// Bytes at the start that survive a reset (the trampoline).
     pinned: usize,
 }
@@ -140,15 +161,22 @@ impl CodeMem {
             // SAFETY: registers a child handler that only touches arenas this module mapped.
             unsafe { libc::pthread_atfork(None, None, Some(privatize_after_fork)) };
         });
+        let mark = Arc::new(AtomicUsize::new(0));
         ARENAS
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push((rw as usize, rx as usize, size));
+            .push(Arena {
+                rw: rw as usize,
+                rx: rx as usize,
+                size,
+                used: Arc::clone(&mark),
+            });
         Ok(Self {
             rw,
             rx,
             size,
             used: 0,
+            mark,
             pinned: 0,
         })
     }
@@ -174,6 +202,7 @@ impl CodeMem {
             let _ = wasmtime_internal_jit_icache_coherence::clear_cache(exec.cast(), code.len());
         }
         self.used = end;
+        self.mark.store(end, Ordering::Relaxed);
         Some(exec.cast_const())
     }
 
@@ -186,6 +215,7 @@ impl CodeMem {
     /// (code pointers to them have been dropped from every cache and chain slot).
     pub fn reset(&mut self) {
         self.used = self.pinned;
+        self.mark.store(self.used, Ordering::Relaxed);
     }
 
     /// Bytes in use.
@@ -204,7 +234,7 @@ impl Drop for CodeMem {
         ARENAS
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .retain(|&(rw, _, _)| rw != self.rw as usize);
+            .retain(|a| a.rw != self.rw as usize);
         // SAFETY: unmapping the two views this struct created, once; the engine that owns
         // them never runs translated code after dropping it.
         unsafe {

@@ -109,6 +109,7 @@ c   sbx_mem      sbx_mem.c    -static
 c   sbx_escape   sbx_escape.c -static
 c   soak_fork    soak_fork.c  -static
 c   soak_mmap    soak_mmap.c  -static
+c   net_echo     net_echo.c   -static
 tool tool_demo   tool_demo.c
 
 # ---- bad-input fixtures (xlate must refuse these with one line on stderr) ----

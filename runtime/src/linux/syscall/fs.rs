@@ -200,7 +200,12 @@ pub fn pwrite(p: &mut Process, a: &Args) -> SysResult {
 const UIO_MAXIOV: u64 = 1024;
 
 /// Builds host iovecs for the guest iovec array at `iov` (`struct iovec` is two u64 on both).
-fn iovecs(p: &Process, iov: u64, cnt: u64, write_into: bool) -> Result<Vec<libc::iovec>, Errno> {
+pub(crate) fn iovecs(
+    p: &Process,
+    iov: u64,
+    cnt: u64,
+    write_into: bool,
+) -> Result<Vec<libc::iovec>, Errno> {
     if cnt > UIO_MAXIOV {
         return Err(EINVAL);
     }

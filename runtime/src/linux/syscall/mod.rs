@@ -12,6 +12,7 @@ pub mod abi;
 pub mod errno;
 pub(crate) mod fs;
 mod mm;
+mod net;
 mod process;
 mod strace;
 mod time;
@@ -149,6 +150,25 @@ pub mod nr {
     pub const GETTID: u64 = 178;
     pub const SYSINFO: u64 = 179;
     pub const SOCKET: u64 = 198;
+    pub const SOCKETPAIR: u64 = 199;
+    pub const BIND: u64 = 200;
+    pub const LISTEN: u64 = 201;
+    pub const ACCEPT: u64 = 202;
+    pub const CONNECT: u64 = 203;
+    pub const GETSOCKNAME: u64 = 204;
+    pub const GETPEERNAME: u64 = 205;
+    pub const SENDTO: u64 = 206;
+    pub const RECVFROM: u64 = 207;
+    pub const SETSOCKOPT: u64 = 208;
+    pub const GETSOCKOPT: u64 = 209;
+    pub const SHUTDOWN: u64 = 210;
+    pub const SENDMSG: u64 = 211;
+    pub const RECVMSG: u64 = 212;
+    pub const ACCEPT4: u64 = 242;
+    pub const RECVMMSG: u64 = 243;
+    pub const SENDMMSG: u64 = 269;
+    pub const EPOLL_CTL: u64 = 21;
+    pub const EPOLL_PWAIT2: u64 = 441;
     pub const RT_TGSIGQUEUEINFO: u64 = 240;
     pub const BRK: u64 = 214;
     pub const MUNMAP: u64 = 215;
@@ -452,6 +472,32 @@ fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
             Ok(0)
         }
         RISCV_HWPROBE => process::riscv_hwprobe(p, a),
+
+        // Sockets, epoll, eventfd, pselect6 (net.rs).
+        SOCKET => net::socket(a),
+        SOCKETPAIR => net::socketpair(p, a),
+        BIND => net::bind_connect(p, a, true),
+        CONNECT => net::bind_connect(p, a, false),
+        LISTEN => net::listen(a),
+        ACCEPT => net::accept4(p, a, 0),
+        ACCEPT4 => net::accept4(p, a, a[3]),
+        GETSOCKNAME => net::sockname(p, a, false),
+        GETPEERNAME => net::sockname(p, a, true),
+        SENDTO => net::sendto(p, a),
+        RECVFROM => net::recvfrom(p, a),
+        SETSOCKOPT => net::setsockopt(p, a),
+        GETSOCKOPT => net::getsockopt(p, a),
+        SHUTDOWN => net::shutdown(a),
+        SENDMSG => net::sendmsg(p, a),
+        RECVMSG => net::recvmsg(p, a),
+        SENDMMSG => net::mmsg(p, a, false),
+        RECVMMSG => net::mmsg(p, a, true),
+        EPOLL_CREATE1 => net::epoll_create1(a),
+        EPOLL_CTL => net::epoll_ctl(p, a),
+        EPOLL_PWAIT => net::epoll_pwait(p, a, false),
+        EPOLL_PWAIT2 => net::epoll_pwait(p, a, true),
+        EVENTFD2 => net::eventfd2(a),
+        PSELECT6 => net::pselect6(p, a),
 
         // Not implemented: rseq (glibc copes) and every syscall not listed above.
         _ => Err(ENOSYS),

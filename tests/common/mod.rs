@@ -556,6 +556,9 @@ macro_rules! with_guest_cases {
             proc_exec,
             proc_pipeline,
             proc_info,
+            soak_fork,
+            soak_mmap,
+            net_echo,
         );
     };
 }

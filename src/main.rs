@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -254,7 +254,7 @@ fn run(args: RunArgs) -> ExitCode {
             2,
         );
     }
-    let path = PathBuf::from(prog);
+    let mut path = PathBuf::from(prog);
     let engine = match args.engine {
         Engine::Interp => linux::Engine::Interp,
         Engine::Jit => linux::Engine::Jit(translator::jit::JitConfig {
@@ -282,6 +282,13 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e, 2),
     };
+    // Under --root an absolute program path names a file inside the root when there is one
+    // (as `chroot DIR /bin/sh` does); otherwise it is a host path.
+    if let (Some(root), true) = (&sandbox.root, path.is_absolute()) {
+        if let Some(inside) = root.resolve_file(path.as_os_str().as_bytes()) {
+            path = inside;
+        }
+    }
     if let Err(e) = trace_cmd::init_logging(&args.tools) {
         return fail(format_args!("{e:#}"), 2);
     }
@@ -397,7 +404,15 @@ fn reexec_args(args: &RunArgs) -> Vec<OsString> {
     if args.strace {
         v.push("--strace".into());
     }
-    // The sandbox carries over to the new program (execve is refused under --root).
+    // The sandbox carries over to the new program (which execve resolved inside the root).
+    if let Some(r) = &args.sandbox.root {
+        v.push("--root".into());
+        v.push(
+            std::fs::canonicalize(r)
+                .unwrap_or_else(|_| r.clone())
+                .into(),
+        );
+    }
     if let Some(m) = args.sandbox.max_memory {
         v.push("--max-memory".into());
         v.push(m.to_string().into());

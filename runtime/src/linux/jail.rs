@@ -128,6 +128,31 @@ impl Root {
     }
 
     /// The host directory that is the guest's `/`.
+    /// The host path of the file the guest path `path` names inside the root (symlinks
+    /// followed inside it), or `None` when there is none.
+    pub fn resolve_file(&self, path: &[u8]) -> Option<std::path::PathBuf> {
+        self.resolve_guest_exec(path).ok()
+    }
+
+    /// The host path of the regular file that guest path `path` (absolute, or relative to
+    /// the current directory) names inside the root, for execve: ENOENT, ENOTDIR, ELOOP...
+    /// as the lookup fails, EACCES for something that is not a regular file.
+    pub fn resolve_guest_exec(&self, path: &[u8]) -> Result<std::path::PathBuf, Errno> {
+        let fd = self.open(
+            libc::AT_FDCWD,
+            path,
+            (libc::O_PATH | libc::O_CLOEXEC) as u64,
+            0,
+        )?;
+        let host = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+            .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::ENOENT)))?;
+        // The kernel resolved it inside the root; the check guards against surprises.
+        if !host.starts_with(self.host_path()) || !host.is_file() {
+            return Err(EACCES);
+        }
+        Ok(host)
+    }
+
     pub fn host_path(&self) -> &Path {
         &self.path
     }

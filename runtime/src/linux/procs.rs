@@ -195,13 +195,21 @@ fn is_riscv64_elf(path: &CString) -> bool {
 
 /// execve(path, argv, envp).
 pub fn execve(p: &mut Process, a: &Args) -> SysResult {
-    // The program path would be resolved and run outside the `--root` jail (and a host
-    // program would run unconfined): refused until execve resolves inside the jail.
-    if p.opts.sandbox.root.is_some() {
-        return Err(EACCES);
-    }
     let raw = super::syscall::read_path(p, a[0])?;
-    let path = super::syscall::fs_host_path(p, raw)?;
+    let path = match p.opts.sandbox.root.clone() {
+        // Under `--root` the program is resolved inside the jail, and only a riscv64 program
+        // may run (under xlate, jailed again by the options passed on): a host program or a
+        // `#!` script would run unconfined on the host.
+        Some(root) => {
+            let host = root.resolve_guest_exec(&raw)?;
+            let c = CString::new(host.as_os_str().as_bytes()).map_err(|_| EINVAL)?;
+            if !is_riscv64_elf(&c) {
+                return Err(EACCES);
+            }
+            c
+        }
+        None => super::syscall::fs_host_path(p, raw)?,
+    };
     let argv = read_strv(p, a[1])?;
     let envp = read_strv(p, a[2])?;
     let os = std::ffi::OsStr::from_bytes(path.as_bytes());

@@ -123,6 +123,11 @@ const SCRIPTS: &[(&str, &str, i32)] = &[
     ),
     ("echo $((6 * 7)); exit 5", "42\n", 5),
     (
+        "grep -c '\\[stack\\]$' /proc/self/maps; grep -c '^00010000-.* r-xp 00000000 .*/bin/busybox$' /proc/self/maps",
+        "1\n1\n",
+        0,
+    ),
+    (
         "yes abc | head -n 3 | nl -w1 -s:",
         "1:abc\n2:abc\n3:abc\n",
         0,

@@ -57,6 +57,23 @@ pub struct GuestMemory {
     /// Guest pages currently mapped, and the most that may be (`--max-memory`).
     mapped_pages: AtomicU64,
     limit_pages: AtomicU64,
+    /// What /proc/self/maps names mappings whose host memory is anonymous: the program
+    /// image's segments (copied from the file) and the stack. Dropped where remapped.
+    labels: std::sync::Mutex<Vec<Label>>,
+}
+
+/// A name for a guest range in /proc/self/maps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub start: u64,
+    pub end: u64,
+    /// File offset of `start` (0 for pseudo-files).
+    pub offset: u64,
+    /// Device ("major:minor" in hex) and inode of the file, ("00:00", 0) for pseudo-files.
+    pub dev: String,
+    pub inode: u64,
+    /// A path (the guest's view) or `[stack]`.
+    pub name: Vec<u8>,
 }
 
 // SAFETY: GuestMemory owns its two host mappings; all access goes through raw pointers derived
@@ -116,6 +133,7 @@ impl GuestMemory {
             code_pages: std::sync::Mutex::new(Vec::new()),
             mapped_pages: AtomicU64::new(0),
             limit_pages: AtomicU64::new(u64::MAX),
+            labels: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -129,6 +147,81 @@ impl GuestMemory {
             Some(end) if end <= GUEST_SPACE => Ok(()),
             _ => Err(MemError::OutOfRange { addr, len }),
         }
+    }
+
+    /// Names `label.start..label.end` in /proc/self/maps (until it is remapped or unmapped).
+    pub fn add_label(&self, label: Label) {
+        self.forget_labels(label.start, label.end);
+        self.labels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(label);
+    }
+
+    /// The labels overlapping nothing remapped since they were made.
+    pub fn labels(&self) -> Vec<Label> {
+        self.labels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Cuts `[start, end)` out of every label (a mapping change there).
+    fn forget_labels(&self, start: u64, end: u64) {
+        let mut l = self.labels.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::with_capacity(l.len());
+        for lab in l.drain(..) {
+            if lab.end <= start || lab.start >= end {
+                out.push(lab);
+                continue;
+            }
+            if lab.start < start {
+                out.push(Label {
+                    end: start,
+                    ..lab.clone()
+                });
+            }
+            if lab.end > end {
+                out.push(Label {
+                    offset: lab.offset + (end - lab.start),
+                    start: end,
+                    ..lab
+                });
+            }
+        }
+        *l = out;
+    }
+
+    /// The mapped parts of the address space as (start, end, prot bits without CODE), one
+    /// entry per run of pages with the same bits, in address order (for /proc/self/maps).
+    pub fn mapped_runs(&self) -> Vec<(u64, u64, u8)> {
+        const KEEP: u8 = prot::READ | prot::WRITE | prot::EXEC | prot::MAPPED;
+        let mut runs: Vec<(u64, u64, u8)> = Vec::new();
+        let mut page = 0u64;
+        while page < NPAGES {
+            // Skip unmapped stretches eight pages at a time.
+            if page.is_multiple_of(8) && page + 8 <= NPAGES {
+                // SAFETY: page + 8 <= NPAGES, inside the perms mapping; an unaligned read of
+                // eight plain bytes.
+                let w = unsafe {
+                    std::ptr::read_unaligned(self.perms.add(page as usize).cast::<u64>())
+                };
+                if w == 0 {
+                    page += 8;
+                    continue;
+                }
+            }
+            let bits = self.page_prot(page << PAGE_SHIFT) & KEEP;
+            if bits & prot::MAPPED != 0 {
+                let (start, end) = (page << PAGE_SHIFT, (page + 1) << PAGE_SHIFT);
+                match runs.last_mut() {
+                    Some(r) if r.1 == start && r.2 == bits => r.1 = end,
+                    _ => runs.push((start, end, bits)),
+                }
+            }
+            page += 1;
+        }
+        runs
     }
 
     /// Permission bits of the page holding `addr` (0 outside the address space).
@@ -189,6 +282,7 @@ impl GuestMemory {
     /// (READ/WRITE/EXEC), replacing whatever was there.
     pub fn map_anon(&self, addr: u64, len: u64, prot_bits: u8) -> Result<(), MemError> {
         Self::check_range(addr, len)?;
+        self.forget_labels(addr, addr + len);
         if len == 0 {
             return Ok(());
         }
@@ -224,6 +318,7 @@ impl GuestMemory {
         shared: bool,
     ) -> Result<(), MemError> {
         Self::check_range(addr, len)?;
+        self.forget_labels(addr, addr + len);
         if len == 0 {
             return Ok(());
         }
@@ -265,6 +360,7 @@ impl GuestMemory {
     /// Unmaps `[addr, addr+len)`: the host pages are released and the guest range faults.
     pub fn unmap(&self, addr: u64, len: u64) -> Result<(), MemError> {
         Self::check_range(addr, len)?;
+        self.forget_labels(addr, addr + len);
         if len == 0 {
             return Ok(());
         }

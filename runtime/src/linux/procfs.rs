@@ -1,17 +1,156 @@
 //! Files under /proc that must show the guest's view rather than the host's (Linux
 //! Documentation/filesystems/proc.rst): `/proc/cpuinfo` describes riscv64 harts in the format
-//! of arch/riscv/kernel/cpu.c. The content is served from a sealed memfd.
+//! of arch/riscv/kernel/cpu.c; `/proc/self/maps` lists the guest's mappings at guest addresses
+//! with the guest's permissions (file names and offsets from the host mappings behind them).
+//! The content is served from a memfd reopened read-only.
 
 use super::syscall::errno::*;
 use super::syscall::SysResult;
 use super::Process;
 
 /// Opens `path` if it is one of the synthetic files; `None` for every other path.
-pub fn open(_p: &Process, path: &[u8], flags: u64) -> Option<SysResult> {
+pub fn open(p: &Process, path: &[u8], flags: u64) -> Option<SysResult> {
+    let me = format!("/proc/{}/maps", std::process::id());
     match path {
         b"/proc/cpuinfo" => Some(serve(&cpuinfo(), flags)),
+        b"/proc/self/maps" | b"/proc/thread-self/maps" => Some(serve(&maps(p), flags)),
+        _ if path == me.as_bytes() => Some(serve(&maps(p), flags)),
         _ => None,
     }
+}
+
+/// One line of the host's /proc/self/maps.
+struct HostVma {
+    start: u64,
+    end: u64,
+    shared: bool,
+    offset: u64,
+    dev: String,
+    inode: u64,
+    name: String,
+}
+
+fn host_maps() -> Vec<HostVma> {
+    let text = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    let mut v = Vec::new();
+    for line in text.lines() {
+        let mut f = line.splitn(6, ' ');
+        let (Some(range), Some(perms), Some(off), Some(dev), Some(inode)) =
+            (f.next(), f.next(), f.next(), f.next(), f.next())
+        else {
+            continue;
+        };
+        let name = f.next().unwrap_or("").trim_start().to_string();
+        let Some((a, b)) = range.split_once('-') else {
+            continue;
+        };
+        let (Ok(start), Ok(end), Ok(offset), Ok(inode)) = (
+            u64::from_str_radix(a, 16),
+            u64::from_str_radix(b, 16),
+            u64::from_str_radix(off, 16),
+            inode.parse::<u64>(),
+        ) else {
+            continue;
+        };
+        v.push(HostVma {
+            start,
+            end,
+            shared: perms.ends_with('s'),
+            offset,
+            dev: dev.to_string(),
+            inode,
+            name,
+        });
+    }
+    v
+}
+
+/// The guest's /proc/self/maps: runs of guest pages with equal permissions, split where the
+/// host mapping behind them changes; file-backed ones name the file (as the guest sees its
+/// path under `--root`), the break area is `[heap]`.
+fn maps(p: &Process) -> Vec<u8> {
+    use crate::mem::prot;
+    let base = p.mem.host_base() as u64;
+    let host = host_maps();
+    let root = p.opts.sandbox.root.clone();
+    let labels = p.mem.labels();
+    let mut out = String::new();
+    for (start, end, bits) in p.mem.mapped_runs() {
+        let mut at = start;
+        while at < end {
+            let h = host
+                .iter()
+                .find(|v| v.start <= base + at && base + at < v.end);
+            let mut stop = h.map_or(end, |v| (v.end - base).min(end));
+            // A labelled stretch (program image, stack) or the unlabelled gap before one.
+            let lab = labels.iter().find(|l| l.start <= at && at < l.end);
+            match lab {
+                Some(l) => stop = stop.min(l.end),
+                None => {
+                    if let Some(next) = labels
+                        .iter()
+                        .filter(|l| l.start > at)
+                        .map(|l| l.start)
+                        .min()
+                    {
+                        stop = stop.min(next);
+                    }
+                }
+            }
+            let anon = h.is_none_or(|v| v.inode == 0);
+            let (shared, offset, dev, inode, mut name) = match h {
+                _ if anon && lab.is_some() => {
+                    let l = lab.expect("checked");
+                    let guest = match &root {
+                        Some(r) if l.inode != 0 => r.guest_path_of(&l.name).unwrap_or_default(),
+                        _ => l.name.clone(),
+                    };
+                    (
+                        false,
+                        l.offset + (at - l.start),
+                        l.dev.as_str(),
+                        l.inode,
+                        String::from_utf8_lossy(&guest).into_owned(),
+                    )
+                }
+                Some(v) if v.inode != 0 => (
+                    v.shared,
+                    v.offset + (base + at - v.start),
+                    v.dev.as_str(),
+                    v.inode,
+                    v.name.clone(),
+                ),
+                Some(v) => (v.shared, 0, "00:00", 0, String::new()),
+                None => (false, 0, "00:00", 0, String::new()),
+            };
+            if inode != 0 && !(anon && lab.is_some()) {
+                if let Some(r) = &root {
+                    name = r
+                        .guest_path_of(name.as_bytes())
+                        .map(|g| String::from_utf8_lossy(&g).into_owned())
+                        .unwrap_or_default();
+                }
+            } else if name.is_empty() && at >= p.brk_start && at < p.brk.max(p.brk_start) {
+                name = "[heap]".into();
+            }
+            let perm = |b: u8, c: char| if bits & b != 0 { c } else { '-' };
+            let line = format!(
+                "{at:08x}-{stop:08x} {}{}{}{} {offset:08x} {dev} {inode}",
+                perm(prot::READ, 'r'),
+                perm(prot::WRITE, 'w'),
+                perm(prot::EXEC, 'x'),
+                if shared { 's' } else { 'p' },
+            );
+            if name.is_empty() {
+                out.push_str(&line);
+            } else {
+                out.push_str(&format!("{line:<72} {name}"));
+            }
+            out.push('\n');
+            at = stop;
+        }
+    }
+    out.into_bytes()
 }
 
 fn cpuinfo() -> Vec<u8> {

@@ -394,6 +394,36 @@ fn align_up(v: u64, align: u64) -> Option<u64> {
 /// Bytes copied from the file per read while filling a segment.
 const COPY_CHUNK: u64 = 1 << 20;
 
+/// The /proc/self/maps label of a segment of `src` mapped at `start..end` from `offset`.
+fn file_label(src: &Source, start: u64, end: u64, offset: u64) -> crate::mem::Label {
+    use std::os::unix::fs::MetadataExt;
+    let (dev, inode) = src
+        .file
+        .metadata()
+        .map(|m| {
+            let d = m.dev();
+            (
+                format!("{:02x}:{:02x}", libc::major(d), libc::minor(d)),
+                m.ino(),
+            )
+        })
+        .unwrap_or_else(|_| ("00:00".into(), 0));
+    crate::mem::Label {
+        start,
+        end,
+        offset,
+        dev,
+        inode,
+        // The file itself, symlinks resolved (as the kernel's d_path shows it).
+        name: std::os::unix::ffi::OsStrExt::as_bytes(
+            std::fs::canonicalize(&src.path)
+                .unwrap_or_else(|_| src.path.clone())
+                .as_os_str(),
+        )
+        .to_vec(),
+    }
+}
+
 /// Maps the PT_LOAD segments of `img` with its lowest page at `base`. Each segment's pages are
 /// replaced by zeroed memory, then filled with the file bytes mmap would show from the start of
 /// its first page up to `p_offset + p_filesz`; the rest (bss, and the tail of the last file
@@ -415,6 +445,19 @@ fn map_image(mem: &GuestMemory, src: &Source, img: &Image, base: u64) -> Result<
         }
         mem.map_anon(start, end - start, prot_of(seg.flags))
             .map_err(mem_err)?;
+        // /proc/self/maps names the segment after its file, as Linux does for mmap'ed images.
+        if let Some(off) = seg.offset.checked_sub(seg.vaddr - seg.page_start()) {
+            // Only the pages holding file bytes: the bss beyond them is anonymous.
+            let lead = seg.vaddr - seg.page_start();
+            let file_end = start
+                .saturating_add(lead)
+                .saturating_add(seg.filesz)
+                .next_multiple_of(crate::mem::PAGE_SIZE)
+                .min(end);
+            if seg.filesz > 0 {
+                mem.add_label(file_label(src, start, file_end, off));
+            }
+        }
         if seg.filesz == 0 {
             continue;
         }
@@ -552,6 +595,14 @@ pub fn load(
             path: path.to_path_buf(),
             source,
         })?;
+    mem.add_label(crate::mem::Label {
+        start: stack_low,
+        end: STACK_TOP,
+        offset: 0,
+        dev: "00:00".into(),
+        inode: 0,
+        name: b"[stack]".to_vec(),
+    });
     let empty_argv0 = [Vec::new()];
     let argv = if argv.is_empty() {
         &empty_argv0[..]

@@ -54,6 +54,13 @@ tool() {
     "$CC" "${COMMON[@]}" -nostdlib -static -ffreestanding -fno-stack-protector -o "$BIN/$name" "$src"
 }
 
+# debug NAME SOURCE   like tool, unoptimized and with DWARF line and variable info (gdb test)
+debug() {
+    local name="$1" src="$2"
+    echo "  CC    $name"
+    "$CC" "${COMMON[@]}" -O0 -g -nostdlib -static -ffreestanding -fno-stack-protector -o "$BIN/$name" "$src"
+}
+
 # c NAME SOURCE [EXTRA FLAGS...]   static glibc C program unless EXTRA says otherwise
 c() {
     local name="$1" src="$2"
@@ -108,6 +115,7 @@ c   sbx_alloc    sbx_alloc.c  -static
 c   sbx_mem      sbx_mem.c    -static
 c   sbx_escape   sbx_escape.c -static
 tool tool_demo   tool_demo.c
+debug gdb_demo   gdb_demo.c
 
 # ---- bad-input fixtures (xlate must refuse these with one line on stderr) ----
 echo "  GEN   bad/*"

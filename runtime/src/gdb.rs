@@ -906,7 +906,7 @@ where
         budget: u64,
     ) -> Result<(), Exception> {
         if let Some(s) = self.owed.take() {
-            self.stop(s);
+            return self.halt(m, s);
         }
         if self.state == State::Stopped {
             self.serve(m);
@@ -920,13 +920,12 @@ where
             State::Running(r) => r,
         };
         if self.interrupt.swap(false, Ordering::SeqCst) {
-            self.stop(Stop::Signal(GDB_SIGINT));
-            return Ok(());
+            return self.halt(m, Stop::Signal(GDB_SIGINT));
         }
         if mode == Resume::Continue && self.points.is_empty() {
             // Free run: the engine (translated code) in slices; Ctrl-C is seen between them.
             let r = run(m, budget);
-            return self.after_exception(r, mode);
+            return self.after_exception(m, r, mode);
         }
         let n = if mode == Resume::Step {
             1
@@ -937,30 +936,26 @@ where
             let pc = m.cpu.pc;
             if mode == Resume::Continue && self.skip_bp != Some(pc) {
                 if self.points.hw.contains(&pc) {
-                    self.stop(Stop::Break(PointKind::Hw));
-                    return Ok(());
+                    return self.halt(m, Stop::Break(PointKind::Hw));
                 }
                 if self.points.sw.contains(&pc) {
-                    self.stop(Stop::Break(PointKind::Sw));
-                    return Ok(());
+                    return self.halt(m, Stop::Break(PointKind::Sw));
                 }
                 if !self.points.watch.is_empty() {
                     // RISC-V triggers fire before the access: GDB then steps over it with the
                     // watchpoints removed and compares the value.
                     if let Some((kind, addr)) = self.watch_hit(m) {
-                        self.stop(Stop::Watch { kind, addr });
-                        return Ok(());
+                        return self.halt(m, Stop::Watch { kind, addr });
                     }
                 }
             }
             self.skip_bp = None;
             let r = self.exec_one(m);
             if r.is_err() {
-                return self.after_exception(r, mode);
+                return self.after_exception(m, r, mode);
             }
             if mode == Resume::Step {
-                self.stop(Stop::Step);
-                return Ok(());
+                return self.halt(m, Stop::Step);
             }
             if self.interrupt.load(Ordering::Relaxed) {
                 return Ok(());
@@ -985,12 +980,16 @@ where
         }
     }
 
-    fn after_exception(&mut self, r: Result<(), Exception>, mode: Resume) -> Result<(), Exception> {
+    fn after_exception(
+        &mut self,
+        m: &mut Interp<E>,
+        r: Result<(), Exception>,
+        mode: Resume,
+    ) -> Result<(), Exception> {
         let Err(e) = r else { return Ok(()) };
         if let Some(sig) = E::stop_signal(&e) {
             self.held = Some(e);
-            self.stop(Stop::Signal(sig));
-            return Ok(());
+            return self.halt(m, Stop::Signal(sig));
         }
         if mode == Resume::Step {
             // The run loop handles it (a system call, a trap into the guest's handler); the
@@ -999,6 +998,20 @@ where
             self.state = State::Stopped;
         }
         Err(e)
+    }
+
+    /// Reports the stop and serves GDB at once (the run loop must not move the guest in
+    /// between: no signal delivery, no interrupt taken), then returns to the run loop with the
+    /// exception GDB was shown, if any.
+    fn halt(&mut self, m: &mut Interp<E>, s: Stop) -> Result<(), Exception> {
+        self.stop(s);
+        if self.state == State::Stopped {
+            self.serve(m);
+        }
+        match self.held.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     fn stop(&mut self, s: Stop) {

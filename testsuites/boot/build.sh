@@ -18,5 +18,9 @@ for s in *.S; do
     riscv64-linux-gnu-gcc -nostdlib -nostartfiles -static -march=rv64gc -mabi=lp64d \
         -Wl,-Ttext=0x80200000 -Wl,--build-id=none -Wl,-N -Wl,--no-relax -Wl,--no-warn-rwx-segments \
         -o "$OUT/$name" "$s"
-    [ "$name" = gdb-boot ] || riscv64-linux-gnu-strip "$OUT/$name"
+    if [ "$name" = gdb-boot ]; then
+        riscv64-linux-gnu-strip --discard-all "$OUT/$name" # keeps the global symbols
+    else
+        riscv64-linux-gnu-strip "$OUT/$name"
+    fi
 done

@@ -7,6 +7,8 @@
  */
 #define FINISHER  0x100000
 
+    .file   "gdb-boot.S"            /* the symbol table names this, not a temporary file */
+
     .section .text
     .globl _start
 _start:

@@ -72,6 +72,11 @@ pub struct BootArgs {
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size, env = "XLATE_CODE_CACHE_SIZE")]
     code_cache_size: usize,
 
+    /// Wait for gdb on 127.0.0.1:PORT before the first instruction and serve the GDB remote
+    /// protocol (registers include a few CSRs and the privilege level).
+    #[arg(short = 'g', long = "gdb", value_name = "PORT", env = "XLATE_GDB")]
+    gdb: Option<u16>,
+
     /// Print statistics (instructions, time, MIPS, time asleep in wfi) to stderr at the end.
     #[arg(long, env = "XLATE_STATS", value_parser = clap::builder::FalseyValueParser::new())]
     stats: bool,
@@ -245,6 +250,12 @@ pub fn boot(args: BootArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return boot_error(&e),
     };
+    if let Some(port) = args.gdb {
+        match crate::gdb_cmd::attach(port, &sys.machine.interp.env) {
+            Ok(g) => sys.gdb = Some(Box::new(g)),
+            Err(e) => return fail(format_args!("{e:#}"), EXIT_INTERNAL),
+        }
+    }
     let input = console_input();
     let raw = RawTerminal::enter();
     let mut stdout = std::io::stdout().lock();
@@ -252,7 +263,11 @@ pub fn boot(args: BootArgs) -> ExitCode {
     let exit = loop {
         match sys.run(Some(&input), &mut stdout, &mut stats) {
             BootExit::Reset => match System::new(&cfg) {
-                Ok(s) => sys = s,
+                Ok(s) => {
+                    let gdb = sys.gdb.take();
+                    sys = s;
+                    sys.gdb = gdb;
+                }
                 Err(e) => {
                     drop(raw);
                     return boot_error(&e);
@@ -263,6 +278,7 @@ pub fn boot(args: BootArgs) -> ExitCode {
     };
     drop(raw);
     let _ = stdout.flush();
+    crate::gdb_cmd::boot_ended(sys.gdb.take(), &exit);
     if args.stats {
         let secs = stats.wall.as_secs_f64();
         eprintln!(

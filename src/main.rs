@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod binfmt_cmd;
 mod boot_cmd;
 mod disasm_cmd;
+mod gdb_cmd;
 mod sandbox_args;
 mod test_cmd;
 mod test_linux;
@@ -118,7 +119,8 @@ pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
   XLATE_LOG=xlate::syscall=info xlate run prog         the same through the tracing filter
   xlate run --profile prog                             instructions per guest function/block
   xlate run --perf-map prog; perf report               host time per guest function (perf)
-  xlate run --dump-blocks blocks.txt prog              guest code, Cranelift IR, host code")]
+  xlate run --dump-blocks blocks.txt prog              guest code, Cranelift IR, host code
+  xlate run -g 1234 prog    then: gdb-multiarch prog -ex 'target remote :1234'")]
 struct RunArgs {
     /// Execution engine.
     #[arg(long, value_enum, default_value = "jit", env = "XLATE_ENGINE")]
@@ -179,6 +181,11 @@ struct RunArgs {
     #[command(flatten)]
     tools: trace_cmd::ToolArgs,
 
+    /// Wait for gdb on 127.0.0.1:PORT before the first instruction and serve the GDB remote
+    /// protocol (`target remote :PORT`).
+    #[arg(short = 'g', long = "gdb", value_name = "PORT", env = "XLATE_GDB")]
+    gdb: Option<u16>,
+
     /// The riscv64 program, followed by its arguments.
     #[arg(
         required = true,
@@ -218,6 +225,8 @@ fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
 
 fn guest_env(args: &RunArgs) -> Vec<Vec<u8>> {
     let mut env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    // The debugger is for this program, not for riscv64 programs it executes.
+    env.retain(|(k, _)| k.as_os_str() != "XLATE_GDB");
     for u in &args.unset_env {
         env.retain(|(k, _)| k.as_os_str() != u.as_str());
     }
@@ -333,7 +342,11 @@ fn run(args: RunArgs) -> ExitCode {
     cpu.x[2] = loaded.sp;
 
     let start = Instant::now();
-    let run = match trace_cmd::run(&args.tools, &path, loaded.load_bias, proc, cpu, engine) {
+    let run = match args.gdb {
+        Some(port) => gdb_cmd::run(port, proc, cpu, engine),
+        None => trace_cmd::run(&args.tools, &path, loaded.load_bias, proc, cpu, engine),
+    };
+    let run = match run {
         Ok(r) => r,
         Err(e) => return fail(format_args!("{e:#}"), EXIT_INTERNAL),
     };

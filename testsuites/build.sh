@@ -54,6 +54,13 @@ tool() {
     "$CC" "${COMMON[@]}" -nostdlib -static -ffreestanding -fno-stack-protector -o "$BIN/$name" "$src"
 }
 
+# debug NAME SOURCE   like tool, unoptimized and with DWARF line and variable info (gdb test)
+debug() {
+    local name="$1" src="$2"
+    echo "  CC    $name"
+    "$CC" "${COMMON[@]}" -O0 -g -nostdlib -static -ffreestanding -fno-stack-protector -o "$BIN/$name" "$src"
+}
+
 # c NAME SOURCE [EXTRA FLAGS...]   static glibc C program unless EXTRA says otherwise
 c() {
     local name="$1" src="$2"
@@ -111,6 +118,7 @@ c   soak_fork    soak_fork.c  -static
 c   soak_mmap    soak_mmap.c  -static
 c   net_echo     net_echo.c   -static
 tool tool_demo   tool_demo.c
+debug gdb_demo   gdb_demo.c
 
 # ---- bad-input fixtures (xlate must refuse these with one line on stderr) ----
 echo "  GEN   bad/*"

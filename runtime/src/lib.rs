@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod devices;
+pub mod gdb;
 pub mod limits;
 pub mod linux;
 pub mod machine;

@@ -89,6 +89,8 @@ pub struct System {
     pub dtb: Vec<u8>,
     pub layout: Layout,
     pub builtin_sbi: bool,
+    /// The GDB stub (`xlate boot -g`): runs guest code when set (see `crate::gdb`).
+    pub gdb: Option<Box<crate::gdb::GdbControl<super::Hart>>>,
 }
 
 /// How a boot ended.
@@ -329,6 +331,7 @@ impl System {
             dtb,
             layout,
             builtin_sbi: builtin,
+            gdb: None,
         })
     }
 
@@ -365,7 +368,12 @@ impl System {
                 m.env.take_trap(&mut m.cpu, cause, 0);
             }
             m.env.waiting = false;
-            match self.machine.engine.run(m, SLICE) {
+            let engine = &mut self.machine.engine;
+            let r = match self.gdb.as_mut() {
+                None => engine.run(m, SLICE),
+                Some(g) => g.run_step(m, &mut |m, b| engine.run(m, b), SLICE),
+            };
+            match r {
                 Ok(()) => {}
                 Err(e) => {
                     if self.builtin_sbi

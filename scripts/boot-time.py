@@ -1,17 +1,52 @@
 #!/usr/bin/env python3
-"""Time to the U-Boot prompt: OpenSBI fw_jump + S-mode U-Boot under `xlate boot` and under
-qemu-system-riscv64 -M virt, same images, same interaction (press a key at the autoboot
-countdown, wait for `=>`, type `version`, `poweroff`).
+"""Boot times under `xlate boot` and under qemu-system-riscv64 -M virt, same images.
 
-    scripts/boot-time.py [-n RUNS] [--xlate PATH]
+U-Boot (default): OpenSBI fw_jump + S-mode U-Boot, same interaction (press a key at the
+autoboot countdown, wait for `=>`, type `version`, `poweroff`). Prints per run: seconds to the
+OpenSBI banner, to the autoboot countdown, to the `=>` prompt, and to exit after `poweroff`.
 
-Prints per run: seconds to the OpenSBI banner, to the autoboot countdown, to the `=>` prompt,
-and to exit after `poweroff`; then the medians.
+Linux (--linux): a kernel Image (default /tmp/xlate-kernel/Image, scripts/fetch-kernel.sh) with
+the project's initramfs (testsuites/boot/bin/initramfs.cpio), `--bios none` under xlate
+(qemu has no built-in SBI: its `-bios none` starts Linux in M-mode, which cannot boot) and
+Debian's OpenSBI under both. Prints seconds to the kernel banner,
+to the init's line and to exit (poweroff).
+
+    scripts/boot-time.py [-n RUNS] [--xlate PATH] [--linux [--kernel IMAGE]]
+
+Then the medians.
 """
 import argparse, os, select, statistics, subprocess, time
 
 FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
 UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+
+
+INITRD = os.path.join(os.path.dirname(__file__), "..", "testsuites", "boot", "bin", "initramfs.cpio")
+INIT_LINE = b"xlate-init: hello from userspace"
+
+
+def linux_session(cmd):
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    buf = b""
+    marks = {}
+    for needle, name in [(b"Linux version", "banner"), (INIT_LINE, "init")]:
+        end = time.monotonic() + 600
+        while needle not in buf:
+            r, _, _ = select.select([p.stdout], [], [], max(0, end - time.monotonic()))
+            if not r:
+                p.kill()
+                raise SystemExit(f"timeout waiting for {needle!r} in {cmd}")
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
+                raise SystemExit(f"EOF waiting for {needle!r} in {cmd}")
+            buf += chunk
+        marks[name] = time.monotonic() - t0
+        buf = buf[buf.index(needle) + len(needle):]
+    p.stdout.read()
+    p.wait(timeout=120)
+    marks["exit"] = time.monotonic() - t0
+    return marks
 
 
 def session(cmd):
@@ -51,22 +86,37 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=5)
     ap.add_argument("--xlate", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "xlate"))
+    ap.add_argument("--linux", action="store_true", help="boot Linux to the initramfs's init")
+    ap.add_argument("--kernel", default="/tmp/xlate-kernel/Image")
     a = ap.parse_args()
+    run = session
     cmds = {
         "qemu": ["qemu-system-riscv64", "-M", "virt", "-m", "256M", "-bios", FW, "-kernel", UBOOT,
                  "-nographic", "-monitor", "none", "-serial", "stdio"],
         "xlate-jit": [a.xlate, "boot", "-m", "256M", "--bios", FW, "--kernel", UBOOT],
         "xlate-interp": [a.xlate, "boot", "-m", "256M", "--engine", "interp", "--bios", FW, "--kernel", UBOOT],
     }
+    if a.linux:
+        run = linux_session
+        k = ["-kernel", a.kernel, "-initrd", INITRD, "-append", "console=ttyS0"]
+        xk = ["--kernel", a.kernel, "--initrd", INITRD, "--append", "console=ttyS0"]
+        q = ["qemu-system-riscv64", "-M", "virt", "-m", "256M", "-nographic", "-monitor", "none",
+             "-serial", "stdio"]
+        cmds = {
+            "xlate-jit-none": [a.xlate, "boot", "-m", "256M", "--bios", "none"] + xk,
+            "xlate-int-none": [a.xlate, "boot", "-m", "256M", "--engine", "interp", "--bios", "none"] + xk,
+            "qemu-opensbi": q + ["-bios", FW] + k,
+            "xlate-jit-sbi": [a.xlate, "boot", "-m", "256M", "--bios", FW] + xk,
+        }
     res = {k: [] for k in cmds}
     for i in range(a.n):
         for k, c in cmds.items():  # interleaved
-            m = session(c)
+            m = run(c)
             res[k].append(m)
-            print(f"run {i} {k:13s} " + " ".join(f"{n}={v:.3f}" for n, v in m.items()), flush=True)
+            print(f"run {i} {k:15s} " + " ".join(f"{n}={v:.3f}" for n, v in m.items()), flush=True)
     print("median seconds:")
     for k, runs in res.items():
-        print(f"  {k:13s} " + " ".join(f"{n}={statistics.median(r[n] for r in runs):.3f}" for n in runs[0]))
+        print(f"  {k:15s} " + " ".join(f"{n}={statistics.median(r[n] for r in runs):.3f}" for n in runs[0]))
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ rm -rf "$OUT/x" && mkdir "$OUT/x"
 dpkg-deb -x "$deb" "$OUT/x"
 vmlinux="$(ls "$OUT"/x/boot/vmlinu*-* | head -n1)"
 # Debian ships the riscv64 kernel as a (possibly compressed) flat Image.
-case "$(file -b "$vmlinux")" in
-    gzip*) gzip -dc "$vmlinux" > "$OUT/Image" ;;
-    *) cp "$vmlinux" "$OUT/Image" ;;
-esac
+if [ "$(head -c 2 "$vmlinux" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+    gzip -dc "$vmlinux" > "$OUT/Image"
+else
+    cp "$vmlinux" "$OUT/Image"
+fi
 echo "$OUT/Image"

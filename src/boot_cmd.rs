@@ -288,6 +288,11 @@ pub fn boot(args: BootArgs) -> ExitCode {
             stats.instret as f64 / (secs - stats.slept.as_secs_f64()).max(1e-9) / 1e6,
             stats.sbi_calls,
         );
+        let h = &sys.machine.interp.env;
+        eprintln!(
+            "xlate: stats: code: {} flushes requested, {} avoided (fence.i, sfence.vma or satp write with the cached code still valid)",
+            h.code_flushes, h.code_flushes_avoided,
+        );
         if let Some(j) = sys.machine.jit_stats() {
             eprintln!(
                 "xlate: stats: jit: {} blocks translated ({} guest instructions), {:.1} ms compiling, {} code flushes, {} chained exits, {} entries from the dispatcher, {} blocks run interpreted",

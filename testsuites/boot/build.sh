@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Build the S-mode payloads `xlate boot` is tested with (tests/boot.rs).
+# Build the S-mode payloads `xlate boot` is tested with (tests/boot.rs) and the Linux initramfs
+# (tests/linux_boot.rs): init (src/init.c, static, freestanding) packed with /dev/console into a
+# newc cpio by mkcpio.py (owners root, mtimes 0).
 #
 #   testsuites/boot/build.sh            rebuild into testsuites/boot/bin
 #   testsuites/boot/build.sh OUTDIR     build into OUTDIR
 #
-# Needs riscv64-linux-gnu-gcc (Debian: gcc-riscv64-linux-gnu). Reproducible: no build id,
-# no paths, stripped (except gdb-boot, whose symbols the gdb test breaks at).
+# Needs riscv64-linux-gnu-gcc (Debian: gcc-riscv64-linux-gnu) and python3. Reproducible: no
+# build id, no paths, stripped (except gdb-boot, whose symbols the gdb test breaks at).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="${1:-$HERE/bin}"
@@ -24,3 +26,10 @@ for s in *.S; do
         riscv64-linux-gnu-strip "$OUT/$name"
     fi
 done
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+riscv64-linux-gnu-gcc -Os -march=rv64gc -mabi=lp64d -nostdlib -nostartfiles -static -ffreestanding \
+    -fno-stack-protector -fno-ident -Wall -Wextra -Werror -Wl,--build-id=none -o "$tmp/init" init.c
+riscv64-linux-gnu-strip "$tmp/init"
+python3 "$HERE/mkcpio.py" "$OUT/initramfs.cpio" dir:dev chr:dev/console=5,1 "file:init=$tmp/init"

@@ -46,6 +46,14 @@ pub trait Env {
     fn code_flush_pending(&self) -> bool {
         true
     }
+    /// What fetching depends on besides the pc (in system mode: the privilege level when
+    /// translation is on, as U and S fetch through different permissions). Engines cache
+    /// decoded and translated blocks by (pc, context) and check it between blocks; whatever
+    /// ends a block (a trap, `xret`) may change it. Default: one context.
+    #[inline(always)]
+    fn code_context(&self) -> u64 {
+        0
+    }
     /// The guest memory as one host region plus a page-permission table, if it is laid out that
     /// way, so translated code can access it inline (see [`FastMem`]). Engines fall back to
     /// [`Env::load`]/[`Env::store`] for every access when this is `None` (the default).
@@ -557,9 +565,12 @@ pub struct InterpEngine<X> {
     table: Table<Interp<X>>,
     /// Decoded blocks, in an arena indexed by `map` and the jump cache.
     blocks: Vec<Block<X>>,
-    map: HashMap<u64, u32>,
-    /// Direct-mapped cache: (guest pc, index into `blocks`); pc `u64::MAX` is empty.
+    /// (pc, code context) -> index into `blocks`.
+    map: HashMap<(u64, u64), u32>,
+    /// Direct-mapped cache: (guest pc, index into `blocks`) for the context `jc_context`;
+    /// pc `u64::MAX` is empty.
     jump_cache: Vec<(u64, u32)>,
+    jc_context: u64,
     pub stats: InterpStats,
 }
 
@@ -576,6 +587,7 @@ impl<X: Env> InterpEngine<X> {
             blocks: Vec::new(),
             map: HashMap::new(),
             jump_cache: vec![(u64::MAX, 0); JUMP_CACHE_SIZE],
+            jc_context: 0,
             stats: InterpStats::default(),
         }
     }
@@ -669,13 +681,14 @@ impl<X: Env> InterpEngine<X> {
         pc: u64,
         slot: usize,
     ) -> Result<usize, Exception> {
-        let idx = match self.map.get(&pc) {
+        let key = (pc, self.jc_context);
+        let idx = match self.map.get(&key) {
             Some(&i) => i,
             None => {
                 let b = self.decode_block(&mut interp.env, pc)?;
                 let i = self.blocks.len() as u32;
                 self.blocks.push(b);
-                self.map.insert(pc, i);
+                self.map.insert(key, i);
                 i
             }
         };
@@ -694,6 +707,11 @@ impl<X: Env> InterpEngine<X> {
             }
             if interp.env.exit_requested() {
                 return Ok(());
+            }
+            let cx = interp.env.code_context();
+            if cx != self.jc_context {
+                self.jump_cache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
+                self.jc_context = cx;
             }
             let pc = interp.cpu.pc;
             let idx = self.lookup(interp, pc)?;

@@ -184,10 +184,14 @@ impl Bus {
     #[inline]
     pub fn read(&mut self, pa: u64, w: Width) -> Option<u64> {
         if let Some(r) = self.range(pa, w.bytes()) {
+            // Fixed-size copies (a variable-length one is a memmove call per access).
             let s = self.ram.get(r)?;
-            let mut b = [0u8; 8];
-            b.get_mut(..s.len())?.copy_from_slice(s);
-            return Some(u64::from_le_bytes(b));
+            return Some(match w {
+                Width::B => u64::from(*s.first()?),
+                Width::H => u64::from(u16::from_le_bytes(s.try_into().ok()?)),
+                Width::W => u64::from(u32::from_le_bytes(s.try_into().ok()?)),
+                Width::D => u64::from_le_bytes(s.try_into().ok()?),
+            });
         }
         let off = pa.wrapping_sub(CLINT_BASE);
         if off < CLINT_SIZE && off.wrapping_add(w.bytes()) <= CLINT_SIZE {
@@ -200,10 +204,13 @@ impl Bus {
     #[inline]
     pub fn write(&mut self, pa: u64, val: u64, w: Width) -> Option<()> {
         if let Some(r) = self.range(pa, w.bytes()) {
-            let n = r.len();
-            self.ram
-                .get_mut(r)?
-                .copy_from_slice(val.to_le_bytes().get(..n)?);
+            let d = self.ram.get_mut(r)?;
+            match w {
+                Width::B => *d.first_mut()? = val as u8,
+                Width::H => d.copy_from_slice(&(val as u16).to_le_bytes()),
+                Width::W => d.copy_from_slice(&(val as u32).to_le_bytes()),
+                Width::D => d.copy_from_slice(&val.to_le_bytes()),
+            }
             if self.htif.completes_tohost(pa, w.bytes()) {
                 let mut ram = Ram {
                     ram: &mut self.ram,

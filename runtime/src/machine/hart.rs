@@ -7,10 +7,21 @@
 //! `Env::system`, and exceptions come back to the run loop (`super::Machine`), which delivers
 //! them with [`Hart::take_trap`]. Physical memory protection registers exist (WARL, 4-byte
 //! grain) but are not enforced.
+//!
+//! Decoded and translated code is cached by virtual pc. The hart remembers which virtual pages
+//! code was fetched from since the last code flush, in which code context (U or S with
+//! translation on, or untranslated: [`Hart::code_context`], which the engines key their blocks
+//! by) and which physical pages those are, so that it asks the engine to drop its code only
+//! when that code may be stale: `fence.i` after a store to a page code was fetched from
+//! (self-modifying code: fetches see stores only after `fence.i`, unprivileged ISA section
+//! 3.3), or `sfence.vma` or a `satp` write after which a code page no longer maps to the same
+//! physical page with execute permission in its context.
 
 use translator::emit::{AmoOp, CsrOp, SystemOp, Width};
 use translator::interp::{csr_combine, Env};
 use translator::{Cause, CpuState, Exception, NO_RESERVATION};
+
+use std::collections::HashMap;
 
 use super::bus::Bus;
 use super::mmu::{Access, Context, Tlb};
@@ -142,6 +153,19 @@ pub struct Hart {
     cycle_frozen: u64,
     pub tlb: Tlb,
     code_flush: bool,
+    /// (virtual page, code context) fetched from since the last code flush -> its physical
+    /// page (the same page when translation was off).
+    code_pages: HashMap<(u64, u64), u64>,
+    /// The last entry added to `code_pages` (decoding fetches the same page many times).
+    last_code_page: Option<(u64, u64, u64)>,
+    /// One bit per RAM page holding fetched code (cleared by a code flush).
+    code_ram: Vec<u64>,
+    /// A store hit a page of `code_ram` since the last code flush.
+    code_dirty: bool,
+    /// Code flushes requested, and the ones avoided (sfence.vma, satp writes or fence.i after
+    /// which every cached block was still valid).
+    pub code_flushes: u64,
+    pub code_flushes_avoided: u64,
     /// Return to the run loop before the next block (interrupts may be deliverable).
     stop: bool,
     /// Set by `wfi`, cleared by the run loop.
@@ -154,6 +178,7 @@ fn illegal() -> Exception {
 
 impl Hart {
     pub fn new(bus: Bus) -> Self {
+        let ram_pages = bus.ram_size() >> 12;
         Self {
             bus,
             privilege: Priv::M,
@@ -183,8 +208,14 @@ impl Hart {
             cycle_offset: 0,
             instret_frozen: 0,
             cycle_frozen: 0,
-            tlb: Tlb::default(),
             code_flush: false,
+            code_pages: HashMap::new(),
+            last_code_page: None,
+            code_ram: vec![0; ram_pages.div_ceil(64) as usize],
+            code_dirty: false,
+            code_flushes: 0,
+            code_flushes_avoided: 0,
+            tlb: Tlb::default(),
             stop: false,
             waiting: false,
         }
@@ -237,14 +268,9 @@ impl Hart {
     pub fn set_privilege(&mut self, p: Priv) {
         if p != self.privilege {
             self.privilege = p;
-            // Fetch translation (and the decoded blocks keyed by virtual pc) depend on it,
-            // unless translation is off (satp Bare): then every privilege level fetches the
-            // same physical bytes at the same pc and the blocks stay valid (firmware calls
-            // from a bare-metal S-mode payload do not flush the code cache).
+            // Fetch translation depends on it; the engines key cached blocks by the code
+            // context (`code_context`), so a privilege change does not flush them.
             self.tlb.flush();
-            if self.satp >> 60 != 0 {
-                self.code_flush = true;
-            }
         }
         self.stop = true;
     }
@@ -266,11 +292,129 @@ impl Hart {
         self.mip() & self.mie != 0
     }
 
-    /// Requests a code flush (remote fence.i or sfence.vma through SBI) and a TLB flush.
+    /// A remote `fence.i` or `sfence.vma` through SBI: a TLB flush, and a code flush if code
+    /// was modified or a code page remapped.
     pub fn flush_translations(&mut self) {
         self.tlb.flush();
-        self.code_flush = true;
+        self.fence_i();
+        self.revalidate_code(None);
         self.stop = true;
+    }
+
+    fn request_code_flush(&mut self) {
+        if !self.code_flush {
+            self.code_flushes += 1;
+        }
+        self.code_flush = true;
+    }
+
+    /// Forgets the code pages (the engine is dropping every cached block).
+    fn forget_code(&mut self) {
+        if !self.code_pages.is_empty() {
+            self.code_pages.clear();
+            self.code_ram.fill(0);
+        }
+        self.last_code_page = None;
+        self.code_dirty = false;
+    }
+
+    /// What instruction fetch depends on besides the pc: 0 untranslated (M-mode, or satp
+    /// Bare: every level fetches the same bytes), 1 U-mode and 2 S-mode through the page table.
+    #[inline(always)]
+    pub fn code_context(&self) -> u64 {
+        if self.privilege == Priv::M || self.satp >> 60 == 0 {
+            0
+        } else if self.privilege == Priv::U {
+            1
+        } else {
+            2
+        }
+    }
+
+    /// Remembers that code was fetched from virtual page `va` at physical `pa`.
+    #[inline]
+    fn note_fetch(&mut self, va: u64, pa: u64) {
+        let (vp, pp, cx) = (va >> 12, pa >> 12, self.code_context());
+        if self.last_code_page == Some((vp, cx, pp)) {
+            return;
+        }
+        self.last_code_page = Some((vp, cx, pp));
+        if self.code_pages.insert((vp, cx), pp) != Some(pp) {
+            if let Some(i) = pa.checked_sub(self.bus.ram_base) {
+                let page = (i >> 12) as usize;
+                if let Some(w) = self.code_ram.get_mut(page / 64) {
+                    *w |= 1 << (page % 64);
+                }
+            }
+        }
+    }
+
+    /// A store to physical `pa` (RAM or not): marks the code dirty when it hits a code page.
+    #[inline(always)]
+    fn note_store(&mut self, pa: u64) {
+        if let Some(i) = pa.checked_sub(self.bus.ram_base) {
+            let page = (i >> 12) as usize;
+            if let Some(w) = self.code_ram.get(page / 64) {
+                if w >> (page % 64) & 1 != 0 {
+                    self.code_dirty = true;
+                }
+            }
+        }
+    }
+
+    /// After a TLB flush (`sfence.vma` of `va`, or all when `None`; a `satp` write): requests
+    /// a code flush unless every code page (or `va`'s) still maps to the same physical page
+    /// with execute permission in its code context.
+    fn revalidate_code(&mut self, va: Option<u64>) {
+        if self.code_flush || self.code_pages.is_empty() {
+            return;
+        }
+        let levels = match self.satp >> 60 {
+            8 => 3,
+            9 => 4,
+            _ => 0,
+        };
+        let root_ppn = self.satp & ((1 << 44) - 1);
+        let still = |bus: &mut Bus, vp: u64, cx: u64, pp: u64| -> bool {
+            let va = vp << 12;
+            let now = match cx {
+                0 => Some(va),
+                // Translated code of a context that cannot be entered any more (translation
+                // turned off) would be stale if it were turned on again with other tables.
+                _ if levels == 0 => None,
+                _ => {
+                    let c = Context {
+                        root_ppn,
+                        levels,
+                        user: cx == 1,
+                        sum: false,
+                        mxr: false,
+                    };
+                    super::mmu::probe(bus, &c, va)
+                }
+            };
+            now.map(|pa| pa >> 12) == Some(pp)
+        };
+        let ok = match va {
+            Some(va) => {
+                let vp = va >> 12;
+                [1, 2]
+                    .iter()
+                    .all(|&cx| match self.code_pages.get(&(vp, cx)) {
+                        Some(&pp) => still(&mut self.bus, vp, cx, pp),
+                        None => true,
+                    })
+            }
+            None => self
+                .code_pages
+                .iter()
+                .all(|(&(vp, cx), &pp)| still(&mut self.bus, vp, cx, pp)),
+        };
+        if ok {
+            self.code_flushes_avoided += 1;
+        } else {
+            self.request_code_flush();
+        }
     }
 
     /// Requests a return to the run loop before the next block.
@@ -327,6 +471,7 @@ impl Hart {
         self.bus
             .write(pa, val, w)
             .ok_or(Exception::new(Cause::StoreAccessFault, addr))?;
+        self.note_store(pa);
         // A device write (CLINT msip/mtimecmp, PLIC, UART, test finisher) may raise or clear
         // an interrupt or end the run: end the slice.
         if !self.bus.is_ram(pa, 1) {
@@ -558,7 +703,7 @@ impl Hart {
                 if mode == 0 || mode == 8 || mode == 9 {
                     self.satp = v;
                     self.tlb.flush();
-                    self.code_flush = true;
+                    self.revalidate_code(None);
                 }
             }
             0x300 => self.set_mstatus(v),
@@ -749,12 +894,14 @@ impl Env for Hart {
             self.bus
                 .write(*pa, val >> (8 * i), Width::B)
                 .ok_or(Exception::new(Cause::StoreAccessFault, addr))?;
+            self.note_store(*pa);
         }
         Ok(())
     }
 
     fn amo(&mut self, op: AmoOp, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
         let pa = self.translate(addr, Access::Store)?;
+        self.note_store(pa);
         self.bus
             .amo(op, pa, val, w)
             .ok_or(Exception::new(Cause::StoreAccessFault, addr))
@@ -768,6 +915,7 @@ impl Env for Hart {
             return Ok(false);
         }
         self.bus.write(pa, new, w).ok_or(fault)?;
+        self.note_store(pa);
         Ok(true)
     }
 
@@ -780,6 +928,7 @@ impl Env for Hart {
         if !self.bus.is_executable(pa, 2) {
             return Err(fault);
         }
+        self.note_fetch(addr, pa);
         self.bus.read(pa, Width::H).map(|v| v as u16).ok_or(fault)
     }
 
@@ -805,19 +954,39 @@ impl Env for Hart {
     }
 
     fn fence_i(&mut self) {
-        self.code_flush = true;
+        // Cached code is stale only if a store hit a page it was fetched from.
+        if self.code_dirty {
+            self.request_code_flush();
+        } else if !self.code_flush {
+            self.code_flushes_avoided += 1;
+        }
     }
 
     #[inline(always)]
     fn take_code_flush(&mut self) -> bool {
-        std::mem::take(&mut self.code_flush)
+        if !self.code_flush {
+            return false;
+        }
+        self.code_flush = false;
+        self.forget_code();
+        true
+    }
+
+    #[inline(always)]
+    fn code_flush_pending(&self) -> bool {
+        self.code_flush
+    }
+
+    #[inline(always)]
+    fn code_context(&self) -> u64 {
+        Hart::code_context(self)
     }
 
     fn system(
         &mut self,
         cpu: &mut CpuState,
         op: SystemOp,
-        _a: u64,
+        a: u64,
         _b: u64,
     ) -> Result<(), Exception> {
         match op {
@@ -839,9 +1008,10 @@ impl Env for Hart {
                 {
                     return Err(illegal());
                 }
-                // Flush everything: correct for any address/ASID operands.
+                // The whole TLB (correct for any address/ASID operands); code only if a code
+                // page changed its mapping. `va` 0 may be `x0` ("all addresses"): check all.
                 self.tlb.flush();
-                self.code_flush = true;
+                self.revalidate_code((a != 0).then_some(a));
                 Ok(())
             }
         }
@@ -868,6 +1038,81 @@ impl Env for Hart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const RAM: u64 = 0x8000_0000;
+
+    fn fetch_word(h: &mut Hart, va: u64) {
+        assert!(h.fetch16(va).is_ok(), "fetch {va:#x}");
+    }
+
+    /// fence.i drops cached code only after a store to a page code was fetched from.
+    #[test]
+    fn fence_i_flushes_only_after_a_store_to_code() {
+        let mut h = Hart::new(Bus::new(RAM, 1 << 20));
+        fetch_word(&mut h, RAM + 0x100);
+        h.fence_i();
+        assert!(!h.take_code_flush(), "no store: the code is still valid");
+        h.store(RAM + 0x2000, 1, Width::W).ok();
+        h.fence_i();
+        assert!(!h.take_code_flush(), "a store to a data page");
+        h.store(RAM + 0x180, 1, Width::W).ok();
+        assert!(
+            !h.take_code_flush(),
+            "a store alone does not flush (fence.i does)"
+        );
+        h.fence_i();
+        assert!(
+            h.take_code_flush(),
+            "a store to the code page, then fence.i"
+        );
+        // The flush forgot the code pages: the same store now needs a new fetch to matter.
+        h.store(RAM + 0x180, 2, Width::W).ok();
+        h.fence_i();
+        assert!(!h.take_code_flush());
+        assert_eq!((h.code_flushes, h.code_flushes_avoided), (1, 3));
+    }
+
+    /// sfence.vma and satp writes drop cached code only when a code page's mapping changed;
+    /// the code context separates S-mode, U-mode and untranslated fetches.
+    #[test]
+    fn sfence_vma_flushes_only_when_a_code_page_is_remapped() {
+        let mut h = Hart::new(Bus::new(RAM, 1 << 20));
+        // Sv39: root at RAM + 0x1_0000, one level-1 table, one level-0 table mapping VA
+        // 0x4000_0000 -> RAM + 0x2_0000 (RX, A).
+        let (root, l1, l0) = (RAM + 0x1_0000, RAM + 0x1_1000, RAM + 0x1_2000);
+        let ptr = |pa: u64| (pa >> 12) << 10 | 1;
+        let leaf = |pa: u64| (pa >> 12) << 10 | 1 | 2 | 8 | 0x40;
+        let va = 0x4000_0000u64;
+        let w = |h: &mut Hart, pa: u64, v: u64| h.bus.write(pa, v, Width::D).map(|_| ());
+        w(&mut h, root + 8, ptr(l1)).unwrap_or_default();
+        w(&mut h, l1, ptr(l0)).unwrap_or_default();
+        w(&mut h, l0, leaf(RAM + 0x2_0000)).unwrap_or_default();
+        let cpu = CpuState::default();
+        assert_eq!(h.code_context(), 0);
+        h.csr_write(&cpu, 0x180, 8 << 60 | root >> 12).ok();
+        assert_eq!(h.code_context(), 0, "M-mode does not translate");
+        h.set_privilege(Priv::S);
+        assert_eq!(h.code_context(), 2);
+        fetch_word(&mut h, va);
+        let _ = h.system(&mut cpu.clone(), SystemOp::SfenceVma, 0, 0);
+        assert!(!h.take_code_flush(), "nothing changed");
+        h.set_privilege(Priv::U);
+        assert_eq!(h.code_context(), 1);
+        assert!(!h.take_code_flush(), "a privilege change keeps the code");
+        h.set_privilege(Priv::S);
+        // Remap the code page: the cached code is stale after sfence.vma of that page.
+        w(&mut h, l0, leaf(RAM + 0x3_0000)).unwrap_or_default();
+        let _ = h.system(&mut cpu.clone(), SystemOp::SfenceVma, va + 0x10, 0);
+        assert!(h.take_code_flush(), "code page remapped");
+        // Unmapped: a satp write to another root (empty table) makes it stale too.
+        fetch_word(&mut h, va);
+        h.csr_write(&cpu, 0x180, 8 << 60 | (RAM + 0x4_0000) >> 12)
+            .ok();
+        assert!(
+            h.take_code_flush(),
+            "satp write to tables without the code page"
+        );
+    }
 
     #[test]
     fn satp_accepts_bare_sv39_and_sv48_only() {

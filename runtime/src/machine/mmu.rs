@@ -122,6 +122,22 @@ impl Tlb {
 
 /// The Sv39/Sv48 walk of section 4.3.2.
 pub fn walk(bus: &mut Bus, ctx: &Context, va: u64, access: Access) -> Result<u64, Exception> {
+    walk_inner(bus, ctx, va, access, true)
+}
+
+/// Where an instruction fetch from `va` would go now, without updating A/D bits: `None` on a
+/// fault. (Checks that cached code is still mapped the same.)
+pub fn probe(bus: &mut Bus, ctx: &Context, va: u64) -> Option<u64> {
+    walk_inner(bus, ctx, va, Access::Fetch, false).ok()
+}
+
+fn walk_inner(
+    bus: &mut Bus,
+    ctx: &Context,
+    va: u64,
+    access: Access,
+    update_ad: bool,
+) -> Result<u64, Exception> {
     let pf = Exception::new(access.page_fault(), va);
     let af = Exception::new(access.access_fault(), va);
     // Bits 63:VALEN must equal bit VALEN-1 (VALEN = 39 or 48).
@@ -174,7 +190,7 @@ pub fn walk(bus: &mut Bus, ctx: &Context, va: u64, access: Access) -> Result<u64
     }
     // Hardware A/D update.
     let need = PTE_A | if access == Access::Store { PTE_D } else { 0 };
-    if pte & need != need {
+    if update_ad && pte & need != need {
         bus.write(pte_addr, pte | need, Width::D).ok_or(af)?;
     }
     let vpn_low = (va >> PAGE_SHIFT) & low_mask;

@@ -227,9 +227,14 @@ pub struct JitEngine<X: Env> {
     slots: Box<[AtomicU64]>,
     next_slot: u32,
     jc: Box<[JcEntry]>,
-    map: HashMap<u64, u32>,
+    /// (pc, code context) -> block record.
+    map: HashMap<(u64, u64), u32>,
     blocks: Vec<BlockInfo<X>>,
+    /// Direct-mapped (pc -> block record) for `context`.
     dcache: Box<[(u64, u32)]>,
+    /// The environment's code context ([`Env::code_context`]) the jump cache and `dcache`
+    /// hold entries for (both are emptied when it changes; the block map is keyed by it).
+    context: u64,
     decoder: InterpEngine<X>,
     table: Table<ClifEmitter>,
     probe_table: Table<Probe>,
@@ -466,6 +471,7 @@ impl<X: Env> JitEngine<X> {
             map: HashMap::new(),
             blocks: Vec::new(),
             dcache: vec![(u64::MAX, 0); DC_SIZE].into_boxed_slice(),
+            context: 0,
             decoder: InterpEngine::new(),
             table: crate::riscv::table(),
             probe_table: crate::riscv::table(),
@@ -587,7 +593,9 @@ impl<X: Env> JitEngine<X> {
     /// Drops every translation and decoded block (code changed, or the cache is full).
     pub fn flush(&mut self) {
         self.code.reset();
-        for s in self.slots.iter() {
+        // Only the slots handed out since the last flush can be linked.
+        let used = (self.next_slot as usize).min(self.slots.len());
+        for s in self.slots[..used].iter() {
             s.store(0, Ordering::Relaxed);
         }
         self.next_slot = 0;
@@ -599,6 +607,16 @@ impl<X: Env> JitEngine<X> {
         self.blocks.clear();
         self.dcache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
         self.stats.flushes += 1;
+    }
+
+    /// Empties the jump cache and `dcache`, which hold blocks of another code context.
+    fn switch_context(&mut self, cx: u64) {
+        for e in self.jc.iter() {
+            e.pc.store(JC_EMPTY, Ordering::Relaxed);
+            e.code.store(self.lookup_stub as u64, Ordering::Relaxed);
+        }
+        self.dcache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
+        self.context = cx;
     }
 
     fn jc_index(pc: u64) -> usize {
@@ -630,7 +648,8 @@ impl<X: Env> JitEngine<X> {
         if self.dcache[d].0 == pc {
             return self.dcache[d].1 as usize;
         }
-        let i = match self.map.get(&pc) {
+        let key = (pc, self.context);
+        let i = match self.map.get(&key) {
             Some(&i) => i,
             None => {
                 let i = self.blocks.len() as u32;
@@ -640,7 +659,7 @@ impl<X: Env> JitEngine<X> {
                     code: 0,
                     no_jit: false,
                 });
-                self.map.insert(pc, i);
+                self.map.insert(key, i);
                 i
             }
         };
@@ -650,7 +669,7 @@ impl<X: Env> JitEngine<X> {
 
     /// Host code for `pc` if translated (dispatcher view), 0 otherwise.
     fn code_for(&self, pc: u64) -> usize {
-        match self.map.get(&pc) {
+        match self.map.get(&(pc, self.context)) {
             Some(&i) => self.blocks[i as usize].code,
             None => 0,
         }
@@ -886,6 +905,10 @@ impl<X: Env> JitEngine<X> {
             if interp.env.exit_requested() {
                 return Ok(());
             }
+            let cx = interp.env.code_context();
+            if cx != self.context {
+                self.switch_context(cx);
+            }
             let pc = interp.cpu.pc;
             let mut code = self.jc_lookup(pc);
             if code == 0 {
@@ -937,7 +960,7 @@ impl<X: Env> JitEngine<X> {
                     self.stats.slow_exits += 1;
                     self.interpret(interp, interp.cpu.pc)?;
                 }
-                exit::CHAIN => {
+                exit::CHAIN if interp.env.code_context() == self.context => {
                     let target = self.code_for(interp.cpu.pc);
                     let slot = (r >> 8) as usize;
                     if target != 0 && slot < self.slots.len() {
@@ -994,6 +1017,8 @@ impl<X: Env> JitEngine<X> {
             Ok(()) => {}
         }
         e.finish();
+        // The slots its exits may use are cleared by the next flush.
+        self.next_slot = self.next_slot.max(e.next_slot);
         let code = match self.compile_install(e.func) {
             Ok(c) if c != 0 => c,
             _ => return Err(Exception::new(crate::Cause::IllegalInstruction, 0)),

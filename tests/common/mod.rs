@@ -556,6 +556,13 @@ macro_rules! with_guest_cases {
             proc_exec,
             proc_pipeline,
             proc_info,
+            thr_sync,
+            thr_signal,
+            thr_smc,
+            thr_exit,
+            thr_fork,
+            bench_threads,
+            thr_cxx,
         );
     };
 }

@@ -587,7 +587,9 @@ impl<X: Env> JitEngine<X> {
     /// Drops every translation and decoded block (code changed, or the cache is full).
     pub fn flush(&mut self) {
         self.code.reset();
-        for s in self.slots.iter() {
+        // Slots are handed out in order: only those below next_slot were ever written.
+        let used = (self.next_slot as usize).min(self.slots.len());
+        for s in self.slots[..used].iter() {
             s.store(0, Ordering::Relaxed);
         }
         self.next_slot = 0;

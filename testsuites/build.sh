@@ -5,7 +5,8 @@
 #   testsuites/build.sh OUTDIR     build into OUTDIR/{bin,bad} (used by .ci/run to
 #                                  check that the committed ELFs are reproducible)
 #
-# Needs riscv64-linux-gnu-gcc (Debian: gcc-riscv64-linux-gnu, libc6-dev-riscv64-cross).
+# Needs riscv64-linux-gnu-gcc and -g++ (Debian: gcc-riscv64-linux-gnu, g++-riscv64-linux-gnu,
+# libc6-dev-riscv64-cross).
 # The 32-bit RISC-V fixture needs riscv64-unknown-elf-gcc, the x86-64 fixture gcc
 # on an x86-64 host, the aarch64 fixture aarch64-linux-gnu-gcc; each is skipped
 # (keeping the committed file) when its compiler is missing.
@@ -70,6 +71,15 @@ c() {
     "$STRIP" "$BIN/$name"
 }
 
+# cxx NAME SOURCE [EXTRA FLAGS...]   static C++ program (riscv64-linux-gnu-g++)
+cxx() {
+    local name="$1" src="$2"
+    shift 2
+    echo "  CXX   $name"
+    riscv64-linux-gnu-g++ "${COMMON[@]}" -o "$BIN/$name" "$src" "$@"
+    "$STRIP" "$BIN/$name"
+}
+
 # asm NAME SOURCE [EXTRA FLAGS...]   freestanding assembly program
 asm() {
     local name="$1" src="$2"
@@ -108,6 +118,13 @@ c   proc_fork    proc_fork.c  -static
 c   proc_exec    proc_exec.c  -static
 c   proc_pipeline proc_pipeline.c -static
 c   proc_info    proc_info.c  -static
+c   thr_sync     thr_sync.c   -static -pthread
+c   thr_signal   thr_signal.c -static -pthread
+c   thr_smc      thr_smc.c    -static -pthread
+c   thr_exit     thr_exit.c   -static -pthread
+c   thr_fork     thr_fork.c   -static -pthread
+c   bench_threads bench_threads.c -static -pthread
+cxx thr_cxx      thr_cxx.cc   -static -pthread
 asm jump_garbage jump_garbage.S
 asm jump_unmapped jump_unmapped.S
 asm sbx_spin     sbx_spin.S

@@ -358,18 +358,20 @@ impl GuestMemory {
     }
 
     /// Unmaps `[addr, addr+len)`: the host pages are released and the guest range faults.
+    /// The host range stays readable and writable (fresh, unbacked pages): another guest thread
+    /// that passed the permission check an instant before must not fault the host.
     pub fn unmap(&self, addr: u64, len: u64) -> Result<(), MemError> {
         Self::check_range(addr, len)?;
         self.forget_labels(addr, addr + len);
         if len == 0 {
             return Ok(());
         }
-        // SAFETY: inside our reservation; replaces our own pages with a fresh PROT_NONE mapping.
+        // SAFETY: inside our reservation; replaces our own pages with a fresh anonymous mapping.
         let r = unsafe {
             libc::mmap(
                 self.base.add(addr as usize).cast(),
                 len as usize,
-                libc::PROT_NONE,
+                libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
                 -1,
                 0,

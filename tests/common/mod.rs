@@ -559,6 +559,13 @@ macro_rules! with_guest_cases {
             soak_fork,
             soak_mmap,
             net_echo,
+            thr_sync,
+            thr_signal,
+            thr_smc,
+            thr_exit,
+            thr_fork,
+            bench_threads,
+            thr_cxx,
         );
     };
 }

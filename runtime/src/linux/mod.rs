@@ -8,6 +8,7 @@ mod procfs;
 mod procs;
 pub mod signal;
 pub mod syscall;
+pub mod threads;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -79,6 +80,24 @@ pub struct Process {
     pub exit: Option<Exit>,
     /// `--max-instructions` / `--timeout` (see `crate::limits`).
     pub limits: crate::limits::RunLimits,
+    /// This thread's box of caught signals (see `signal::SigBox`).
+    pub sigbox: &'static signal::SigBox,
+    /// The thread group, once the process has more than one thread (see `threads`).
+    pub group: Option<Arc<threads::Group>>,
+    /// The engine this thread runs on (new threads get one like it).
+    pub engine: Option<Engine>,
+    /// Set by `exit` in a thread that is not the last one: only this thread ends.
+    pub thread_exit: bool,
+    /// The group's code generation this thread's engine has caught up with.
+    code_gen_seen: u64,
+    /// Instructions of this thread already added to the group's count.
+    instret_reported: u64,
+    /// This thread's engine must drop its code (its own fence.i / riscv_flush_icache).
+    local_flush: bool,
+    /// The 64-byte lines of guest code this thread's engine decoded since its last flush
+    /// (another thread's riscv_flush_icache or unmapping flushes it only if they meet).
+    code_lines: std::collections::HashSet<u64>,
+    last_line: u64,
 }
 
 impl Process {
@@ -96,7 +115,22 @@ impl Process {
             start: Instant::now(),
             exit: None,
             limits: Default::default(),
+            sigbox: &signal::MAIN_BOX,
+            group: None,
+            engine: None,
+            thread_exit: false,
+            code_gen_seen: 0,
+            instret_reported: 0,
+            local_flush: false,
+            code_lines: Default::default(),
+            last_line: u64::MAX,
         }
+    }
+
+    /// Whether another thread ended the process (exit_group, a fatal signal, a limit).
+    #[inline(always)]
+    pub(crate) fn group_exiting(&self) -> bool {
+        self.group.as_ref().is_some_and(|g| g.exiting())
     }
 }
 
@@ -119,6 +153,11 @@ impl Env for Process {
         self.mem.cmpxchg(addr, expected, new, w)
     }
     fn fetch16(&mut self, addr: u64) -> Result<u16, Exception> {
+        let line = addr >> threads::LINE_SHIFT;
+        if line != self.last_line {
+            self.last_line = line;
+            self.code_lines.insert(line);
+        }
         self.mem.fetch16(addr)
     }
     fn csr(
@@ -147,28 +186,59 @@ impl Env for Process {
         }
     }
     fn fence_i(&mut self) {
-        self.mem.set_code_dirty();
+        if self.group.is_some() {
+            // fence.i orders this hart's instruction fetches only.
+            self.local_flush = true;
+        } else {
+            self.mem.set_code_dirty();
+        }
     }
     #[inline(always)]
     fn code_flush_pending(&self) -> bool {
         self.view.code_dirty()
+            || self.local_flush
+            || self
+                .group
+                .as_ref()
+                .is_some_and(|g| g.code_gen() != self.code_gen_seen)
     }
     fn fast_memory(&self) -> Option<translator::interp::FastMem> {
         Some(self.mem.fast_memory())
     }
     #[inline(always)]
     fn take_code_flush(&mut self) -> bool {
+        let Some(g) = &self.group else {
+            if self.view.code_dirty() && self.mem.take_code_dirty() {
+                self.mem.clear_code_marks();
+                self.code_lines.clear();
+                self.last_line = u64::MAX;
+                return true;
+            }
+            return false;
+        };
+        // With threads, what a thread must drop follows RISC-V (a hart sees new code after
+        // its own fence.i) and Linux (riscv_flush_icache without the LOCAL flag, and
+        // unmapping, reach every thread): a store into code alone does not flush.
         if self.view.code_dirty() && self.mem.take_code_dirty() {
             self.mem.clear_code_marks();
-            return true;
         }
-        false
+        let mut flush = std::mem::take(&mut self.local_flush);
+        let gen = g.code_gen();
+        if gen != self.code_gen_seen {
+            flush |= g.touches(self.code_gen_seen, &self.code_lines);
+            self.code_gen_seen = gen;
+        }
+        if flush {
+            self.code_lines.clear();
+            self.last_line = u64::MAX;
+        }
+        flush
     }
     /// The engine returns to the run loop: a limit was reached, or a signal is ready for
     /// delivery (the run loop delivers it).
     #[inline(always)]
     fn exit_requested(&mut self) -> bool {
-        self.limits.stop_requested() || signal::deliverable(self)
+        self.limits.stop_requested() || signal::deliverable(self) || self.group_exiting()
     }
 }
 
@@ -216,6 +286,12 @@ pub fn signal_for(e: &Exception) -> i32 {
 /// Runs the process in the interpreter from `cpu` until it exits.
 pub fn run_interp(mut proc: Process, cpu: CpuState) -> (Exit, RunStats, Process) {
     signal::init(&mut proc);
+    run_interp_thread(proc, cpu)
+}
+
+/// [`run_interp`] without taking over signal handling (a new thread of a running process).
+fn run_interp_thread(mut proc: Process, cpu: CpuState) -> (Exit, RunStats, Process) {
+    proc.engine = Some(Engine::Interp);
     let mut engine: InterpEngine<Process> = InterpEngine::new();
     let mut m = Interp::new(cpu, proc);
     let (exit, mut stats) = drive(&mut m, |m, budget| engine.run(m, budget));
@@ -246,6 +322,7 @@ pub fn run_controlled(
         (Engine::Interp, None) => Ok(run_interp(proc, cpu)),
         (Engine::Interp, Some(c)) => {
             signal::init(&mut proc);
+            proc.engine = Some(Engine::Interp);
             let mut engine: InterpEngine<Process> = InterpEngine::new();
             let mut m = Interp::new(cpu, proc);
             let (exit, mut stats) = drive(&mut m, |m, budget| {
@@ -257,8 +334,9 @@ pub fn run_controlled(
             Ok((exit, stats, m.env))
         }
         (Engine::Jit(cfg), mut ctl) => {
-            let mut jit: JitEngine<Process> = JitEngine::new(cfg)?;
+            let mut jit: JitEngine<Process> = JitEngine::new(cfg.clone())?;
             signal::init(&mut proc);
+            proc.engine = Some(Engine::Jit(cfg));
             if let Some(o) = ctl.as_ref().and_then(|c| c.block_observer()) {
                 jit.set_observer(o);
             }
@@ -281,6 +359,38 @@ pub fn run_controlled(
     }
 }
 
+/// Runs a new guest thread of a running process with `engine` (no debugging tool; signal
+/// handling is already the process's).
+pub(crate) fn run_thread(proc: Process, cpu: CpuState, engine: Engine) -> (Exit, Process) {
+    match engine {
+        Engine::Interp => {
+            let (e, _, p) = run_interp_thread(proc, cpu);
+            (e, p)
+        }
+        Engine::Jit(cfg) => match JitEngine::<Process>::new(translator::jit::JitConfig {
+            // Every thread has its own cache (see `threads`): a smaller one each.
+            code_cache_size: cfg.code_cache_size.min(THREAD_CODE_CACHE),
+            ..cfg.clone()
+        }) {
+            Ok(mut jit) => {
+                let mut proc = proc;
+                proc.engine = Some(Engine::Jit(cfg));
+                let mut m = Interp::new(cpu, proc);
+                let (exit, _) = drive(&mut m, |m, budget| jit.run(m, budget));
+                (exit, m.env)
+            }
+            // No room for another code cache: the thread runs in the interpreter.
+            Err(_) => {
+                let (e, _, p) = run_interp_thread(proc, cpu);
+                (e, p)
+            }
+        },
+    }
+}
+
+/// Code cache of each thread but the first.
+const THREAD_CODE_CACHE: usize = 16 << 20;
+
 /// Guest instructions an engine runs before returning to the run loop, which then delivers
 /// pending signals. The engines also return at a block boundary as soon as a signal is ready
 /// (`Env::exit_requested`); this bound covers translated blocks chained to each other, which
@@ -297,10 +407,22 @@ where
 {
     let mut stats = RunStats::default();
     let exit = loop {
-        if let Some(hit) = m.env.limits.poll(m.cpu.instret) {
+        let count = match &m.env.group {
+            Some(g) => {
+                if let Some(e) = g.exit_status() {
+                    break e;
+                }
+                // The instruction limit counts every thread's instructions.
+                let d = m.cpu.instret.wrapping_sub(m.env.instret_reported);
+                m.env.instret_reported = m.cpu.instret;
+                g.add_instructions(d)
+            }
+            None => m.cpu.instret,
+        };
+        if let Some(hit) = m.env.limits.poll(count) {
             break Exit::Limit(hit);
         }
-        match step(m, m.env.limits.budget(m.cpu.instret).min(SLICE)) {
+        match step(m, m.env.limits.budget(count).min(SLICE)) {
             Ok(()) => {}
             Err(Exception {
                 cause: Cause::EcallFromU,
@@ -321,6 +443,9 @@ where
                     syscall::dispatch(&mut m.env, &mut m.cpu);
                     if let Some(exit) = m.env.exit {
                         break exit;
+                    }
+                    if m.env.group_exiting() {
+                        continue;
                     }
                     crate::trace::syscall_exit(&m.cpu);
                     let eintr = (-(syscall::errno::EINTR.0 as i64)) as u64;
@@ -348,5 +473,6 @@ where
         }
     };
     stats.instructions = m.cpu.instret;
+    let exit = threads::after_drive(&mut m.env, exit);
     (exit, stats)
 }

@@ -1,5 +1,5 @@
-//! Processes of riscv64 Linux guests (clone without CLONE_VM/CLONE_THREAD, vfork, wait4,
-//! waitid, execve), following the asm-generic syscall ABI: a fork is a host fork of the whole
+//! Processes of riscv64 Linux guests (clone without CLONE_THREAD, vfork, wait4,
+//! waitid, execve; clone with CLONE_THREAD is `threads`), following the asm-generic syscall ABI: a fork is a host fork of the whole
 //! translator (the child goes on running the guest from the same state, with a copy of guest
 //! memory and translated code); an execve of a riscv64 ELF runs it under this translator again
 //! with the same options (no binfmt_misc needed), an execve of anything else is a host execve.
@@ -34,8 +34,7 @@ const CLONE_CHILD_SETTID: u64 = 0x1000000;
 pub fn clone(p: &mut Process, cpu: &mut CpuState, a: &Args) -> SysResult {
     let (flags, newsp, ptid, tls, ctid) = (a[0], a[1], a[2], a[3], a[4]);
     if flags & CLONE_THREAD != 0 {
-        // Threads are not supported yet.
-        return Err(ENOSYS);
+        return super::threads::spawn(p, cpu, flags, newsp, ptid, tls, ctid);
     }
     if flags & (CLONE_SIGHAND | CLONE_FS | CLONE_FILES | CLONE_PIDFD | CLONE_PARENT) != 0
         && flags & CLONE_VM == 0
@@ -46,14 +45,15 @@ pub fn clone(p: &mut Process, cpu: &mut CpuState, a: &Args) -> SysResult {
     if let Some(out) = p.strace_out.as_mut() {
         let _ = out.flush();
     }
-    // SAFETY: the translator is single-threaded here (guest threads are not supported), so the
-    // child is a complete copy that goes on from this point.
+    // SAFETY: a host fork; only the calling thread goes on in the child (as Linux forks only
+    // the calling guest thread), with a copy of guest memory, and forgets the other threads.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err(Errno::last());
     }
     if pid == 0 {
-        // The child: no signals pending (Linux clears them), its own ids.
+        // The child: no signals pending (Linux clears them), its own ids, no other threads.
+        super::threads::after_fork(p);
         signal::forget_pending(p);
         let me = signal::gettid() as u64;
         if flags & CLONE_CHILD_SETTID != 0 {

@@ -11,7 +11,8 @@
 //!   handler, and SIG_DFL whose default terminates, get [`host_handler`]). So a blocked signal
 //!   stays pending in the host kernel, `kill` to ourselves is a host `kill`, and exec'd
 //!   programs inherit ignored signals and the mask as Linux says.
-//! - [`host_handler`] records the signal and its siginfo in [`PENDING`]/`INFO` and keeps the
+//! - [`host_handler`] records the signal and its siginfo in a [`SigBox`] (the process's
+//!   [`PENDING`], or the receiving thread's for tkill/tgkill) and keeps the
 //!   signal blocked in the host until it is delivered (so real-time signals queue in the host
 //!   kernel). Translated code sees it at the next block boundary through
 //!   `Env::exit_requested`; the run loop also bounds every engine run to a slice of
@@ -82,7 +83,8 @@ pub const fn bit(s: i32) -> u64 {
 pub const UNBLOCKABLE: u64 = bit(SIGKILL) | bit(SIGSTOP);
 /// Signals never given to the host (it raises them for its own faults, or glibc reserves
 /// them): handled only inside the guest.
-const GUEST_ONLY: u64 = bit(SIGSEGV) | bit(SIGBUS) | bit(SIGILL) | bit(SIGFPE) | bit(32) | bit(33);
+const GUEST_ONLY: u64 =
+    bit(SIGSEGV) | bit(SIGBUS) | bit(SIGILL) | bit(SIGFPE) | bit(32) | bit(33) | bit(WAKE);
 /// Synchronous signals, dequeued first (as Linux's SYNCHRONOUS_MASK).
 const SYNCHRONOUS: u64 =
     bit(SIGSEGV) | bit(SIGBUS) | bit(SIGILL) | bit(SIGTRAP) | bit(SIGFPE) | bit(SIGSYS);
@@ -101,15 +103,96 @@ const MC_FCSR: u64 = MC_FPREGS + 256;
 /// The signal trampoline: `li a7, 139` (rt_sigreturn); `ecall`.
 const TRAMPOLINE: [u32; 2] = [0x08b0_0893, 0x0000_0073];
 
-/// Signals caught by [`host_handler`] and not yet delivered (bit `signo - 1`).
-pub static PENDING: AtomicU64 = AtomicU64::new(0);
-/// The host siginfo of each caught signal (128 bytes as 16 words; the generic 64-bit layout
-/// that x86-64 and riscv64 share).
-#[allow(clippy::declare_interior_mutable_const)]
-const ZERO: AtomicU64 = AtomicU64::new(0);
-#[allow(clippy::declare_interior_mutable_const)]
-const ZINFO: [AtomicU64; 16] = [ZERO; 16];
-static INFO: [[AtomicU64; 16]; 64] = [ZINFO; 64];
+/// Signals caught by [`host_handler`] and not yet delivered, with the host siginfo of each
+/// (128 bytes as 16 words; the generic 64-bit layout that x86-64 and riscv64 share).
+/// There is one for the process (process-directed signals, which any guest thread that does
+/// not block them delivers) and one per guest thread (signals sent to that thread with
+/// tkill/tgkill, and guest-only signals other threads queue for it).
+pub struct SigBox {
+    pub pending: AtomicU64,
+    info: [[AtomicU64; 16]; 64],
+}
+
+impl SigBox {
+    pub const fn new() -> Self {
+        #[allow(clippy::declare_interior_mutable_const)]
+        const ZERO: AtomicU64 = AtomicU64::new(0);
+        #[allow(clippy::declare_interior_mutable_const)]
+        const ZINFO: [AtomicU64; 16] = [ZERO; 16];
+        Self {
+            pending: AtomicU64::new(0),
+            info: [ZINFO; 64],
+        }
+    }
+
+    /// Records signal `s` with its siginfo (async-signal-safe: atomics only).
+    fn put(&self, s: i32, words: impl Fn(usize) -> u64) {
+        for (i, w) in self.info[(s - 1) as usize].iter().enumerate() {
+            w.store(words(i), Ordering::Relaxed);
+        }
+        self.pending.fetch_or(bit(s), Ordering::Release);
+    }
+
+    /// Takes signal `s` if it is still pending here (another thread may have taken a
+    /// process-directed one first).
+    fn claim(&self, s: i32) -> Option<[u8; 128]> {
+        let b = bit(s);
+        if self.pending.fetch_and(!b, Ordering::AcqRel) & b == 0 {
+            return None;
+        }
+        let mut info = [0u8; 128];
+        for (i, w) in self.info[(s - 1) as usize].iter().enumerate() {
+            info[i * 8..i * 8 + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+        }
+        Some(info)
+    }
+
+    fn load(&self) -> u64 {
+        self.pending.load(Ordering::Acquire)
+    }
+}
+
+impl Default for SigBox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Process-directed signals caught and not yet delivered.
+pub static PENDING: SigBox = SigBox::new();
+/// The main guest thread's own box (the box of a thread lives as long as the thread).
+pub static MAIN_BOX: SigBox = SigBox::new();
+
+thread_local! {
+    /// The box of the guest thread running on this host thread (null on other host threads).
+    static CUR: std::cell::Cell<*const SigBox> = const { std::cell::Cell::new(std::ptr::null()) };
+}
+
+/// Makes `b` the box [`host_handler`] fills for thread-directed signals on this host thread
+/// (null: none). Call with host signals blocked when the box is about to go away.
+pub fn set_thread_box(b: *const SigBox) {
+    CUR.with(|c| c.set(b));
+}
+
+/// Host signal xlate keeps for itself: it interrupts a guest thread blocked in a host syscall
+/// when another thread needs it (exit_group, a guest-only signal queued for it). The guest's
+/// signal 64 is handled inside the guest only.
+pub const WAKE: i32 = 64;
+
+extern "C" fn wake_handler(_: libc::c_int) {}
+
+/// Interrupts host thread `tid` of this process (see [`WAKE`]).
+pub fn wake(tid: i32) {
+    // SAFETY: sends our own wake-up signal to a thread of this process.
+    unsafe {
+        libc::syscall(
+            libc::SYS_tgkill,
+            libc::getpid() as libc::c_long,
+            tid as libc::c_long,
+            WAKE as libc::c_long,
+        )
+    };
+}
 
 /// Signal state of the process beyond the dispositions and mask kept in `SysState`.
 #[derive(Clone)]
@@ -158,18 +241,22 @@ extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mu
     if !valid(sig) {
         return;
     }
-    let slot = &INFO[(sig - 1) as usize];
     // SAFETY: the kernel passes a valid siginfo (128 bytes) and ucontext to an SA_SIGINFO
     // handler; we only read the former and add one signal to the latter's saved mask.
     unsafe {
         let words = info as *const u64;
-        for (i, w) in slot.iter().enumerate() {
-            w.store(words.add(i).read_unaligned(), Ordering::Relaxed);
-        }
+        let code = (*info).si_code;
+        // Thread-directed (tkill/tgkill) signals belong to this thread, the rest to the process.
+        let mine = CUR.with(|c| c.get());
+        let target: &SigBox = if code == SI_TKILL && !mine.is_null() {
+            &*mine
+        } else {
+            &PENDING
+        };
+        target.put(sig, |i| words.add(i).read_unaligned());
         let uc = uc as *mut libc::ucontext_t;
         libc::sigaddset(&mut (*uc).uc_sigmask, sig);
     }
-    PENDING.fetch_or(bit(sig), Ordering::Release);
 }
 
 /// Sets the host thread's signal mask (raw syscall: glibc would hide 32 and 33).
@@ -204,7 +291,7 @@ fn host_getmask() -> u64 {
 
 /// Makes the host mask the guest's, plus the signals caught and not yet delivered.
 pub fn sync_host_mask(p: &Process) {
-    host_setmask(p.sys.sigmask | PENDING.load(Ordering::Acquire));
+    host_setmask(p.sys.sigmask | PENDING.load() | p.sigbox.load());
 }
 
 /// Blocks every host signal (around bookkeeping that must not race with [`host_handler`]).
@@ -252,19 +339,92 @@ pub fn init(p: &mut Process) {
             old
         };
         if old.sa_sigaction == libc::SIG_IGN && s != libc::SIGPIPE {
-            p.sys.sigactions[(s - 1) as usize].handler = SIG_IGN;
+            p.sys.sigactions.set(
+                (s - 1) as usize,
+                SigAction {
+                    handler: SIG_IGN,
+                    ..Default::default()
+                },
+            );
         }
-        let act = p.sys.sigactions[(s - 1) as usize];
+        let act = p.sys.sigactions.get((s - 1) as usize);
         sync_host_action(s, &act);
     }
-    p.sys.sigmask = host_getmask() & !UNBLOCKABLE;
+    // SAFETY: installs a handler that does nothing for xlate's own wake-up signal; without
+    // SA_RESTART, so a host syscall it interrupts returns EINTR.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = wake_handler as *const () as usize;
+        sa.sa_flags = 0;
+        libc::sigfillset(&mut sa.sa_mask);
+        libc::sigaction(WAKE, &sa, std::ptr::null_mut());
+    }
+    set_thread_box(p.sigbox);
+    p.sys.sigmask = host_getmask() & !UNBLOCKABLE & !bit(WAKE);
     sync_host_mask(p);
+}
+
+/// Blocks every host signal but [`WAKE`] on this host thread (a guest thread waiting for the
+/// others to end leaves their signals to them).
+pub fn host_block_all_but_wake() {
+    host_setmask(!0);
+}
+
+/// Blocks every host signal, [`WAKE`] included; returns the previous mask.
+pub fn host_block_everything() -> u64 {
+    let all = !0u64;
+    let mut old = 0u64;
+    // SAFETY: kernel sigsets of 8 bytes.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &all as *const u64,
+            &mut old as *mut u64,
+            8,
+        )
+    };
+    old
+}
+
+/// Restores a host mask from [`host_block_everything`].
+pub fn host_restore(mask: u64) {
+    // SAFETY: a kernel sigset of 8 bytes.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &mask as *const u64,
+            std::ptr::null_mut::<u64>(),
+            8,
+        )
+    };
+}
+
+/// Queues guest-only signal `s` (or any signal) for another thread of this process: recorded in
+/// its box, and the thread is woken from a host syscall.
+pub fn queue_for_thread(b: &SigBox, tid: i32, s: i32, info: [u8; 128]) {
+    b.put(s, |i| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&info[i * 8..i * 8 + 8]);
+        u64::from_le_bytes(w)
+    });
+    wake(tid);
 }
 
 /// Whether a signal is ready for delivery (the engines' `exit_requested`).
 #[inline(always)]
 pub fn deliverable(p: &Process) -> bool {
-    (PENDING.load(Ordering::Relaxed) | p.sys.sigpending) & !p.sys.sigmask != 0
+    pending_set(p) & !p.sys.sigmask != 0
+}
+
+/// Every signal waiting for this thread: its own, the process's, and the guest-only ones
+/// queued here.
+#[inline(always)]
+fn pending_set(p: &Process) -> u64 {
+    PENDING.pending.load(Ordering::Relaxed)
+        | p.sigbox.pending.load(Ordering::Relaxed)
+        | p.sys.sigpending
 }
 
 /// Picks the next signal to deliver from `set` (synchronous ones first, then the lowest).
@@ -277,19 +437,15 @@ fn pick(set: u64) -> Option<i32> {
     Some(s.trailing_zeros() as i32 + 1)
 }
 
-/// Removes signal `s` from the pending sets and returns its siginfo.
-fn take(p: &mut Process, s: i32) -> [u8; 128] {
+/// Removes signal `s` from the pending sets and returns its siginfo (None: another thread
+/// took it first).
+fn take(p: &mut Process, s: i32) -> Option<[u8; 128]> {
     let b = bit(s);
     if p.sys.sigpending & b != 0 {
         p.sys.sigpending &= !b;
-        return p.sys.sig.info[(s - 1) as usize];
+        return Some(p.sys.sig.info[(s - 1) as usize]);
     }
-    let mut info = [0u8; 128];
-    for (i, w) in INFO[(s - 1) as usize].iter().enumerate() {
-        info[i * 8..i * 8 + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
-    }
-    PENDING.fetch_and(!b, Ordering::AcqRel);
-    info
+    p.sigbox.claim(s).or_else(|| PENDING.claim(s))
 }
 
 /// A siginfo for a signal this process sent itself, or raised by a fault.
@@ -312,7 +468,7 @@ fn kill_info(s: i32, code: i32) -> [u8; 128] {
 
 /// Queues a guest-only signal for this process (kill of itself with SIGSEGV, say).
 fn queue_internal(p: &mut Process, s: i32, info: [u8; 128]) {
-    let act = p.sys.sigactions[(s - 1) as usize];
+    let act = p.sys.sigactions.get((s - 1) as usize);
     if act.handler == SIG_IGN || (act.handler == SIG_DFL && default_action(s) == Default_::Ignore) {
         return;
     }
@@ -336,10 +492,10 @@ pub fn deliver(m: &mut Interp<Process>) -> After {
     let mut ran = false;
     loop {
         let p = &mut m.env;
-        let set = (PENDING.load(Ordering::Acquire) | p.sys.sigpending) & !p.sys.sigmask;
+        let set = pending_set(p) & !p.sys.sigmask;
         let Some(s) = pick(set) else { break };
-        let info = take(p, s);
-        let act = p.sys.sigactions[(s - 1) as usize];
+        let Some(info) = take(p, s) else { continue };
+        let act = p.sys.sigactions.get((s - 1) as usize);
         match act.handler {
             SIG_IGN => {}
             SIG_DFL => match default_action(s) {
@@ -379,11 +535,11 @@ pub fn restart_after_eintr(p: &Process, nr: u64) -> bool {
     if matches!(nr, RT_SIGSUSPEND | RT_SIGTIMEDWAIT) {
         return false;
     }
-    let set = (PENDING.load(Ordering::Acquire) | p.sys.sigpending) & !p.sys.sigmask;
+    let set = pending_set(p) & !p.sys.sigmask;
     let Some(s) = pick(set) else {
         return true;
     };
-    let act = p.sys.sigactions[(s - 1) as usize];
+    let act = p.sys.sigactions.get((s - 1) as usize);
     if act.handler == SIG_IGN || act.handler == SIG_DFL {
         return true;
     }
@@ -395,7 +551,7 @@ pub fn restart_after_eintr(p: &Process, nr: u64) -> bool {
 }
 
 /// Maps the sigreturn trampoline page on first use.
-fn trampoline(p: &mut Process) -> Result<u64, ()> {
+pub(crate) fn trampoline(p: &mut Process) -> Result<u64, ()> {
     if p.sys.sig.trampoline != 0 {
         return Ok(p.sys.sig.trampoline);
     }
@@ -497,7 +653,7 @@ fn setup_frame(
     p.sys.sigmask = (p.sys.sigmask | block) & !UNBLOCKABLE;
     if act.flags & SA_RESETHAND != 0 {
         let dfl = SigAction::default();
-        p.sys.sigactions[(s - 1) as usize] = dfl;
+        p.sys.sigactions.set((s - 1) as usize, dfl);
         sync_host_action(s, &dfl);
     }
     Ok(())
@@ -573,7 +729,7 @@ pub fn fault(m: &mut Interp<Process>, e: &Exception) -> After {
             })
         }
     };
-    let act = p.sys.sigactions[(s - 1) as usize];
+    let act = p.sys.sigactions.get((s - 1) as usize);
     if act.handler == SIG_DFL || act.handler == SIG_IGN || p.sys.sigmask & bit(s) != 0 {
         super::syscall::log_fault(p, &m.cpu, e, s);
         return After::Exit(Exit::Signal(s));
@@ -623,10 +779,21 @@ pub fn tgkill(p: &mut Process, tgid: Option<i32>, tid: i32, sig: u64) -> SysResu
         return Err(EINVAL);
     }
     let s = sig as i32;
-    let me = tid == gettid() && tgid.is_none_or(|t| t == getpid());
+    let here = tgid.is_none_or(|t| t == getpid());
+    let me = tid == gettid() && here;
     if me && s != 0 && bit(s) & GUEST_ONLY != 0 {
         queue_internal(p, s, kill_info(s, SI_TKILL));
         return Ok(0);
+    }
+    if here && s != 0 && bit(s) & GUEST_ONLY != 0 {
+        // Another thread of this process: its box, then a wake-up.
+        if let Some(b) = super::threads::box_of(p, tid) {
+            let act = p.sys.sigactions.get((s - 1) as usize);
+            if act.handler != SIG_IGN {
+                queue_for_thread(b, tid, s, kill_info(s, SI_TKILL));
+            }
+            return Ok(0);
+        }
     }
     // SAFETY: sends a signal as the guest asked.
     cvt(unsafe {
@@ -653,10 +820,10 @@ pub fn sigsuspend(p: &mut Process, a: &super::syscall::Args) -> SysResult {
     p.sys.sigmask = new;
     loop {
         host_block_all();
-        if deliverable(p) {
+        if deliverable(p) || p.group_exiting() {
             break;
         }
-        let m = new & !GUEST_ONLY | PENDING.load(Ordering::Acquire);
+        let m = new & !GUEST_ONLY | PENDING.load() | p.sigbox.load();
         // SAFETY: atomically installs `m` and waits for a signal (host_handler records it).
         unsafe { libc::syscall(libc::SYS_rt_sigsuspend, &m as *const u64, 8) };
     }
@@ -678,8 +845,8 @@ pub fn sigtimedwait(p: &mut Process, a: &super::syscall::Args) -> SysResult {
         None
     };
     let found = |p: &mut Process| -> Option<(i32, [u8; 128])> {
-        let s = pick((PENDING.load(Ordering::Acquire) | p.sys.sigpending) & set)?;
-        Some((s, take(p, s)))
+        let s = pick(pending_set(p) & set)?;
+        Some((s, take(p, s)?))
     };
     let got = match found(p) {
         Some(x) => Some(x),
@@ -724,7 +891,7 @@ pub fn sigpending(p: &mut Process, a: &super::syscall::Args) -> SysResult {
     let mut host = 0u64;
     // SAFETY: a kernel sigset of 8 bytes.
     unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut host as *mut u64, 8) };
-    let all = host | PENDING.load(Ordering::Acquire) | p.sys.sigpending;
+    let all = host | pending_set(p);
     p.mem.write_u64(a[0], all & p.sys.sigmask)?;
     Ok(0)
 }
@@ -732,7 +899,8 @@ pub fn sigpending(p: &mut Process, a: &super::syscall::Args) -> SysResult {
 /// Drops pending instances of `s` (its disposition became "ignore").
 pub fn discard(p: &mut Process, s: i32) {
     p.sys.sigpending &= !bit(s);
-    PENDING.fetch_and(!bit(s), Ordering::AcqRel);
+    PENDING.pending.fetch_and(!bit(s), Ordering::AcqRel);
+    p.sigbox.pending.fetch_and(!bit(s), Ordering::AcqRel);
 }
 
 /// rt_sigqueueinfo(tgid, sig, info) and rt_tgsigqueueinfo(tgid, tid, sig, info): the siginfo
@@ -778,7 +946,8 @@ pub fn sigqueueinfo(
 
 /// In a forked child: nothing is pending (Linux clears the child's pending signals).
 pub fn forget_pending(p: &mut Process) {
-    PENDING.store(0, Ordering::Release);
+    PENDING.pending.store(0, Ordering::Release);
+    p.sigbox.pending.store(0, Ordering::Release);
     p.sys.sigpending = 0;
     sync_host_mask(p);
 }

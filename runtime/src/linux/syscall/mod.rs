@@ -11,6 +11,7 @@
 pub mod abi;
 pub mod errno;
 pub(crate) mod fs;
+pub(crate) mod futex;
 mod mm;
 mod net;
 mod process;
@@ -21,6 +22,7 @@ use std::ffi::CString;
 
 use translator::{CpuState, Exception};
 
+use super::threads::with_mm;
 use super::{procs, signal, Exit, Process};
 use errno::*;
 
@@ -225,6 +227,38 @@ impl Default for SigActions {
     }
 }
 
+/// The dispositions, shared by the threads of a process (CLONE_SIGHAND).
+#[derive(Clone, Debug, Default)]
+pub struct SharedSigActions(std::sync::Arc<std::sync::Mutex<SigActions>>);
+
+impl SharedSigActions {
+    /// The disposition at index `i` (`signo - 1`, below 64).
+    pub fn get(&self, i: usize) -> SigAction {
+        match self.0.lock() {
+            Ok(g) => g.0.get(i).copied().unwrap_or_default(),
+            Err(e) => e.into_inner().0.get(i).copied().unwrap_or_default(),
+        }
+    }
+    /// Sets the disposition at index `i` (`signo - 1`, below 64).
+    pub fn set(&self, i: usize, a: SigAction) {
+        let mut g = match self.0.lock() {
+            Ok(g) => g,
+            Err(e) => e.into_inner(),
+        };
+        if let Some(slot) = g.0.get_mut(i) {
+            *slot = a;
+        }
+    }
+    /// A private copy (a forked child's dispositions no longer follow the parent's threads).
+    pub fn unshare(&self) -> Self {
+        let v = match self.0.lock() {
+            Ok(g) => g.clone(),
+            Err(e) => e.into_inner().clone(),
+        };
+        Self(std::sync::Arc::new(std::sync::Mutex::new(v)))
+    }
+}
+
 impl std::ops::Index<usize> for SigActions {
     type Output = SigAction;
     fn index(&self, i: usize) -> &SigAction {
@@ -249,8 +283,8 @@ pub struct AltStack {
 /// Syscall-layer state of a process.
 #[derive(Default)]
 pub struct SysState {
-    /// Dispositions of signals 1..=64 (index `signo - 1`).
-    pub sigactions: SigActions,
+    /// Dispositions of signals 1..=64 (index `signo - 1`), shared with the other threads.
+    pub sigactions: SharedSigActions,
     /// The blocked-signal mask (bit `signo - 1`).
     pub sigmask: u64,
     /// Guest-only signals queued for this process (see `signal`; their siginfo is in `sig`).
@@ -371,22 +405,33 @@ fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
         CLOSE_RANGE => fs::passthrough(libc::SYS_close_range, a, 3),
 
         // Memory.
-        BRK => Ok(mm::brk(p, a[0])),
-        MMAP => mm::mmap(p, a),
-        MUNMAP => mm::munmap(p, a),
-        MPROTECT => mm::mprotect(p, a),
-        MREMAP => mm::mremap(p, a),
-        MADVISE => mm::madvise(p, a),
+        // (One thread at a time: see `threads::with_mm`.)
+        BRK => with_mm(p, None, |p| Ok(mm::brk(p, a[0]))),
+        MMAP => {
+            const MAP_FIXED: u64 = 0x10;
+            const MAP_FIXED_NOREPLACE: u64 = 0x100000;
+            let over = (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0).then_some((a[0], a[1]));
+            with_mm(p, over, |p| mm::mmap(p, a))
+        }
+        MUNMAP => with_mm(p, Some((a[0], a[1])), |p| mm::munmap(p, a)),
+        MPROTECT => with_mm(p, Some((a[0], a[1])), |p| mm::mprotect(p, a)),
+        MREMAP => with_mm(p, Some((a[0], a[1])), |p| mm::mremap(p, a)),
+        MADVISE => with_mm(p, Some((a[0], a[1])), |p| mm::madvise(p, a)),
         MSYNC => mm::msync(p, a),
         MLOCK | MUNLOCK | MLOCK2 | MLOCKALL | MUNLOCKALL => Ok(0),
         MEMBARRIER => process::membarrier(a),
 
         // Process and identity.
-        EXIT | EXIT_GROUP => {
+        EXIT => {
+            crate::linux::threads::exit(p, (a[0] & 0xff) as i32);
+            Ok(0)
+        }
+        EXIT_GROUP => {
             p.exit = Some(Exit::Code((a[0] & 0xff) as i32));
             Ok(0)
         }
-        GETPID | GETTID => Ok(process::getpid()),
+        GETPID => Ok(process::getpid()),
+        GETTID => Ok(signal::gettid() as u64),
         GETPPID => fs::passthrough(libc::SYS_getppid, a, 0),
         GETUID => fs::passthrough(libc::SYS_getuid, a, 0),
         GETEUID => fs::passthrough(libc::SYS_geteuid, a, 0),
@@ -409,7 +454,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
         SETRLIMIT => process::prlimit(p, 0, a[0], a[1], 0),
         SET_TID_ADDRESS => {
             p.sys.clear_child_tid = a[0];
-            Ok(process::getpid())
+            Ok(signal::gettid() as u64)
         }
         SET_ROBUST_LIST => {
             if a[1] != 24 {
@@ -432,7 +477,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
         KILL => signal::kill(p, a[0] as i32, a[1]),
         TKILL => signal::tgkill(p, None, a[0] as i32, a[1]),
         TGKILL => signal::tgkill(p, Some(a[0] as i32), a[1] as i32, a[2]),
-        FUTEX => process::futex(p, a),
+        FUTEX => futex::futex(p, a),
         CLONE => procs::clone(p, cpu, a),
         CLONE3 => procs::clone3(p, cpu, a),
         EXECVE => procs::execve(p, a),
@@ -468,7 +513,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
             if a[2] & !1 != 0 {
                 return Err(EINVAL);
             }
-            p.mem.set_code_dirty();
+            crate::linux::threads::flush_icache(p, a[0], a[1], a[2]);
             Ok(0)
         }
         RISCV_HWPROBE => process::riscv_hwprobe(p, a),

@@ -284,28 +284,6 @@ pub fn prctl(p: &mut Process, a: &Args) -> SysResult {
 
 /// futex for a single-threaded process: wakes find nobody, a wait on a changed value is EAGAIN,
 /// a wait that would block forever is reported as ENOSYS (threads come later).
-pub fn futex(p: &mut Process, a: &Args) -> SysResult {
-    const FUTEX_WAIT: u64 = 0;
-    const FUTEX_WAKE: u64 = 1;
-    const FUTEX_WAIT_BITSET: u64 = 9;
-    const FUTEX_WAKE_BITSET: u64 = 10;
-    const FUTEX_CMD_MASK: u64 = !(128 | 256);
-    match a[1] & FUTEX_CMD_MASK {
-        FUTEX_WAKE | FUTEX_WAKE_BITSET => Ok(0),
-        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            let v = p.mem.load(a[0], translator::emit::Width::W)?;
-            if v as u32 != a[2] as u32 {
-                Err(EAGAIN)
-            } else if a[3] != 0 {
-                Err(ETIMEDOUT)
-            } else {
-                Err(ENOSYS)
-            }
-        }
-        _ => Err(ENOSYS),
-    }
-}
-
 pub fn membarrier(a: &Args) -> SysResult {
     const MEMBARRIER_CMD_QUERY: u64 = 0;
     match a[0] {
@@ -338,13 +316,13 @@ pub fn rt_sigaction(p: &mut Process, a: &Args) -> SysResult {
     };
     let i = (sig - 1) as usize;
     if oact != 0 {
-        let old = p.sys.sigactions[i];
+        let old = p.sys.sigactions.get(i);
         let mut f = abi::Fields::<{ abi::SIGACTION_SIZE }>::new();
         f.u64(0, old.handler).u64(8, old.flags).u64(16, old.mask);
         p.mem.write_bytes(oact, &f.0)?;
     }
     if let Some(n) = new {
-        p.sys.sigactions[i] = n;
+        p.sys.sigactions.set(i, n);
         let s = sig as i32;
         // POSIX: setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards pending ones.
         let dfl = signal::default_action(s);

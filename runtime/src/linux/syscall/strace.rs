@@ -738,7 +738,8 @@ fn exit_line(out: &mut String, e: Exit) {
 /// Logs syscall `n` with arguments `a` and its result `r` (called after the syscall ran).
 pub fn log_syscall(p: &mut Process, n: u64, a: &Args, r: SysResult) {
     let mut out = String::with_capacity(128);
-    let _ = write!(out, "{} ", std::process::id());
+    // The thread id, as strace -f prints it (the process id in a single-threaded guest).
+    let _ = write!(out, "{} ", crate::linux::signal::gettid());
     let kinds = spec(n);
     match name(n) {
         Some(s) => out.push_str(s),

@@ -8,16 +8,10 @@
 #   XLATE_BUSYBOX=OUTDIR/busybox cargo nextest run --release --test busybox
 set -euo pipefail
 OUT="${1:-/tmp/xlate-busybox}"
-mkdir -p "$OUT/apt/lists/partial" "$OUT/apt/cache/archives/partial" "$OUT/etc"
+mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
-cat > "$OUT/etc/sources.list" <<SRC
-deb [arch=riscv64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main
-SRC
-APT=(-o Dir::Etc::SourceList="$OUT/etc/sources.list" -o Dir::Etc::SourceParts=/dev/null
-     -o Dir::State::Lists="$OUT/apt/lists" -o Dir::Cache="$OUT/apt/cache"
-     -o APT::Architecture=riscv64 -o APT::Architectures::=riscv64
-     -o Debug::NoLocking=1)
-apt-get "${APT[@]}" update -qq
+. "$(dirname "${BASH_SOURCE[0]}")/apt-riscv64.sh"
+apt_riscv64_setup "$OUT"
 cd "$OUT"
 rm -f busybox-static_*.deb
 apt-get "${APT[@]}" download busybox-static:riscv64 2>&1 | grep -v "unsandboxed" || true

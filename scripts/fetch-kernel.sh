@@ -6,16 +6,10 @@
 #   scripts/fetch-kernel.sh [OUTDIR]      -> OUTDIR/Image, OUTDIR/linux-image-*.deb
 set -euo pipefail
 OUT="${1:-/tmp/xlate-kernel}"
-mkdir -p "$OUT/apt/lists/partial" "$OUT/apt/cache/archives/partial" "$OUT/etc"
+mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
-cat > "$OUT/etc/sources.list" <<SRC
-deb [arch=riscv64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main
-SRC
-APT=(-o Dir::Etc::SourceList="$OUT/etc/sources.list" -o Dir::Etc::SourceParts=/dev/null
-     -o Dir::State::Lists="$OUT/apt/lists" -o Dir::Cache="$OUT/apt/cache"
-     -o APT::Architecture=riscv64 -o APT::Architectures::=riscv64
-     -o Debug::NoLocking=1)
-apt-get "${APT[@]}" update -qq
+. "$(dirname "${BASH_SOURCE[0]}")/apt-riscv64.sh"
+apt_riscv64_setup "$OUT"
 pkg="$(apt-cache "${APT[@]}" depends linux-image-riscv64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
 echo "kernel package: $pkg"
 cd "$OUT"

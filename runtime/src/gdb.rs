@@ -43,7 +43,7 @@ use gdbstub::target::ext::target_description_xml_override::{
 };
 use gdbstub::target::{Target, TargetError, TargetResult};
 use translator::decode::{DecodeError, Table};
-use translator::interp::{run_block, Block, Env, Flow, Interp, Step};
+use translator::interp::{run_block, Block, Env, Interp};
 use translator::{CpuState, Exception};
 
 /// Signal numbers GDB knows (its own numbering, which matches Linux for these).
@@ -1155,17 +1155,7 @@ where
     fn exec_one(&self, m: &mut Interp<E>) -> Result<(), Exception> {
         let pc = m.cpu.pc;
         let d = self.decode(m)?;
-        let block = Block {
-            start: pc,
-            end: pc.wrapping_add(u64::from(d.insn.len)),
-            insns: vec![Step {
-                pc,
-                d,
-                flow: Flow::Next,
-            }],
-            terminated: d.ends_block,
-        };
-        run_block(m, &block)
+        run_block(m, &Block::single(pc, d))
     }
 
     /// The watchpoint the instruction at pc would trigger, and the watched address it touches.

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use translator::decode::{DecodeError, Table};
-use translator::interp::{run_block, Block, Flow, Interp, Step};
+use translator::interp::{run_block, Block, Interp};
 use translator::jit::BlockObserver;
 use translator::{CpuState, Exception};
 
@@ -181,17 +181,7 @@ impl Stepper {
                 m.cpu.instret
             );
         }
-        let block = Block {
-            start: pc,
-            end: pc.wrapping_add(u64::from(d.insn.len)),
-            insns: vec![Step {
-                pc,
-                d,
-                flow: Flow::Next,
-            }],
-            terminated: d.ends_block,
-        };
-        run_block(m, &block)
+        run_block(m, &Block::single(pc, d))
     }
 }
 

@@ -549,6 +549,22 @@ pub struct Block<X> {
     pub terminated: bool,
 }
 
+impl<X> Block<X> {
+    /// The one-instruction block of `d` at `pc` (single-stepping: tracing, the debugger).
+    pub fn single(pc: u64, d: Decoded<Interp<X>>) -> Self {
+        Block {
+            start: pc,
+            end: pc.wrapping_add(u64::from(d.insn.len)),
+            terminated: d.ends_block,
+            insns: vec![Step {
+                pc,
+                d,
+                flow: Flow::Next,
+            }],
+        }
+    }
+}
+
 /// Longest block the decoder builds.
 pub const MAX_BLOCK_INSNS: usize = 64;
 const JUMP_CACHE_SIZE: usize = 4096;

@@ -566,6 +566,7 @@ macro_rules! with_guest_cases {
             thr_fork,
             bench_threads,
             thr_cxx,
+            gdb_demo,
         );
     };
 }

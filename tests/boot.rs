@@ -210,6 +210,8 @@ fn run_boot(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
     let mut child = Command::new(common::xlate())
         .arg("boot")
         .args(args)
+        // CI exports XLATE_KERNEL for tests/linux_boot.rs; it is also `--kernel`'s variable.
+        .env_remove("XLATE_KERNEL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

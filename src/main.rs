@@ -294,7 +294,7 @@ fn run(args: RunArgs) -> ExitCode {
     // Under --root an absolute program path names a file inside the root when there is one
     // (as `chroot DIR /bin/sh` does); otherwise it is a host path.
     if let (Some(root), true) = (&sandbox.root, path.is_absolute()) {
-        if let Some(inside) = root.resolve_file(path.as_os_str().as_bytes()) {
+        if let Ok(inside) = root.resolve_guest_exec(path.as_os_str().as_bytes()) {
             path = inside;
         }
     }

@@ -128,12 +128,6 @@ impl Root {
     }
 
     /// The host directory that is the guest's `/`.
-    /// The host path of the file the guest path `path` names inside the root (symlinks
-    /// followed inside it), or `None` when there is none.
-    pub fn resolve_file(&self, path: &[u8]) -> Option<std::path::PathBuf> {
-        self.resolve_guest_exec(path).ok()
-    }
-
     /// The host path of the regular file that guest path `path` (absolute, or relative to
     /// the current directory) names inside the root, for execve: ENOENT, ENOTDIR, ELOOP...
     /// as the lookup fails, EACCES for something that is not a regular file.

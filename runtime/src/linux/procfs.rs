@@ -97,40 +97,35 @@ fn maps(p: &Process) -> Vec<u8> {
                     }
                 }
             }
-            let anon = h.is_none_or(|v| v.inode == 0);
-            let (shared, offset, dev, inode, mut name) = match h {
-                _ if anon && lab.is_some() => {
-                    let l = lab.expect("checked");
-                    let guest = match &root {
-                        Some(r) if l.inode != 0 => r.guest_path_of(&l.name).unwrap_or_default(),
-                        _ => l.name.clone(),
-                    };
-                    (
-                        false,
-                        l.offset + (at - l.start),
-                        l.dev.as_str(),
-                        l.inode,
-                        String::from_utf8_lossy(&guest).into_owned(),
-                    )
-                }
-                Some(v) if v.inode != 0 => (
+            // Where the name and offset come from: the label where the host memory behind
+            // it is anonymous (the loader copied the image), else the host mapping.
+            let label = lab.filter(|_| h.is_none_or(|v| v.inode == 0));
+            let (shared, offset, dev, inode, file) = match (label, h) {
+                (Some(l), _) => (
+                    false,
+                    l.offset + (at - l.start),
+                    l.dev.as_str(),
+                    l.inode,
+                    l.name.as_slice(),
+                ),
+                (None, Some(v)) if v.inode != 0 => (
                     v.shared,
                     v.offset + (base + at - v.start),
                     v.dev.as_str(),
                     v.inode,
-                    v.name.clone(),
+                    v.name.as_bytes(),
                 ),
-                Some(v) => (v.shared, 0, "00:00", 0, String::new()),
-                None => (false, 0, "00:00", 0, String::new()),
+                (None, Some(v)) => (v.shared, 0, "00:00", 0, &b""[..]),
+                (None, None) => (false, 0, "00:00", 0, &b""[..]),
             };
-            if inode != 0 && !(anon && lab.is_some()) {
-                if let Some(r) = &root {
-                    name = r
-                        .guest_path_of(name.as_bytes())
-                        .map(|g| String::from_utf8_lossy(&g).into_owned())
-                        .unwrap_or_default();
+            // Files are named by the path the guest sees; pseudo-names ([stack]) as they are.
+            let mut name = match &root {
+                Some(r) if inode != 0 => {
+                    String::from_utf8_lossy(&r.guest_path_of(file).unwrap_or_default()).into_owned()
                 }
-            } else if name.is_empty() && at >= p.brk_start && at < p.brk.max(p.brk_start) {
+                _ => String::from_utf8_lossy(file).into_owned(),
+            };
+            if inode == 0 && name.is_empty() && at >= p.brk_start && at < p.brk.max(p.brk_start) {
                 name = "[heap]".into();
             }
             let perm = |b: u8, c: char| if bits & b != 0 { c } else { '-' };

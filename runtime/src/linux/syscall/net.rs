@@ -347,6 +347,8 @@ struct Msg {
     name_out: [u8; SOCKADDR_MAX as usize],
     /// Guest address of the header (for writing back lengths and flags).
     at: u64,
+    /// The guest's msg_name buffer (0: none), where a receive stores the sender's address.
+    guest_name: u64,
 }
 
 impl Msg {
@@ -366,6 +368,7 @@ impl Msg {
             name_in: None,
             name_out: [0; SOCKADDR_MAX as usize],
             at,
+            guest_name: name,
         });
         m.hdr.msg_iov = m._iov.as_mut_ptr();
         m.hdr.msg_iovlen = m._iov.len();
@@ -398,10 +401,10 @@ impl Msg {
     }
 
     /// After a receive: the sender's address, msg_namelen, msg_controllen and msg_flags.
-    fn write_back(&self, p: &Process, guest_name: u64) -> Result<(), Errno> {
-        if guest_name != 0 {
+    fn write_back(&self, p: &Process) -> Result<(), Errno> {
+        if self.guest_name != 0 {
             let n = (self.hdr.msg_namelen as usize).min(self.name_out.len());
-            p.mem.write_bytes(guest_name, &self.name_out[..n])?;
+            p.mem.write_bytes(self.guest_name, &self.name_out[..n])?;
         }
         p.mem
             .write_bytes(self.at + 8, &self.hdr.msg_namelen.to_le_bytes())?;
@@ -415,10 +418,6 @@ impl Msg {
     }
 }
 
-fn guest_name_ptr(p: &Process, at: u64) -> Result<u64, Errno> {
-    Ok(p.mem.read_u64(at)?)
-}
-
 pub fn sendmsg(p: &mut Process, a: &Args) -> SysResult {
     let m = Msg::new(p, a[1], false)?;
     // SAFETY: the header and everything it points to are host copies or checked guest memory.
@@ -427,10 +426,9 @@ pub fn sendmsg(p: &mut Process, a: &Args) -> SysResult {
 
 pub fn recvmsg(p: &mut Process, a: &Args) -> SysResult {
     let mut m = Msg::new(p, a[1], true)?;
-    let name = guest_name_ptr(p, a[1])?;
     // SAFETY: as in `sendmsg`; the buffers written are checked writable guest memory.
     let n = cvt(unsafe { libc::syscall(libc::SYS_recvmsg, a[0] as i32, &mut m.hdr, a[2] as i32) })?;
-    m.write_back(p, name)?;
+    m.write_back(p)?;
     Ok(n)
 }
 
@@ -438,11 +436,8 @@ pub fn recvmsg(p: &mut Process, a: &Args) -> SysResult {
 pub fn mmsg(p: &mut Process, a: &Args, recv: bool) -> SysResult {
     let vlen = a[2].min(VLEN_MAX);
     let mut msgs = Vec::with_capacity(vlen as usize);
-    let mut names = Vec::with_capacity(vlen as usize);
     for i in 0..vlen {
-        let at = a[1] + i * MMSGHDR_SIZE;
-        msgs.push(Msg::new(p, at, recv)?);
-        names.push(guest_name_ptr(p, at)?);
+        msgs.push(Msg::new(p, a[1] + i * MMSGHDR_SIZE, recv)?);
     }
     let mut host: Vec<libc::mmsghdr> = msgs
         .iter()
@@ -488,7 +483,7 @@ pub fn mmsg(p: &mut Process, a: &Args, recv: bool) -> SysResult {
         if recv {
             if let Some(m) = msgs.get_mut(i) {
                 m.hdr = h.msg_hdr;
-                m.write_back(p, names[i])?;
+                m.write_back(p)?;
             }
         }
         p.mem.write_bytes(at + 56, &h.msg_len.to_le_bytes())?;

@@ -375,9 +375,10 @@ fn run(args: RunArgs) -> ExitCode {
         );
         if let Some(j) = stats.jit {
             eprintln!(
-                "xlate: stats: jit: {} blocks translated ({} guest instructions), {:.1} ms compiling, {} bytes of code cache in use of {}, {} chained exits, {} entries from the dispatcher, {} blocks run interpreted, {} compile failures",
+                "xlate: stats: jit: {} blocks translated ({} guest instructions), {} by all threads, {:.1} ms compiling, {} bytes of code cache in use of {}, {} chained exits, {} entries from the dispatcher, {} blocks run interpreted, {} compile failures",
                 j.blocks_translated,
                 j.insns_translated,
+                stats.process_translations,
                 j.compile_ns as f64 / 1e6,
                 stats.code_cache.0,
                 stats.code_cache.1,

@@ -94,3 +94,37 @@ fn ctrl_c_ends_a_multithreaded_guest_by_sigint() {
         assert_eq!(status.signal(), Some(libc::SIGINT), "[{engine}] {status:?}");
     }
 }
+
+/// Regions translated by all the threads of a `--stats` run (the "N by all threads" field).
+fn shared_translations(threads: &str) -> u64 {
+    let bin = common::bin_dir().join("bench_threads");
+    let out = Run::xlate()
+        .args(["run", "--stats", "--jit-threshold", "1"])
+        .arg(bin.display().to_string())
+        .args([threads, "1"])
+        .run();
+    assert_eq!(out.status, Status::Code(0), "{out:?}");
+    let err = out.stderr_text();
+    let field = err
+        .split(", ")
+        .find(|f| f.ends_with(" by all threads"))
+        .unwrap_or_else(|| panic!("no shared count in {err}"));
+    field
+        .trim_end_matches(" by all threads")
+        .parse()
+        .unwrap_or_else(|e| panic!("{field}: {e}"))
+}
+
+#[test]
+fn threads_share_translated_code() {
+    // Eight threads running the same code translate it once: with a code cache per thread,
+    // each would translate its thread start, the work loop and its exit again (tens of
+    // regions each). A few regions of their own (contended futex paths) are allowed.
+    let one = shared_translations("1");
+    let eight = shared_translations("8");
+    assert!(one > 50, "the run translates its code: {one}");
+    assert!(
+        eight <= one + 24,
+        "8 threads translated {eight} regions, 1 thread {one}"
+    );
+}

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use translator::emit::{AmoOp, CsrOp, Width};
 use translator::interp::{Env, Interp, InterpEngine};
-use translator::jit::{JitEngine, JitError};
+use translator::jit::{JitEngine, JitError, SharedCode};
 use translator::{Cause, CpuState, Exception};
 
 use crate::mem::{GuestMemory, MemView};
@@ -86,6 +86,8 @@ pub struct Process {
     pub group: Option<Arc<threads::Group>>,
     /// The engine this thread runs on (new threads get one like it).
     pub engine: Option<Engine>,
+    /// The JIT's translated code, shared by the engines of all threads (JIT only).
+    pub jit_code: Option<Arc<SharedCode<Process>>>,
     /// Set by `exit` in a thread that is not the last one: only this thread ends.
     pub thread_exit: bool,
     /// The group's code generation this thread's engine has caught up with.
@@ -118,6 +120,7 @@ impl Process {
             sigbox: &signal::MAIN_BOX,
             group: None,
             engine: None,
+            jit_code: None,
             thread_exit: false,
             code_gen_seen: 0,
             instret_reported: 0,
@@ -156,7 +159,12 @@ impl Env for Process {
         let line = addr >> threads::LINE_SHIFT;
         if line != self.last_line {
             self.last_line = line;
-            self.code_lines.insert(line);
+            if self.code_lines.insert(line) && self.jit_code.is_some() {
+                // Translations are shared: the group tracks what any thread decoded.
+                if let Some(g) = &self.group {
+                    g.add_code_line(line);
+                }
+            }
         }
         self.mem.fetch16(addr)
     }
@@ -225,7 +233,12 @@ impl Env for Process {
         let mut flush = std::mem::take(&mut self.local_flush);
         let gen = g.code_gen();
         if gen != self.code_gen_seen {
-            flush |= g.touches(self.code_gen_seen, &self.code_lines);
+            flush |= if self.jit_code.is_some() {
+                // Code another thread translated is this thread's too.
+                g.touches_shared(self.code_gen_seen)
+            } else {
+                g.touches(self.code_gen_seen, &self.code_lines)
+            };
             self.code_gen_seen = gen;
         }
         if flush {
@@ -254,6 +267,8 @@ pub struct RunStats {
     pub jit: Option<translator::jit::JitStats>,
     /// JIT only: code-cache bytes in use at exit, and its capacity.
     pub code_cache: (usize, usize),
+    /// JIT only: translations made by all the process's threads.
+    pub process_translations: u64,
 }
 
 /// Which engine runs guest code.
@@ -335,6 +350,7 @@ pub fn run_controlled(
         }
         (Engine::Jit(cfg), mut ctl) => {
             let mut jit: JitEngine<Process> = JitEngine::new(cfg.clone())?;
+            proc.jit_code = Some(jit.shared_code());
             signal::init(&mut proc);
             proc.engine = Some(Engine::Jit(cfg));
             if let Some(o) = ctl.as_ref().and_then(|c| c.block_observer()) {
@@ -342,9 +358,9 @@ pub fn run_controlled(
             }
             let mut m = Interp::new(cpu, proc);
             let (exit, mut stats) = match ctl.as_mut() {
-                None => drive(&mut m, |m, budget| jit.run(m, budget)),
+                None => drive(&mut m, |m, budget| run_jit(&mut jit, m, budget)),
                 Some(c) => drive(&mut m, |m, budget| {
-                    c.step(m, &mut |m, b| jit.run(m, b.min(budget)))
+                    c.step(m, &mut |m, b| run_jit(&mut jit, m, b.min(budget)))
                 }),
             };
             if let Some(c) = ctl {
@@ -354,9 +370,24 @@ pub fn run_controlled(
             stats.code_flushes = jit.stats.flushes;
             stats.jit = Some(jit.stats);
             stats.code_cache = jit.code_cache_usage();
+            stats.process_translations = jit.process_translations();
             Ok((exit, stats, m.env))
         }
     }
+}
+
+/// Runs guest code with the JIT; threads this one starts share its translated code (which
+/// changes when the engine leaves code it shared, see `JitEngine::flush`).
+fn run_jit(
+    jit: &mut JitEngine<Process>,
+    m: &mut Interp<Process>,
+    budget: u64,
+) -> Result<(), Exception> {
+    let r = jit.run(m, budget);
+    if !m.env.jit_code.as_ref().is_some_and(|c| jit.uses(c)) {
+        m.env.jit_code = Some(jit.shared_code());
+    }
+    r
 }
 
 /// Runs a new guest thread of a running process with `engine` (no debugging tool; signal
@@ -367,16 +398,19 @@ pub(crate) fn run_thread(proc: Process, cpu: CpuState, engine: Engine) -> (Exit,
             let (e, _, p) = run_interp_thread(proc, cpu);
             (e, p)
         }
-        Engine::Jit(cfg) => match JitEngine::<Process>::new(translator::jit::JitConfig {
-            // Every thread has its own cache (see `threads`): a smaller one each.
-            code_cache_size: cfg.code_cache_size.min(THREAD_CODE_CACHE),
-            ..cfg.clone()
-        }) {
+        Engine::Jit(cfg) => match match proc.jit_code.clone() {
+            // The threads share the translated code.
+            Some(shared) => JitEngine::<Process>::sharing(cfg.clone(), shared),
+            None => JitEngine::<Process>::new(translator::jit::JitConfig {
+                code_cache_size: cfg.code_cache_size.min(THREAD_CODE_CACHE),
+                ..cfg.clone()
+            }),
+        } {
             Ok(mut jit) => {
                 let mut proc = proc;
                 proc.engine = Some(Engine::Jit(cfg));
                 let mut m = Interp::new(cpu, proc);
-                let (exit, _) = drive(&mut m, |m, budget| jit.run(m, budget));
+                let (exit, _) = drive(&mut m, |m, budget| run_jit(&mut jit, m, budget));
                 (exit, m.env)
             }
             // No room for another code cache: the thread runs in the interpreter.
@@ -388,7 +422,7 @@ pub(crate) fn run_thread(proc: Process, cpu: CpuState, engine: Engine) -> (Exit,
     }
 }
 
-/// Code cache of each thread but the first.
+/// Code cache of a thread without the process's shared one.
 const THREAD_CODE_CACHE: usize = 16 << 20;
 
 /// Guest instructions an engine runs before returning to the run loop, which then delivers

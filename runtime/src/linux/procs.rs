@@ -45,9 +45,14 @@ pub fn clone(p: &mut Process, cpu: &mut CpuState, a: &Args) -> SysResult {
     if let Some(out) = p.strace_out.as_mut() {
         let _ = out.flush();
     }
+    // The translated code's locks are held across the fork, so the child (where the other
+    // threads do not exist) finds them free.
+    let jit_code = p.jit_code.clone();
+    let guard = jit_code.as_ref().map(|c| c.fork_guard());
     // SAFETY: a host fork; only the calling thread goes on in the child (as Linux forks only
     // the calling guest thread), with a copy of guest memory, and forgets the other threads.
     let pid = unsafe { libc::fork() };
+    drop(guard);
     if pid < 0 {
         return Err(Errno::last());
     }

@@ -74,6 +74,8 @@ pub struct Group {
     code_gen: AtomicU64,
     /// The last invalidated ranges of guest code, as (generation, first line, end line).
     log: Mutex<std::collections::VecDeque<(u64, u64, u64)>>,
+    /// Lines of guest code any thread decoded, when the threads share translated code.
+    code_lines: Mutex<std::collections::HashSet<u64>>,
     instret: AtomicU64,
     pub mm: Mutex<MmShared>,
 }
@@ -116,6 +118,17 @@ impl Group {
             log.pop_front();
         }
         self.code_gen.store(gen, Ordering::Release);
+    }
+
+    /// Records a line of guest code a thread decoded (for code shared between threads).
+    pub fn add_code_line(&self, line: u64) {
+        lock(&self.code_lines).insert(line);
+    }
+
+    /// Whether an invalidation after generation `seen` meets code any thread decoded.
+    pub fn touches_shared(&self, seen: u64) -> bool {
+        let lines = lock(&self.code_lines);
+        self.touches(seen, &lines)
     }
 
     /// Whether an invalidation after generation `seen` meets `lines`.
@@ -221,6 +234,7 @@ fn ensure_group(p: &mut Process, cpu: &CpuState) -> Arc<Group> {
         leader_ack: AtomicBool::new(false),
         code_gen: AtomicU64::new(0),
         log: Mutex::new(Default::default()),
+        code_lines: Mutex::new(p.code_lines.clone()),
         instret: AtomicU64::new(cpu.instret),
         mm: Mutex::new(MmShared {
             brk_start: p.brk_start,
@@ -297,6 +311,7 @@ fn thread_process(p: &Process, g: &Arc<Group>, b: &'static SigBox) -> Process {
     c.sigbox = b;
     c.group = Some(g.clone());
     c.engine = p.engine.clone();
+    c.jit_code = p.jit_code.clone();
     c.code_gen_seen = g.code_gen();
     c
 }

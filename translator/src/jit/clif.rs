@@ -61,8 +61,8 @@ pub struct Lowering {
     pub helpers: HelperAddrs,
     /// Address of the chain-slot array (one `u64` code pointer per slot, 0 when unlinked).
     pub slots: usize,
-    /// Address and index mask of the jump cache (`[pc: u64, code: u64]` entries).
-    pub jc: usize,
+    /// Index mask of the jump cache (`[pc: u64, code: u64]` entries), which is the running
+    /// thread's own: its address is read from the context ([`JitCtx`]'s `jc`).
     pub jc_mask: u64,
 }
 
@@ -77,6 +77,7 @@ const OFF_INSTRET: i32 = std::mem::offset_of!(CpuState, instret) as i32;
 const OFF_PENDING: i32 = std::mem::offset_of!(CpuState, pending) as i32;
 const OFF_PENDING_TVAL: i32 = std::mem::offset_of!(CpuState, pending_tval) as i32;
 const OFF_STOP_AT: i32 = std::mem::offset_of!(JitCtx, stop_at) as i32;
+const OFF_JC: i32 = std::mem::offset_of!(JitCtx, jc) as i32;
 
 /// Flags for accesses to the CPU state, the context and engine tables: aligned, never trapping.
 fn trusted() -> MemFlagsData {
@@ -448,14 +449,15 @@ impl ClifEmitter {
             return;
         }
         let ctx = self.ctx;
-        let (jc, mask) = (self.low.jc as i64, self.low.jc_mask as i64);
+        let mask = self.low.jc_mask as i64;
         let miss = self.new_block(true);
         let go = self.new_block(false);
         let mut c = self.cursor();
         let h = c.ins().ushr_imm_s(target, 1);
         let h = c.ins().band_imm_s(h, mask);
         let h = c.ins().ishl_imm_s(h, 4);
-        let e = c.ins().iadd_imm_s(h, jc);
+        let jc = c.ins().load(I64, trusted(), ctx, OFF_JC);
+        let e = c.ins().iadd(h, jc);
         let tag = c.ins().load(I64, trusted(), e, 0);
         let code = c.ins().load(I64, trusted(), e, 8);
         let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);

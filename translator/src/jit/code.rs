@@ -12,7 +12,7 @@
 //! code runs (the engine flushes from its dispatch loop).
 
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 
 /// One live arena as the fork handler sees it: the two views, the size, and how many bytes
@@ -27,12 +27,21 @@ struct Arena {
 /// Every live arena, for the fork handler.
 static ARENAS: Mutex<Vec<Arena>> = Mutex::new(Vec::new());
 static ATFORK: Once = Once::new();
+/// Forks this process went through (counted in the child), see [`fork_epoch`].
+static FORK_EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// A number that changes in the child of every `fork()` (the engines use it to notice that
+/// the threads they shared code with are gone).
+pub fn fork_epoch() -> u64 {
+    FORK_EPOCH.load(Ordering::Relaxed)
+}
 
 /// In the child of a `fork()`: the two views of every arena still map the parent's memfd, so
 /// code the child translates would overwrite the parent's. Give each arena a private copy at
 /// the same addresses (code pointers in the child's caches stay valid). A child that cannot do
 /// so ends at once rather than corrupt its parent.
 extern "C" fn privatize_after_fork() {
+    FORK_EPOCH.fetch_add(1, Ordering::Relaxed);
     let arenas = ARENAS.lock().unwrap_or_else(|e| e.into_inner());
     for a in arenas.iter() {
         let used = a
@@ -118,6 +127,11 @@ pub struct CodeMem {
     /// Bytes at the start that survive a reset (the trampoline).
     pinned: usize,
 }
+
+// SAFETY: `CodeMem` owns its two mappings (the raw pointers are not aliased by any other
+// Rust value); moving it to another thread moves that ownership, and all mutation goes
+// through `&mut self` (the shared code cache keeps it under a mutex).
+unsafe impl Send for CodeMem {}
 
 /// Maps `size` bytes of `fd` shared with protection `prot`.
 fn map_view(fd: libc::c_int, size: usize, prot: libc::c_int) -> io::Result<*mut u8> {

@@ -27,7 +27,9 @@ mod code;
 mod probe;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use cranelift_codegen::control::ControlPlane;
@@ -62,18 +64,26 @@ pub mod exit {
     pub const SLOW: u64 = 4;
 }
 
-/// The context translated code receives besides the CPU state.
+/// The context translated code receives besides the CPU state: one per engine (thread).
+/// Other threads sharing the code cache read `in_jit` and lower `stop_at` (see
+/// [`SharedCode`]); the other fields are only used by the owning thread.
 #[repr(C)]
 pub struct JitCtx {
     /// The `Interp<X>` being run (helpers reach the `Env` through it).
-    interp: *mut (),
-    /// Chained exits return to the dispatcher once `instret` reaches this. Helpers set it to
-    /// 0 when the environment asks for an exit (so the run returns soon, as the interpreter's
-    /// poll before each block would).
-    stop_at: u64,
+    interp: AtomicPtr<()>,
+    /// Chained exits and edges inside a region return to the dispatcher once `instret`
+    /// reaches this. Helpers set it to 0 when the environment asks for an exit (so the run
+    /// returns soon, as the interpreter's poll before each block would); another thread sets
+    /// it to 0 when translated code changed.
+    stop_at: AtomicU64,
     /// Requests helpers took from the environment (`REQ_*` bits), acted on by the dispatcher
     /// when translated code returns.
-    requests: u64,
+    requests: AtomicU64,
+    /// Address of this thread's jump cache (`JC_SIZE` [`JcEntry`]s owned by its engine), read
+    /// by translated code for indirect jumps.
+    jc: u64,
+    /// The owning thread is inside translated code (between entering and the return).
+    in_jit: AtomicBool,
 }
 
 /// [`JitCtx::requests`]: translated code must be flushed (the run goes on).
@@ -102,6 +112,131 @@ type Region = Vec<(u64, Vec<(u64, crate::decode::Decoded<ClifEmitter>)>)>;
 
 /// Size of the dispatcher's direct-mapped pc -> block cache.
 const DC_SIZE: usize = 4096;
+/// Translations installed by every engine of this host process.
+static TRANSLATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// Code cache of an engine that left its process's shared code ([`JitEngine::flush`]).
+const DETACHED_CODE_CACHE: usize = 16 << 20;
+/// Chain slots reserved for one translation (a region's exits to known addresses; exits past
+/// the reservation return to the dispatcher instead of chaining).
+const SLOTS_PER_TRANSLATION: u32 = 64;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Translated code shared by the engines of one guest process's threads (each engine has its
+/// own [`JitCtx`], jump cache and block records): the code memory, the translations (guest pc
+/// and code context -> host code) and the chain slots baked into them.
+///
+/// Code changes are handled by generations: an invalidation empties the map and moves
+/// `gen` on; each engine drops what it cached (jump cache, block records) when it sees a new
+/// generation, before it enters translated code again, and threads still running old code are
+/// asked to leave it at their next exit (their `stop_at` is lowered). Old code stays in memory,
+/// unreachable, until the memory or the chain slots run out: the engine that needs room then
+/// stops the world (waits until no other thread is inside translated code; they leave at their
+/// next exit or region edge) and resets the memory. With one engine, an invalidation resets at
+/// once.
+pub struct SharedCode<X> {
+    inner: Mutex<CodeInner>,
+    /// Generation of the translations in `inner.map` (and of the code reachable from them).
+    gen: AtomicU64,
+    /// A stop-the-world reset is in progress: no engine may enter translated code.
+    resetting: AtomicBool,
+    /// Chain slots: one host code address per direct exit of a translation, 0 while unlinked.
+    slots: Box<[AtomicU64]>,
+    /// The contexts of the engines sharing this code.
+    threads: Mutex<Vec<Arc<JitCtx>>>,
+    /// The entry trampoline and the jump-cache miss stub (pinned in the code memory).
+    trampoline: usize,
+    lookup_stub: usize,
+    /// The code calls helpers instantiated for environment `X`.
+    _env: PhantomData<fn(X)>,
+}
+
+struct CodeInner {
+    code: CodeMem,
+    /// (pc, code context) -> host code, for the current generation.
+    map: HashMap<(u64, u64), usize>,
+    /// Chain slots handed out since the last reset.
+    next_slot: u32,
+    /// Translations of the current generation some engine is compiling (the others
+    /// interpret those blocks meanwhile instead of compiling them too).
+    pending: std::collections::HashSet<(u64, u64)>,
+}
+
+/// Holds a [`SharedCode`]'s locks across a host `fork()`, so that the child (where only the
+/// forking thread goes on) finds them free. See [`SharedCode::fork_guard`].
+pub struct ForkGuard<'a> {
+    _inner: MutexGuard<'a, CodeInner>,
+    _threads: MutexGuard<'a, Vec<Arc<JitCtx>>>,
+}
+
+impl<X> SharedCode<X> {
+    /// Takes the locks for a `fork()` made by a thread running one of the engines (drop the
+    /// guard after the fork, in the parent and in the child). In the child, that thread's
+    /// engine then finds itself the only user of the code (and keeps it).
+    pub fn fork_guard(&self) -> ForkGuard<'_> {
+        let inner = lock(&self.inner);
+        ForkGuard {
+            _inner: inner,
+            _threads: lock(&self.threads),
+        }
+    }
+
+    fn reset_locked(&self, g: &mut CodeInner) {
+        g.code.reset();
+        // Only the slots handed out since the last reset can be linked.
+        let used = (g.next_slot as usize).min(self.slots.len());
+        for s in self.slots[..used].iter() {
+            s.store(0, Ordering::Relaxed);
+        }
+        g.next_slot = 0;
+        g.map.clear();
+        g.pending.clear();
+    }
+
+    /// Drops every translation (guest code changed). Called by `me`'s engine from its
+    /// dispatcher (outside translated code).
+    fn invalidate(&self, me: &Arc<JitCtx>) {
+        let mut g = lock(&self.inner);
+        let threads = lock(&self.threads);
+        if threads.iter().all(|t| Arc::ptr_eq(t, me)) {
+            // Nobody else can be running the code: free it now.
+            self.reset_locked(&mut g);
+            self.gen.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        g.map.clear();
+        g.pending.clear();
+        self.gen.fetch_add(1, Ordering::SeqCst);
+        for t in threads.iter().filter(|t| !Arc::ptr_eq(t, me)) {
+            t.stop_at.store(0, Ordering::SeqCst);
+        }
+    }
+
+    /// Empties the code memory and the chain slots once no other engine runs translated code
+    /// (they are asked to return to their dispatchers, which wait until the reset is done).
+    fn reset_all(&self, me: &Arc<JitCtx>) {
+        let mut g = lock(&self.inner);
+        self.resetting.store(true, Ordering::SeqCst);
+        let threads: Vec<Arc<JitCtx>> = lock(&self.threads).clone();
+        let others = || threads.iter().filter(|t| !Arc::ptr_eq(t, me));
+        for t in others() {
+            t.stop_at.store(0, Ordering::SeqCst);
+        }
+        for t in others() {
+            // Translated code returns at its next chained exit or region edge (both check
+            // `stop_at`), or when its block ends.
+            while t.in_jit.load(Ordering::SeqCst) {
+                std::thread::yield_now();
+            }
+        }
+        self.reset_locked(&mut g);
+        self.gen.fetch_add(1, Ordering::SeqCst);
+        self.resetting.store(false, Ordering::SeqCst);
+    }
+}
 
 /// Cranelift optimisation level for translated blocks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,17 +350,20 @@ struct BlockInfo<X> {
     no_jit: bool,
 }
 
-/// The JIT engine for machines with environment `X`.
+/// The JIT engine for machines with environment `X`: one per guest thread, sharing its
+/// translated code with the other threads' engines ([`JitEngine::sharing`]).
 pub struct JitEngine<X: Env> {
     cfg: JitConfig,
     isa: OwnedTargetIsa,
     cctx: Context,
-    code: CodeMem,
-    trampoline: usize,
-    lookup_stub: usize,
-    ctx: Box<JitCtx>,
-    slots: Box<[AtomicU64]>,
-    next_slot: u32,
+    shared: Arc<SharedCode<X>>,
+    /// The generation of `shared` this engine's caches (jump cache, block records) hold.
+    gen: u64,
+    /// [`code::fork_epoch`] when this engine last ran (a change means this is a fork child).
+    fork_epoch: u64,
+    /// [`TRANSLATIONS`] when the engine was made.
+    translations_at_start: u64,
+    ctx: Arc<JitCtx>,
     jc: Box<[JcEntry]>,
     /// (pc, code context) -> block record.
     map: HashMap<(u64, u64), u32>,
@@ -281,7 +419,7 @@ fn amo_of(code: u64) -> AmoOp {
 /// raw pointer to its CPU state) is suspended inside this helper call.
 unsafe fn machine<'a, X>(ctx: *mut JitCtx) -> &'a mut Interp<X> {
     // SAFETY: see the function's contract.
-    unsafe { &mut *((*ctx).interp as *mut Interp<X>) }
+    unsafe { &mut *((*ctx).interp.load(Ordering::Relaxed) as *mut Interp<X>) }
 }
 
 fn raise<X: Env>(m: &mut Interp<X>, e: Exception) -> u64 {
@@ -369,12 +507,11 @@ fn poll_env<X: Env>(ctx: *mut JitCtx, m: &mut Interp<X>) {
         req |= REQ_EXIT;
     }
     if req != 0 {
-        // SAFETY: `ctx` is the live context of the `enter` call (see `machine`); translated
-        // code only reads it, and it is a separate object from the `Interp` borrowed as `m`.
-        unsafe {
-            (*ctx).stop_at = 0;
-            (*ctx).requests |= req;
-        }
+        // SAFETY: `ctx` is the live context of the `enter` call (see `machine`), a separate
+        // object from the `Interp` borrowed as `m`; only shared access (atomics) is used.
+        let c = unsafe { &*ctx };
+        c.stop_at.store(0, Ordering::Relaxed);
+        c.requests.fetch_or(req, Ordering::Relaxed);
     }
 }
 
@@ -421,53 +558,184 @@ fn internal(e: impl std::fmt::Display) -> JitError {
     JitError::Internal(e.to_string())
 }
 
-impl<X: Env> JitEngine<X> {
-    /// Creates an engine with its own code cache of `cfg.code_cache_size` bytes.
-    pub fn new(cfg: JitConfig) -> Result<Self, JitError> {
-        let mut fb = settings::builder();
-        let opt = match cfg.opt_level {
-            // `XLATE_JIT_OPT=speed` overrides the configuration (for measurements).
-            _ if std::env::var_os("XLATE_JIT_OPT").is_some_and(|v| v == "speed") => "speed",
-            OptLevel::None => "none",
-            OptLevel::Speed => "speed",
-        };
-        for (k, v) in [
-            ("opt_level", opt),
-            ("enable_verifier", if cfg.verify { "true" } else { "false" }),
-            ("preserve_frame_pointers", "true"),
-            ("unwind_info", "false"),
-            ("is_pic", "false"),
-        ] {
-            fb.set(k, v).map_err(internal)?;
-        }
-        let isa = cranelift_native::builder()
-            .map_err(|e| JitError::Host(e.to_string()))?
-            .finish(settings::Flags::new(fb))
-            .map_err(|e| JitError::Host(e.to_string()))?;
-        let code = CodeMem::new(cfg.code_cache_size).map_err(|err| JitError::CodeMemory {
+/// The Cranelift target for `cfg`.
+fn make_isa(cfg: &JitConfig) -> Result<OwnedTargetIsa, JitError> {
+    let mut fb = settings::builder();
+    let opt = match cfg.opt_level {
+        // `XLATE_JIT_OPT=speed` overrides the configuration (for measurements).
+        _ if std::env::var_os("XLATE_JIT_OPT").is_some_and(|v| v == "speed") => "speed",
+        OptLevel::None => "none",
+        OptLevel::Speed => "speed",
+    };
+    for (k, v) in [
+        ("opt_level", opt),
+        ("enable_verifier", if cfg.verify { "true" } else { "false" }),
+        ("preserve_frame_pointers", "true"),
+        ("unwind_info", "false"),
+        ("is_pic", "false"),
+    ] {
+        fb.set(k, v).map_err(internal)?;
+    }
+    cranelift_native::builder()
+        .map_err(|e| JitError::Host(e.to_string()))?
+        .finish(settings::Flags::new(fb))
+        .map_err(|e| JitError::Host(e.to_string()))
+}
+
+/// Compiles `func` to host code bytes (position independent, without relocations).
+fn compile(
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    cctx: &mut Context,
+    func: Function,
+    dump: bool,
+) -> Result<Vec<u8>, String> {
+    cctx.clear();
+    cctx.func = func;
+    if dump {
+        eprintln!("{}", cctx.func.display());
+        cctx.set_disasm(true);
+    }
+    let compiled = cctx
+        .compile(isa, &mut ControlPlane::default())
+        .map_err(|e| format!("{:?}", e.inner))?;
+    if !compiled.buffer.relocs().is_empty() {
+        return Err("translated code needs relocations".into());
+    }
+    if dump {
+        eprintln!("{}", compiled.vcode.as_deref().unwrap_or(""));
+    }
+    Ok(compiled.code_buffer().to_vec())
+}
+
+/// Compiles the entry trampoline and the jump-cache miss stub into `code` (then pinned).
+fn build_stubs(
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    cctx: &mut Context,
+    code: &mut CodeMem,
+    dump: bool,
+) -> Result<(usize, usize), JitError> {
+    let host_cc = isa.default_call_conv();
+    // Trampoline: host fn(cpu, ctx, code) -> u64 { code(cpu, ctx) }
+    let mut sig = cranelift_codegen::ir::Signature::new(host_cc);
+    for _ in 0..3 {
+        sig.params.push(cranelift_codegen::ir::AbiParam::new(I64));
+    }
+    sig.returns.push(cranelift_codegen::ir::AbiParam::new(I64));
+    let mut f = Function::with_name_signature(UserFuncName::default(), sig);
+    let bsig = f.import_signature(clif::block_signature());
+    let b = f.dfg.make_block();
+    f.layout.append_block(b);
+    let cpu = f.dfg.append_block_param(b, I64);
+    let ctx = f.dfg.append_block_param(b, I64);
+    let target = f.dfg.append_block_param(b, I64);
+    {
+        let mut c = FuncCursor::new(&mut f).at_bottom(b);
+        let call = c.ins().call_indirect(bsig, target, &[cpu, ctx]);
+        let r = c.func.dfg.inst_results(call)[0];
+        c.ins().return_(&[r]);
+    }
+    let install = |code: &mut CodeMem, bytes: Vec<u8>| {
+        code.install(&bytes)
+            .map(|p| p as usize)
+            .ok_or_else(|| internal("the code cache cannot hold the entry stubs"))
+    };
+    let bytes = compile(isa, cctx, f, dump).map_err(internal)?;
+    let trampoline = install(code, bytes)?;
+    // Miss stub: a block function that reports a jump-cache miss.
+    let mut f = Function::with_name_signature(UserFuncName::default(), clif::block_signature());
+    let b = f.dfg.make_block();
+    f.layout.append_block(b);
+    f.dfg.append_block_param(b, I64);
+    f.dfg.append_block_param(b, I64);
+    {
+        let mut c = FuncCursor::new(&mut f).at_bottom(b);
+        let r = c.ins().iconst(I64, exit::LOOKUP as i64);
+        c.ins().return_(&[r]);
+    }
+    let bytes = compile(isa, cctx, f, dump).map_err(internal)?;
+    let lookup_stub = install(code, bytes)?;
+    code.pin();
+    Ok((trampoline, lookup_stub))
+}
+
+impl<X: Env> SharedCode<X> {
+    /// Code memory of `cfg.code_cache_size` bytes with its entry stubs, and no translation.
+    fn create(
+        cfg: &JitConfig,
+        isa: &dyn cranelift_codegen::isa::TargetIsa,
+        cctx: &mut Context,
+        dump: bool,
+    ) -> Result<Arc<Self>, JitError> {
+        let mut code = CodeMem::new(cfg.code_cache_size).map_err(|err| JitError::CodeMemory {
             size: cfg.code_cache_size,
             err,
         })?;
+        let (trampoline, lookup_stub) = build_stubs(isa, cctx, &mut code, dump)?;
         let nslots = (cfg.code_cache_size / 64).clamp(1024, 1 << 22);
-        let mut e = Self {
-            isa,
-            cctx: Context::new(),
-            code,
-            trampoline: 0,
-            lookup_stub: 0,
-            ctx: Box::new(JitCtx {
-                interp: std::ptr::null_mut(),
-                stop_at: 0,
-                requests: 0,
+        Ok(Arc::new(Self {
+            inner: Mutex::new(CodeInner {
+                code,
+                map: HashMap::new(),
+                next_slot: 0,
+                pending: Default::default(),
             }),
+            gen: AtomicU64::new(0),
+            resetting: AtomicBool::new(false),
             slots: (0..nslots).map(|_| AtomicU64::new(0)).collect(),
-            next_slot: 0,
-            jc: (0..JC_SIZE)
-                .map(|_| JcEntry {
-                    pc: AtomicU64::new(JC_EMPTY),
-                    code: AtomicU64::new(0),
-                })
-                .collect(),
+            threads: Mutex::new(Vec::new()),
+            trampoline,
+            lookup_stub,
+            _env: PhantomData,
+        }))
+    }
+}
+
+impl<X: Env> JitEngine<X> {
+    /// Creates an engine with its own code cache of `cfg.code_cache_size` bytes.
+    pub fn new(cfg: JitConfig) -> Result<Self, JitError> {
+        let isa = make_isa(&cfg)?;
+        let mut cctx = Context::new();
+        let dump = std::env::var_os("XLATE_JIT_DUMP").is_some();
+        let shared = SharedCode::create(&cfg, &*isa, &mut cctx, dump)?;
+        Ok(Self::with_shared(cfg, isa, cctx, shared))
+    }
+
+    /// Creates an engine (for another guest thread) that shares `shared`'s translated code
+    /// (`cfg.code_cache_size` is then that of `shared`'s creator).
+    pub fn sharing(cfg: JitConfig, shared: Arc<SharedCode<X>>) -> Result<Self, JitError> {
+        let isa = make_isa(&cfg)?;
+        Ok(Self::with_shared(cfg, isa, Context::new(), shared))
+    }
+
+    fn with_shared(
+        cfg: JitConfig,
+        isa: OwnedTargetIsa,
+        cctx: Context,
+        shared: Arc<SharedCode<X>>,
+    ) -> Self {
+        let jc: Box<[JcEntry]> = (0..JC_SIZE)
+            .map(|_| JcEntry {
+                pc: AtomicU64::new(JC_EMPTY),
+                code: AtomicU64::new(shared.lookup_stub as u64),
+            })
+            .collect();
+        let ctx = Arc::new(JitCtx {
+            interp: AtomicPtr::new(std::ptr::null_mut()),
+            stop_at: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            jc: jc.as_ptr() as u64,
+            in_jit: AtomicBool::new(false),
+        });
+        lock(&shared.threads).push(Arc::clone(&ctx));
+        Self {
+            isa,
+            cctx,
+            gen: shared.gen.load(Ordering::SeqCst),
+            fork_epoch: code::fork_epoch(),
+            translations_at_start: TRANSLATIONS.load(Ordering::Relaxed),
+            shared,
+            ctx,
+            jc,
             map: HashMap::new(),
             blocks: Vec::new(),
             dcache: vec![(u64::MAX, 0); DC_SIZE].into_boxed_slice(),
@@ -482,11 +750,18 @@ impl<X: Env> JitEngine<X> {
             last_code_len: 0,
             stats: JitStats::default(),
             cfg,
-        };
-        e.build_stubs()?;
-        e.flush();
-        e.stats.flushes = 0;
-        Ok(e)
+        }
+    }
+
+    /// The translated code, to give to the engines of new threads ([`JitEngine::sharing`]).
+    pub fn shared_code(&self) -> Arc<SharedCode<X>> {
+        Arc::clone(&self.shared)
+    }
+
+    /// Whether `code` is this engine's translated code (it changes when the engine leaves
+    /// shared code, see [`JitEngine::flush`]).
+    pub fn uses(&self, code: &Arc<SharedCode<X>>) -> bool {
+        Arc::ptr_eq(&self.shared, code)
     }
 
     /// Tells `o` about every block translated from now on.
@@ -497,71 +772,6 @@ impl<X: Env> JitEngine<X> {
     /// The configuration the engine was made with.
     pub fn config(&self) -> &JitConfig {
         &self.cfg
-    }
-
-    /// Compiles the entry trampoline and the jump-cache miss stub into the pinned part of the
-    /// code cache.
-    fn build_stubs(&mut self) -> Result<(), JitError> {
-        let host_cc = self.isa.default_call_conv();
-        // Trampoline: host fn(cpu, ctx, code) -> u64 { code(cpu, ctx) }
-        let mut sig = cranelift_codegen::ir::Signature::new(host_cc);
-        for _ in 0..3 {
-            sig.params.push(cranelift_codegen::ir::AbiParam::new(I64));
-        }
-        sig.returns.push(cranelift_codegen::ir::AbiParam::new(I64));
-        let mut f = Function::with_name_signature(UserFuncName::default(), sig);
-        let bsig = f.import_signature(clif::block_signature());
-        let b = f.dfg.make_block();
-        f.layout.append_block(b);
-        let cpu = f.dfg.append_block_param(b, I64);
-        let ctx = f.dfg.append_block_param(b, I64);
-        let code = f.dfg.append_block_param(b, I64);
-        {
-            let mut c = FuncCursor::new(&mut f).at_bottom(b);
-            let call = c.ins().call_indirect(bsig, code, &[cpu, ctx]);
-            let r = c.func.dfg.inst_results(call)[0];
-            c.ins().return_(&[r]);
-        }
-        self.trampoline = self.compile_install(f).map_err(internal)?;
-        // Miss stub: a block function that reports a jump-cache miss.
-        let mut f = Function::with_name_signature(UserFuncName::default(), clif::block_signature());
-        let b = f.dfg.make_block();
-        f.layout.append_block(b);
-        f.dfg.append_block_param(b, I64);
-        f.dfg.append_block_param(b, I64);
-        {
-            let mut c = FuncCursor::new(&mut f).at_bottom(b);
-            let r = c.ins().iconst(I64, exit::LOOKUP as i64);
-            c.ins().return_(&[r]);
-        }
-        self.lookup_stub = self.compile_install(f).map_err(internal)?;
-        self.code.pin();
-        Ok(())
-    }
-
-    /// Compiles `func` and copies it into the code cache. `Ok(0)` when the cache is full.
-    fn compile_install(&mut self, func: Function) -> Result<usize, String> {
-        self.cctx.clear();
-        self.cctx.func = func;
-        let dump = self.dump;
-        if dump {
-            eprintln!("{}", self.cctx.func.display());
-            self.cctx.set_disasm(true);
-        }
-        let compiled = self
-            .cctx
-            .compile(&*self.isa, &mut ControlPlane::default())
-            .map_err(|e| format!("{:?}", e.inner))?;
-        if !compiled.buffer.relocs().is_empty() {
-            return Err("translated code needs relocations".into());
-        }
-        if dump {
-            eprintln!("{}", compiled.vcode.as_deref().unwrap_or(""));
-        }
-        let bytes = compiled.code_buffer();
-        self.stats.code_bytes += bytes.len() as u64;
-        self.last_code_len = bytes.len();
-        Ok(self.code.install(bytes).map_or(0, |p| p as usize))
     }
 
     fn lowering(&self) -> Lowering {
@@ -584,24 +794,53 @@ impl<X: Env> JitEngine<X> {
                     0
                 },
             },
-            slots: self.slots.as_ptr() as usize,
-            jc: self.jc.as_ptr() as usize,
+            slots: self.shared.slots.as_ptr() as usize,
             jc_mask: (JC_SIZE - 1) as u64,
         }
     }
 
-    /// Drops every translation and decoded block (code changed, or the cache is full).
+    /// Drops every translation and decoded block this engine could run (guest code changed).
+    ///
+    /// Alone with its code, the engine empties it. Sharing it with other threads, it leaves
+    /// them the shared code and goes on with a code cache of its own
+    /// ([`JitEngine::shared_code`] changes): a flush is asked for by this thread's `fence.i`
+    /// (which orders this hart's fetches only) or by a change of code every thread is told
+    /// about (each of them flushes then), so no other thread has to translate again because
+    /// one thread rewrites its own code.
     pub fn flush(&mut self) {
-        self.code.reset();
-        // Only the slots handed out since the last flush can be linked.
-        let used = (self.next_slot as usize).min(self.slots.len());
-        for s in self.slots[..used].iter() {
-            s.store(0, Ordering::Relaxed);
+        let alone = lock(&self.shared.threads)
+            .iter()
+            .all(|t| Arc::ptr_eq(t, &self.ctx));
+        if alone || !self.detach() {
+            self.shared.invalidate(&self.ctx);
         }
-        self.next_slot = 0;
+        self.catch_up();
+    }
+
+    /// Moves this engine to a new code cache of its own; false if none can be made.
+    fn detach(&mut self) -> bool {
+        let cfg = JitConfig {
+            code_cache_size: self.cfg.code_cache_size.min(DETACHED_CODE_CACHE),
+            ..self.cfg.clone()
+        };
+        let dump = self.dump;
+        let Ok(sh) = SharedCode::create(&cfg, &*self.isa, &mut self.cctx, dump) else {
+            return false;
+        };
+        lock(&self.shared.threads).retain(|c| !Arc::ptr_eq(c, &self.ctx));
+        lock(&sh.threads).push(Arc::clone(&self.ctx));
+        self.shared = sh;
+        true
+    }
+
+    /// Drops this engine's caches (jump cache, block records with their decoded blocks),
+    /// which belong to an older generation of the shared code.
+    fn catch_up(&mut self) {
+        self.gen = self.shared.gen.load(Ordering::SeqCst);
         for e in self.jc.iter() {
             e.pc.store(JC_EMPTY, Ordering::Relaxed);
-            e.code.store(self.lookup_stub as u64, Ordering::Relaxed);
+            e.code
+                .store(self.shared.lookup_stub as u64, Ordering::Relaxed);
         }
         self.map.clear();
         self.blocks.clear();
@@ -609,11 +848,35 @@ impl<X: Env> JitEngine<X> {
         self.stats.flushes += 1;
     }
 
+    /// In the child of a `fork()` (only this thread went on): this engine is the only user of
+    /// the shared code now. The fork was made under [`SharedCode::fork_guard`] (or with no
+    /// other thread), so its locks are free; if they are not, the code is left behind and
+    /// this engine starts a cache of its own.
+    fn after_fork(&mut self) {
+        self.fork_epoch = code::fork_epoch();
+        let ok = match (self.shared.inner.try_lock(), self.shared.threads.try_lock()) {
+            (Ok(_), Ok(mut t)) => {
+                t.retain(|c| Arc::ptr_eq(c, &self.ctx));
+                true
+            }
+            _ => false,
+        };
+        if !ok {
+            let dump = self.dump;
+            if let Ok(sh) = SharedCode::create(&self.cfg, &*self.isa, &mut self.cctx, dump) {
+                lock(&sh.threads).push(Arc::clone(&self.ctx));
+                self.shared = sh;
+            }
+            self.catch_up();
+        }
+    }
+
     /// Empties the jump cache and `dcache`, which hold blocks of another code context.
     fn switch_context(&mut self, cx: u64) {
         for e in self.jc.iter() {
             e.pc.store(JC_EMPTY, Ordering::Relaxed);
-            e.code.store(self.lookup_stub as u64, Ordering::Relaxed);
+            e.code
+                .store(self.shared.lookup_stub as u64, Ordering::Relaxed);
         }
         self.dcache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
         self.context = cx;
@@ -628,7 +891,7 @@ impl<X: Env> JitEngine<X> {
         let e = &self.jc[Self::jc_index(pc)];
         if e.pc.load(Ordering::Relaxed) == pc {
             let c = e.code.load(Ordering::Relaxed) as usize;
-            if c != self.lookup_stub {
+            if c != self.shared.lookup_stub {
                 return c;
             }
         }
@@ -667,7 +930,7 @@ impl<X: Env> JitEngine<X> {
         i as usize
     }
 
-    /// Host code for `pc` if translated (dispatcher view), 0 otherwise.
+    /// Host code for `pc` if this engine knows it translated (dispatcher view), 0 otherwise.
     fn code_for(&self, pc: u64) -> usize {
         match self.map.get(&(pc, self.context)) {
             Some(&i) => self.blocks[i as usize].code,
@@ -675,151 +938,203 @@ impl<X: Env> JitEngine<X> {
         }
     }
 
+    /// Links chain slot `slot` (of code this engine just ran) to `target`, unless the code
+    /// was reset since (the slot may belong to another translation then).
+    fn link(&mut self, slot: usize, target: usize) {
+        let _g = lock(&self.shared.inner);
+        if self.shared.gen.load(Ordering::SeqCst) == self.gen && slot < self.shared.slots.len() {
+            self.shared.slots[slot].store(target as u64, Ordering::Release);
+            self.stats.chained_exits += 1;
+        }
+    }
+
     /// Runs translated code at `code` until it returns an exit code.
     fn enter(&mut self, interp: &mut Interp<X>, code: usize) -> u64 {
         self.stats.jit_entries += 1;
         let ip: *mut Interp<X> = interp;
-        self.ctx.interp = ip.cast();
+        self.ctx.interp.store(ip.cast(), Ordering::Relaxed);
         // Helpers see `instret` exact at their instruction already (no block-relative index).
         interp.idx = 0;
-        let ctx: *mut JitCtx = &mut *self.ctx;
+        let ctx: *mut JitCtx = Arc::as_ptr(&self.ctx).cast_mut();
         // SAFETY: `trampoline` is the address of the host-convention function compiled in
         // `build_stubs`, with exactly the `Trampoline` signature, in the pinned part of the
-        // code cache (never reset while the engine lives).
-        let f: Trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(self.trampoline) };
-        // SAFETY: `code` is a live translated block (taken from the block map or jump cache,
-        // which a flush empties). The code only accesses the CPU state through `cpu` (a field
-        // of `*ip`, which we hold exclusively), guest memory through the `FastMem` contract,
-        // engine tables that outlive the call, and the `Interp` through helpers given `ctx`.
+        // code cache (never reset while the shared code lives, which `self.shared` keeps).
+        let f: Trampoline =
+            unsafe { std::mem::transmute::<usize, Trampoline>(self.shared.trampoline) };
+        // SAFETY: `code` is a live translated block of generation `self.gen` (taken from the
+        // block records or jump cache, which `catch_up` empties when the generation changes;
+        // `run` checked the generation after announcing `in_jit`, and the memory is only reset
+        // while no engine is in translated code). The code only accesses the CPU state through
+        // `cpu` (a field of `*ip`, which we hold exclusively), guest memory through the
+        // `FastMem` contract, this engine's context and jump cache and the shared tables,
+        // which outlive the call, and the `Interp` through helpers given `ctx`. Translated
+        // code only reads the context (helpers use its atomics).
         let r = unsafe { f(std::ptr::addr_of_mut!((*ip).cpu), ctx, code) };
-        self.ctx.interp = std::ptr::null_mut();
+        self.ctx
+            .interp
+            .store(std::ptr::null_mut(), Ordering::Relaxed);
         r
     }
 
-    /// Translates the block at `pc`; returns its host code, or 0 when it cannot be translated
-    /// now (fetch fault at its start) or ever (marked `no_jit`).
+    /// Translates the block at `pc` (or finds another thread's translation of it); returns its
+    /// host code, or 0 when it cannot be translated now (fetch fault at its start, the shared
+    /// code changed or was full meanwhile) or ever (marked `no_jit`).
     fn translate(&mut self, env: &mut X, pc: u64) -> usize {
-        for attempt in 0..2 {
-            if self.slots.len() - (self.next_slot as usize) < 4 {
-                self.flush();
-            }
-            let t0 = Instant::now();
-            // Decode the region, dry-run its semantics to learn its register use, then emit
-            // its IR: one IR block per guest block, branching to each other in host registers.
-            let region = self.decode_region(env, pc);
-            if region.is_empty() {
+        let key = (pc, self.context);
+        let base = {
+            let mut g = lock(&self.shared.inner);
+            if self.shared.gen.load(Ordering::SeqCst) != self.gen {
                 return 0;
             }
-            let mut probe = Probe::new(pc);
-            for (_, insns) in &region {
-                for (at, d) in insns {
-                    probe.begin_insn(*at, u64::from(d.insn.len));
-                    let sem = match self.probe_table.lookup(d.insn.raw) {
-                        Some(e) if d.name != "illegal" => e.sem,
-                        _ => crate::decode::illegal::<Probe>,
-                    };
-                    // An instruction that traps ends its block: the probe goes on with the
-                    // next one (it must see every register the region writes).
-                    let _ = sem(&mut probe, &d.insn);
-                }
+            if let Some(&code) = g.map.get(&key) {
+                return code;
             }
-            // A region that runs `fence.i` is cut to its first block (whose exits then return
-            // to the dispatcher).
-            let blocks = if probe.fence_i {
-                &region[..1]
+            if g.pending.contains(&key) {
+                // Another thread is translating it.
+                return 0;
+            }
+            if g.next_slot as usize + SLOTS_PER_TRANSLATION as usize > self.shared.slots.len() {
+                drop(g);
+                self.shared.reset_all(&self.ctx);
+                return 0;
+            }
+            g.next_slot += SLOTS_PER_TRANSLATION;
+            g.pending.insert(key);
+            g.next_slot - SLOTS_PER_TRANSLATION
+        };
+        let code = self.translate_reserved(env, pc, base);
+        let mut g = lock(&self.shared.inner);
+        if self.shared.gen.load(Ordering::SeqCst) == self.gen {
+            g.pending.remove(&key);
+        }
+        code
+    }
+
+    /// [`JitEngine::translate`] once it reserved the chain slots from `base` on.
+    fn translate_reserved(&mut self, env: &mut X, pc: u64, base: u32) -> usize {
+        let key = (pc, self.context);
+        let t0 = Instant::now();
+        // Decode the region, dry-run its semantics to learn its register use, then emit its
+        // IR: one IR block per guest block, branching to each other in host registers.
+        let region = self.decode_region(env, pc);
+        if region.is_empty() {
+            return 0;
+        }
+        let mut probe = Probe::new(pc);
+        for (_, insns) in &region {
+            for (at, d) in insns {
+                probe.begin_insn(*at, u64::from(d.insn.len));
+                let sem = match self.probe_table.lookup(d.insn.raw) {
+                    Some(e) if d.name != "illegal" => e.sem,
+                    _ => crate::decode::illegal::<Probe>,
+                };
+                // An instruction that traps ends its block: the probe goes on with the next
+                // one (it must see every register the region writes).
+                let _ = sem(&mut probe, &d.insn);
+            }
+        }
+        // A region that runs `fence.i` is cut to its first block (whose exits then return to
+        // the dispatcher).
+        let blocks = if probe.fence_i {
+            &region[..1]
+        } else {
+            &region[..]
+        };
+        let starts: Vec<u64> = blocks.iter().map(|(s, _)| *s).collect();
+        let mut e = ClifEmitter::new(
+            self.lowering(),
+            pc,
+            base,
+            base + SLOTS_PER_TRANSLATION,
+            if probe.fence_i {
+                None
             } else {
-                &region[..]
-            };
-            let starts: Vec<u64> = blocks.iter().map(|(s, _)| *s).collect();
-            let mut e = ClifEmitter::new(
-                self.lowering(),
-                pc,
-                self.next_slot,
-                self.slots.len() as u32,
-                if probe.fence_i {
-                    None
-                } else {
-                    Some((&probe, &starts))
-                },
-            );
-            let mut total = 0u64;
-            for (start, insns) in blocks {
-                e.begin_block(*start);
-                let mut n = 0u64;
-                let mut at = *start;
-                for (a, d) in insns {
-                    let len = u64::from(d.insn.len);
-                    e.begin_insn(n, *a, len);
-                    let r = (d.sem)(&mut e, &d.insn);
-                    n += 1;
-                    at = a.wrapping_add(len);
-                    if let Err(ex) = r {
-                        e.finish_exception(ex);
-                        break;
-                    }
-                    if e.ended {
-                        break;
-                    }
+                Some((&probe, &starts))
+            },
+        );
+        let mut total = 0u64;
+        for (start, insns) in blocks {
+            e.begin_block(*start);
+            let mut n = 0u64;
+            let mut at = *start;
+            for (a, d) in insns {
+                let len = u64::from(d.insn.len);
+                e.begin_insn(n, *a, len);
+                let r = (d.sem)(&mut e, &d.insn);
+                n += 1;
+                at = a.wrapping_add(len);
+                if let Err(ex) = r {
+                    e.finish_exception(ex);
+                    break;
                 }
-                if !e.ended {
-                    e.finish_fallthrough(at, n);
+                if e.ended {
+                    break;
                 }
-                total += n;
             }
-            let n = total;
-            e.finish();
-            let next_slot = e.next_slot;
-            let ir = match &self.observer {
-                Some(o) if o.want_ir() => Some(e.func.display().to_string()),
-                _ => None,
-            };
-            let res = self.compile_install(e.func);
-            self.stats.compile_ns += t0.elapsed().as_nanos() as u64;
-            match res {
-                Ok(0) if attempt == 0 => {
-                    // Cache full: start over with an empty cache and translate again (the
-                    // chain slots baked into this translation were just recycled).
-                    self.flush();
-                    continue;
+            if !e.ended {
+                e.finish_fallthrough(at, n);
+            }
+            total += n;
+        }
+        let n = total;
+        e.finish();
+        let ir = match &self.observer {
+            Some(o) if o.want_ir() => Some(e.func.display().to_string()),
+            _ => None,
+        };
+        let compiled = compile(&*self.isa, &mut self.cctx, e.func, self.dump);
+        self.stats.compile_ns += t0.elapsed().as_nanos() as u64;
+        let bytes = match compiled {
+            Ok(b) => b,
+            Err(_) => {
+                self.stats.compile_failures += 1;
+                let i = self.block_index(pc);
+                self.blocks[i].no_jit = true;
+                return 0;
+            }
+        };
+        self.stats.code_bytes += bytes.len() as u64;
+        self.last_code_len = bytes.len();
+        let code = {
+            let mut g = lock(&self.shared.inner);
+            if self.shared.gen.load(Ordering::SeqCst) != self.gen {
+                // Code changed (or was reset, recycling our chain slots) meanwhile.
+                return 0;
+            }
+            match g.code.install(&bytes) {
+                Some(p) => {
+                    g.map.insert(key, p as usize);
+                    TRANSLATIONS.fetch_add(1, Ordering::Relaxed);
+                    p as usize
                 }
-                Ok(0) => return 0,
-                Ok(code) => {
-                    self.next_slot = next_slot;
-                    self.stats.blocks_translated += 1;
-                    self.stats.insns_translated += n;
-                    if let Some(o) = &self.observer {
-                        // Every instruction of the region's guest blocks, block by block.
-                        let list: Vec<(u64, u32, u8)> = blocks
-                            .iter()
-                            .flat_map(|(_, insns)| insns.iter())
-                            .map(|(a, d)| (*a, d.insn.bits() as u32, d.insn.len))
-                            .collect();
-                        // SAFETY: `code` is the start of the `last_code_len` bytes just
-                        // copied into the code cache, which stays mapped (and unchanged until
-                        // a flush) while the engine lives; the slice lives only for this call.
-                        let host = unsafe {
-                            std::slice::from_raw_parts(code as *const u8, self.last_code_len)
-                        };
-                        o.translated(&TranslatedBlock {
-                            guest_pc: pc,
-                            guest_insns: n,
-                            insns: &list,
-                            host_addr: code,
-                            host_code: host,
-                            ir: ir.as_deref(),
-                        });
-                    }
-                    return code;
-                }
-                Err(_) => {
-                    self.stats.compile_failures += 1;
-                    let i = self.block_index(pc);
-                    self.blocks[i].no_jit = true;
+                None => {
+                    // Full: start over with empty code memory (this block is translated again
+                    // when it is next hot).
+                    drop(g);
+                    self.shared.reset_all(&self.ctx);
                     return 0;
                 }
             }
+        };
+        self.stats.blocks_translated += 1;
+        self.stats.insns_translated += n;
+        if let Some(o) = &self.observer {
+            // Every instruction of the region's guest blocks, block by block.
+            let list: Vec<(u64, u32, u8)> = blocks
+                .iter()
+                .flat_map(|(_, insns)| insns.iter())
+                .map(|(a, d)| (*a, d.insn.bits() as u32, d.insn.len))
+                .collect();
+            o.translated(&TranslatedBlock {
+                guest_pc: pc,
+                guest_insns: n,
+                insns: &list,
+                host_addr: code,
+                host_code: &bytes,
+                ir: ir.as_deref(),
+            });
         }
-        0
+        code
     }
 
     /// Decodes the region of guest code translated for an entry at `pc`: guest blocks (start
@@ -889,7 +1204,9 @@ impl<X: Env> JitEngine<X> {
     /// instruction) and `instret` counts exactly the instructions retired.
     pub fn run(&mut self, interp: &mut Interp<X>, budget: u64) -> Result<(), Exception> {
         let stop_at = interp.cpu.instret.saturating_add(budget);
-        self.ctx.stop_at = stop_at;
+        if code::fork_epoch() != self.fork_epoch {
+            self.after_fork();
+        }
         let fm = interp.env.fast_memory();
         if !self.fast_known || fm != self.fast {
             if self.fast_known {
@@ -901,6 +1218,10 @@ impl<X: Env> JitEngine<X> {
         loop {
             if interp.env.take_code_flush() {
                 self.flush();
+            }
+            if self.shared.gen.load(Ordering::Acquire) != self.gen {
+                // Another thread changed the shared code.
+                self.catch_up();
             }
             if interp.env.exit_requested() {
                 return Ok(());
@@ -935,13 +1256,25 @@ impl<X: Env> JitEngine<X> {
                 }
                 self.jc_fill(pc, code);
             }
-            let r = self.enter(interp, code);
-            let req = std::mem::take(&mut self.ctx.requests);
-            if req != 0 {
-                self.ctx.stop_at = stop_at;
-                if req & REQ_FLUSH != 0 {
-                    self.flush();
+            // Announce that this thread runs translated code, then make sure the code is
+            // still current: a thread resetting the code memory waits for `in_jit` to clear,
+            // and one invalidating it lowers `stop_at` after moving the generation on.
+            self.ctx.stop_at.store(stop_at, Ordering::SeqCst);
+            self.ctx.in_jit.store(true, Ordering::SeqCst);
+            if self.shared.resetting.load(Ordering::SeqCst)
+                || self.shared.gen.load(Ordering::SeqCst) != self.gen
+            {
+                self.ctx.in_jit.store(false, Ordering::SeqCst);
+                while self.shared.resetting.load(Ordering::SeqCst) {
+                    std::thread::yield_now();
                 }
+                continue;
+            }
+            let r = self.enter(interp, code);
+            self.ctx.in_jit.store(false, Ordering::SeqCst);
+            let req = self.ctx.requests.swap(0, Ordering::Relaxed);
+            if req & REQ_FLUSH != 0 {
+                self.flush();
             }
             match r & 0xff {
                 exit::EXCEPTION => {
@@ -962,10 +1295,8 @@ impl<X: Env> JitEngine<X> {
                 }
                 exit::CHAIN if interp.env.code_context() == self.context => {
                     let target = self.code_for(interp.cpu.pc);
-                    let slot = (r >> 8) as usize;
-                    if target != 0 && slot < self.slots.len() {
-                        self.slots[slot].store(target as u64, Ordering::Release);
-                        self.stats.chained_exits += 1;
+                    if target != 0 {
+                        self.link((r >> 8) as usize, target);
                     }
                 }
                 _ => {}
@@ -1009,7 +1340,7 @@ impl<X: Env> JitEngine<X> {
             slow_exit: false,
             ..self.lowering()
         };
-        let mut e = ClifEmitter::new(low, pc, 0, self.slots.len() as u32, None);
+        let mut e = ClifEmitter::new(low, pc, 0, SLOTS_PER_TRANSLATION, None);
         e.begin_insn(0, pc, 4);
         match body(&mut e) {
             Err(x) => e.finish_exception(x),
@@ -1017,13 +1348,17 @@ impl<X: Env> JitEngine<X> {
             Ok(()) => {}
         }
         e.finish();
-        // The slots its exits may use are cleared by the next flush.
-        self.next_slot = self.next_slot.max(e.next_slot);
-        let code = match self.compile_install(e.func) {
-            Ok(c) if c != 0 => c,
-            _ => return Err(Exception::new(crate::Cause::IllegalInstruction, 0)),
+        let bytes = compile(&*self.isa, &mut self.cctx, e.func, self.dump);
+        let code = {
+            let mut g = lock(&self.shared.inner);
+            // The slots its exits may use are cleared by the next reset.
+            g.next_slot = g.next_slot.max(SLOTS_PER_TRANSLATION);
+            match bytes.ok().and_then(|b| g.code.install(&b)) {
+                Some(c) => c as usize,
+                None => return Err(Exception::new(crate::Cause::IllegalInstruction, 0)),
+            }
         };
-        self.ctx.stop_at = 0;
+        self.ctx.stop_at.store(0, Ordering::Relaxed);
         if self.enter(interp, code) & 0xff == exit::EXCEPTION {
             if let Some(x) = interp.cpu.take_pending() {
                 return Err(x);
@@ -1032,9 +1367,24 @@ impl<X: Env> JitEngine<X> {
         Ok(())
     }
 
+    /// Translations made by every engine of this host process (all guest threads, whether
+    /// or not they share code), since this engine was created.
+    pub fn process_translations(&self) -> u64 {
+        TRANSLATIONS
+            .load(Ordering::Relaxed)
+            .wrapping_sub(self.translations_at_start)
+    }
+
     /// Code-cache bytes in use and capacity.
     pub fn code_cache_usage(&self) -> (usize, usize) {
-        (self.code.used(), self.code.size())
+        let g = lock(&self.shared.inner);
+        (g.code.used(), g.code.size())
+    }
+}
+
+impl<X: Env> Drop for JitEngine<X> {
+    fn drop(&mut self) {
+        lock(&self.shared.threads).retain(|c| !Arc::ptr_eq(c, &self.ctx));
     }
 }
 

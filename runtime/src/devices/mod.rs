@@ -9,6 +9,8 @@ pub mod plic;
 pub mod uart;
 pub mod virtio;
 pub mod virtio_blk;
+#[cfg(test)]
+mod virtio_tests;
 
 use std::collections::VecDeque;
 

@@ -347,3 +347,157 @@ fn the_device_tree_lists_the_virtio_mmio_slots_as_qemu() {
     assert!(has(b"virtio,mmio\0"));
     assert!(!has(b"virtio_mmio@10009000"), "QEMU has eight slots");
 }
+
+/// Debian's kernel (scripts/fetch-kernel.sh: `XLATE_KERNEL`, or /tmp/xlate-kernel/Image) and
+/// its virtio_mmio and virtio_blk modules, unpacked beside it in x/.
+fn kernel_and_modules(what: &str) -> Option<(PathBuf, [PathBuf; 2])> {
+    let k = std::env::var_os("XLATE_KERNEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/xlate-kernel/Image"));
+    let modules = k.parent().map(|d| d.join("x/usr/lib/modules"));
+    let found = modules
+        .and_then(|m| std::fs::read_dir(m).ok())
+        .and_then(|mut versions| versions.next())
+        .and_then(|v| v.ok())
+        .map(|v| {
+            let d = v.path().join("kernel/drivers");
+            [
+                d.join("virtio/virtio_mmio.ko.xz"),
+                d.join("block/virtio_blk.ko.xz"),
+            ]
+        })
+        .filter(|m| k.exists() && m.iter().all(|p| p.exists()));
+    if let Some(m) = found {
+        return Some((k, m));
+    }
+    assert!(
+        !common::env_flag("XLATE_REQUIRE_KERNEL"),
+        "{what}: no kernel with its virtio modules at {} and XLATE_REQUIRE_KERNEL=1",
+        k.display()
+    );
+    eprintln!("SKIPPED {what}: run scripts/fetch-kernel.sh (or set XLATE_KERNEL)");
+    None
+}
+
+/// One initramfs entry: name, mode, contents, device numbers.
+type Entry<'a> = (&'a str, u32, Vec<u8>, (u32, u32));
+
+/// A newc cpio archive (the initramfs format), as testsuites/boot/mkcpio.py writes it.
+fn cpio(entries: &[Entry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut put = |ino: usize, name: &str, mode: u32, data: &[u8], rdev: (u32, u32)| {
+        let fields = [
+            ino as u32,
+            mode,
+            0,
+            0,
+            if mode & 0o040000 != 0 { 2 } else { 1 },
+            0,
+            data.len() as u32,
+            0,
+            0,
+            rdev.0,
+            rdev.1,
+            name.len() as u32 + 1,
+            0,
+        ];
+        out.extend_from_slice(b"070701");
+        for f in fields {
+            out.extend_from_slice(format!("{f:08X}").as_bytes());
+        }
+        out.extend_from_slice(name.as_bytes());
+        out.push(0);
+        out.resize(out.len().next_multiple_of(4), 0);
+        out.extend_from_slice(data);
+        out.resize(out.len().next_multiple_of(4), 0);
+    };
+    for (i, (name, mode, data, rdev)) in entries.iter().enumerate() {
+        put(i + 1, name, *mode, data, *rdev);
+    }
+    put(0, "TRAILER!!!", 0, &[], (0, 0));
+    out.resize(out.len().next_multiple_of(512), 0);
+    out
+}
+
+/// Linux loads virtio_mmio and virtio_blk (Debian builds them as modules; the project's
+/// init loads them with finit_module), reads /dev/vda's first sector and writes the second.
+#[test]
+fn linux_reads_and_writes_dev_vda() {
+    let what = "linux_virtio";
+    let Some((kernel, [mmio, blk])) = kernel_and_modules(what) else {
+        return;
+    };
+    let scratch = common::Scratch::new("virtio-linux");
+    let read = |p: &Path| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let init = Path::new(env!("CARGO_MANIFEST_DIR")).join("testsuites/boot/bin/vda-init");
+    let initrd = cpio(&[
+        ("dev", 0o040755, Vec::new(), (0, 0)),
+        ("dev/console", 0o020600, Vec::new(), (5, 1)),
+        ("init", 0o100755, read(&init), (0, 0)),
+        ("virtio_mmio.ko.xz", 0o100644, read(&mmio), (0, 0)),
+        ("virtio_blk.ko.xz", 0o100644, read(&blk), (0, 0)),
+    ]);
+    let initrd_path = scratch.path.join("initramfs.cpio");
+    std::fs::write(&initrd_path, initrd).expect("write the initramfs");
+    let mut disk = b"xlate virtio disk: sector zero\nrest of the sector".to_vec();
+    disk.resize(SECTORS * 512, 0xee);
+    let disk_path = scratch.path.join("disk.img");
+    std::fs::write(&disk_path, &disk).expect("write the image");
+    let mut child = Command::new(common::xlate())
+        .arg("boot")
+        .args(["--engine", "interp", "--kernel"])
+        .arg(&kernel)
+        .arg("--initrd")
+        .arg(&initrd_path)
+        .arg("--drive")
+        .arg(&disk_path)
+        .args(["--append", "console=ttyS0 quiet"])
+        .env_remove("XLATE_KERNEL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn xlate boot");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stdout.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    // A boot takes ~20 s of one core; the shared machine may be much slower.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "Linux did not power off; console:\n{}",
+                reader.join().unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = reader.join().unwrap_or_default();
+    assert!(
+        out.contains("xlate-vda: sector 0: xlate virtio disk: sector zero\n"),
+        "the init read /dev/vda; console:\n{out}"
+    );
+    assert!(
+        out.contains("xlate-vda: wrote sector 1, powering off\n"),
+        "console:\n{out}"
+    );
+    assert_eq!(status, Some(0), "console:\n{out}");
+    let after = std::fs::read(&disk_path).expect("read the image");
+    let note = b"written by Linux through virtio-blk\n";
+    let mut want = disk.clone();
+    want[512..1024].fill(0);
+    want[512..512 + note.len()].copy_from_slice(note);
+    assert!(
+        after == want,
+        "sector 1 holds the init's note, the rest is untouched (first difference at {:?})",
+        after.iter().zip(&want).position(|(a, b)| a != b)
+    );
+}

@@ -480,7 +480,8 @@ fn linux_reads_and_writes_dev_vda() {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let out = reader.join().unwrap_or_default();
+    // The console's tty turns "\n" into "\r\n".
+    let out = reader.join().unwrap_or_default().replace("\r\n", "\n");
     assert!(
         out.contains("xlate-vda: sector 0: xlate virtio disk: sector zero\n"),
         "the init read /dev/vda; console:\n{out}"

@@ -5,10 +5,10 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use runtime::machine::system::{
-    fdt_params, BootConfig, BootError, BootExit, BootStats, ConsoleEvent, Firmware, System,
+    fdt_params, BootConfig, BootError, BootExit, BootStats, ConsoleEvent, Drive, Firmware, System,
 };
 use runtime::machine::{cause_name, fdt};
 
@@ -51,6 +51,15 @@ pub struct BootArgs {
     #[arg(long, value_name = "FILE", env = "XLATE_DTB")]
     dtb: Option<PathBuf>,
 
+    /// Raw disk image for a virtio block device (virtio-mmio slot 0 at 0x1000_1000, IRQ 1);
+    /// guest writes go to the file.
+    #[arg(long, value_name = "FILE", env = "XLATE_DRIVE")]
+    drive: Option<PathBuf>,
+
+    /// Attach the --drive read-only (VIRTIO_BLK_F_RO; guest writes fail).
+    #[arg(long, requires = "drive", env = "XLATE_DRIVE_READONLY", value_parser = clap::builder::FalseyValueParser::new())]
+    drive_readonly: bool,
+
     /// Write the generated device tree blob to FILE and exit.
     #[arg(long, value_name = "FILE")]
     dump_dtb: Option<PathBuf>,
@@ -91,6 +100,34 @@ fn read_file(what: &str, p: &Path) -> Result<Vec<u8>, ExitCode> {
     })
 }
 
+/// Opens the --drive image (read-write unless read-only).
+fn open_drive(p: &Path, readonly: bool) -> Result<Drive, ExitCode> {
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .write(!readonly)
+        .open(p)
+        .and_then(|f| {
+            if f.metadata()?.is_dir() {
+                return Err(std::io::Error::from(std::io::ErrorKind::IsADirectory));
+            }
+            Ok(f)
+        });
+    match opened {
+        Ok(f) => Ok(Drive {
+            disk: Arc::new(f),
+            readonly,
+        }),
+        Err(e) => Err(fail(
+            format_args!(
+                "cannot open drive {}{}: {e}",
+                p.display(),
+                if readonly { "" } else { " for writing" }
+            ),
+            EXIT_NO_FILE,
+        )),
+    }
+}
+
 fn config(args: &BootArgs) -> Result<BootConfig, ExitCode> {
     let firmware = if args.bios == "none" {
         Firmware::Builtin
@@ -116,6 +153,11 @@ fn config(args: &BootArgs) -> Result<BootConfig, ExitCode> {
         append: args.append.clone(),
         dtb: opt("device tree", &args.dtb)?,
         engine,
+        drive: args
+            .drive
+            .as_deref()
+            .map(|p| open_drive(p, args.drive_readonly))
+            .transpose()?,
     })
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the S-mode payloads `xlate boot` is tested with (tests/boot.rs) and the Linux initramfs
-# (tests/linux_boot.rs): init (src/init.c, static, freestanding) packed with /dev/console into a
+# Build the S-mode payloads `xlate boot` is tested with (tests/boot.rs), the Linux initramfs
+# (tests/linux_boot.rs) and the virtio test's init (vda-init, tests/virtio.rs): init (src/init.c, static, freestanding) packed with /dev/console into a
 # newc cpio by mkcpio.py (owners root, mtimes 0).
 #
 #   testsuites/boot/build.sh            rebuild into testsuites/boot/bin
@@ -32,4 +32,8 @@ trap 'rm -rf "$tmp"' EXIT
 riscv64-linux-gnu-gcc -Os -march=rv64gc -mabi=lp64d -nostdlib -nostartfiles -static -ffreestanding \
     -fno-stack-protector -fno-ident -Wall -Wextra -Werror -Wl,--build-id=none -o "$tmp/init" init.c
 riscv64-linux-gnu-strip "$tmp/init"
+# The virtio block test's init (tests/virtio.rs packs it with the kernel's modules at test time).
+riscv64-linux-gnu-gcc -Os -march=rv64gc -mabi=lp64d -nostdlib -nostartfiles -static -ffreestanding \
+    -fno-stack-protector -fno-ident -Wall -Wextra -Werror -Wl,--build-id=none -o "$OUT/vda-init" vda-init.c
+riscv64-linux-gnu-strip "$OUT/vda-init"
 python3 "$HERE/mkcpio.py" "$OUT/initramfs.cpio" dir:dev chr:dev/console=5,1 "file:init=$tmp/init"

@@ -7,12 +7,17 @@
 pub mod finisher;
 pub mod plic;
 pub mod uart;
+pub mod virtio;
+pub mod virtio_blk;
+#[cfg(test)]
+mod virtio_tests;
 
 use std::collections::VecDeque;
 
 pub use finisher::{Finish, TestFinisher};
 pub use plic::Plic;
 pub use uart::Uart16550;
+pub use virtio::{Dma, VirtioMmio};
 
 /// The boot ROM holding the reset vector.
 pub const MROM_BASE: u64 = 0x1000;
@@ -29,6 +34,12 @@ pub const UART0_BASE: u64 = 0x1000_0000;
 pub const UART0_SIZE: u64 = 0x100;
 /// The UART's PLIC source.
 pub const UART0_IRQ: usize = 10;
+/// virtio-mmio slots: `VIRTIO_COUNT` windows of `VIRTIO_SIZE` bytes from `VIRTIO_BASE`, slot
+/// `i` on PLIC source `VIRTIO_IRQ + i`.
+pub const VIRTIO_BASE: u64 = 0x1000_1000;
+pub const VIRTIO_SIZE: u64 = 0x1000;
+pub const VIRTIO_COUNT: usize = 8;
+pub const VIRTIO_IRQ: usize = 1;
 
 /// Which device an address range belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +48,7 @@ enum Dev {
     Test,
     Plic,
     Uart,
+    Virtio,
 }
 
 /// One mapping: `base..base+size` is `dev`, accessible with the widths (in bytes) whose bits are
@@ -55,7 +67,7 @@ const W4: u8 = 4;
 const W8: u8 = 8;
 
 /// The address map, sorted by base.
-const MAP: [Region; 4] = [
+const MAP: [Region; 5] = [
     Region {
         base: MROM_BASE,
         size: MROM_SIZE,
@@ -80,6 +92,14 @@ const MAP: [Region; 4] = [
         size: UART0_SIZE,
         dev: Dev::Uart,
         widths: W1,
+    },
+    Region {
+        base: VIRTIO_BASE,
+        size: VIRTIO_SIZE * VIRTIO_COUNT as u64,
+        dev: Dev::Virtio,
+        // Control registers are 32-bit (the slot faults other widths); configuration space
+        // takes any naturally aligned width.
+        widths: W1 | W2 | W4 | W8,
     },
 ];
 
@@ -109,6 +129,8 @@ pub struct Board {
     pub test: TestFinisher,
     pub plic: Plic,
     pub uart: Uart16550,
+    /// The virtio-mmio slots (empty ones answer device ID 0, as QEMU's).
+    pub virtio: Vec<VirtioMmio>,
     /// Console input not yet accepted by the UART's FIFO.
     input: VecDeque<u8>,
 }
@@ -126,6 +148,7 @@ impl Board {
             test: TestFinisher::default(),
             plic: Plic::new(),
             uart: Uart16550::default(),
+            virtio: (0..VIRTIO_COUNT).map(|_| VirtioMmio::empty()).collect(),
             input: VecDeque::new(),
         }
     }
@@ -156,19 +179,36 @@ impl Board {
                 self.refill();
                 v
             }
+            Dev::Virtio => {
+                let slot = usize::try_from(off / VIRTIO_SIZE).ok()?;
+                self.virtio.get_mut(slot)?.read(off % VIRTIO_SIZE, size)?
+            }
         };
         self.update_irqs();
         Some(v)
     }
 
-    /// A guest write of the low `size` bytes of `val`; `None` is an access fault.
+    /// A guest write of the low `size` bytes of `val`; `None` is an access fault. Devices
+    /// see no guest memory (see [`Board::write_dma`]).
     pub fn write(&mut self, pa: u64, val: u64, size: u64) -> Option<()> {
+        self.write_dma(pa, val, size, &mut virtio::NoDma)
+    }
+
+    /// A guest write; a device that accesses guest memory in response (a virtqueue
+    /// notification) does so through `mem`.
+    pub fn write_dma(&mut self, pa: u64, val: u64, size: u64, mem: &mut dyn Dma) -> Option<()> {
         let (r, off) = region(pa, size)?;
         match r.dev {
             Dev::Rom => return None,
             Dev::Test => self.test.write(off, val as u32),
             Dev::Plic => self.plic.write(off, val as u32),
             Dev::Uart => self.uart.write(off & 7, val as u8),
+            Dev::Virtio => {
+                let slot = usize::try_from(off / VIRTIO_SIZE).ok()?;
+                self.virtio
+                    .get_mut(slot)?
+                    .write(off % VIRTIO_SIZE, val, size, mem)?
+            }
         }
         self.update_irqs();
         Some(())
@@ -211,6 +251,9 @@ impl Board {
 
     fn update_irqs(&mut self) {
         self.plic.set_level(UART0_IRQ, self.uart.irq());
+        for (i, v) in self.virtio.iter().enumerate() {
+            self.plic.set_level(VIRTIO_IRQ + i, v.irq());
+        }
     }
 
     /// Machine- and supervisor-level external interrupt lines of hart 0.

@@ -10,6 +10,7 @@ use translator::emit::{AmoOp, Width};
 use translator::interp::amo_apply;
 
 use super::htif::{HostMem, Htif};
+use crate::devices::virtio::RamDma;
 use crate::devices::Board;
 
 /// Where RAM starts on the riscv-tests (Spike) memory map.
@@ -116,6 +117,8 @@ pub struct Bus {
     pub clint: Clint,
     /// The `virt` board's devices (system mode only).
     pub board: Option<Box<Board>>,
+    /// RAM ranges devices wrote (DMA) since the hart last looked (see [`Bus::take_dma_writes`]).
+    dma_written: Vec<(u64, u64)>,
 }
 
 struct Ram<'a> {
@@ -158,6 +161,7 @@ impl Bus {
             htif: Htif::default(),
             clint: Clint::default(),
             board: None,
+            dma_written: Vec::new(),
         }
     }
 
@@ -225,7 +229,16 @@ impl Bus {
             self.clint.write(off, val, w);
             return Some(());
         }
-        self.board.as_mut()?.write(pa, val, w.bytes())
+        let board = self.board.as_mut()?;
+        let mut dma = RamDma::new(&mut self.ram, self.ram_base);
+        let r = board.write_dma(pa, val, w.bytes(), &mut dma);
+        self.dma_written.append(&mut dma.written);
+        r
+    }
+
+    /// The RAM ranges (start, length) devices wrote since the last call.
+    pub fn take_dma_writes(&mut self) -> Vec<(u64, u64)> {
+        std::mem::take(&mut self.dma_written)
     }
 
     /// Read-modify-write (one hart: no other agent can intervene). Returns the old value.

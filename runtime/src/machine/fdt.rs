@@ -1,13 +1,14 @@
 //! The flattened device tree of the system-mode machine, describing QEMU 7.2's `virt` board as
 //! far as xlate implements it (Devicetree Specification v0.4; bindings: riscv/cpus.yaml,
-//! sifive,plic-1.0.0, sifive,clint0, ns16550a, syscon-poweroff/-reboot), written with `vm-fdt`.
+//! sifive,plic-1.0.0, sifive,clint0, ns16550a, virtio/mmio.yaml, syscon-poweroff/-reboot), written
+//! with `vm-fdt`.
 
 use vm_fdt::{Error as FdtError, FdtWriter};
 
 use super::bus::TIMEBASE_HZ;
 use crate::devices::{
     CLINT_BASE, CLINT_SIZE, PLIC_BASE, PLIC_SIZE, TEST_BASE, TEST_SIZE, UART0_BASE, UART0_IRQ,
-    UART0_SIZE,
+    UART0_SIZE, VIRTIO_BASE, VIRTIO_COUNT, VIRTIO_IRQ, VIRTIO_SIZE,
 };
 
 const PH_CPU0: u32 = 1;
@@ -113,6 +114,17 @@ pub fn build(p: &FdtParams) -> Result<Vec<u8>, FdtError> {
     f.property_array_u64("reg", &reg(UART0_BASE, UART0_SIZE))?;
     f.property_string("compatible", "ns16550a")?;
     f.end_node(uart)?;
+
+    // As QEMU: every virtio-mmio slot, used or not (an empty one answers device ID 0).
+    for i in 0..VIRTIO_COUNT {
+        let base = VIRTIO_BASE + i as u64 * VIRTIO_SIZE;
+        let node = f.begin_node(&format!("virtio_mmio@{base:x}"))?;
+        f.property_u32("interrupts", (VIRTIO_IRQ + i) as u32)?;
+        f.property_u32("interrupt-parent", PH_PLIC)?;
+        f.property_array_u64("reg", &reg(base, VIRTIO_SIZE))?;
+        f.property_string("compatible", "virtio,mmio")?;
+        f.end_node(node)?;
+    }
 
     let poweroff = f.begin_node("poweroff")?;
     f.property_u32("value", 0x5555)?;

@@ -476,6 +476,13 @@ impl Hart {
         // an interrupt or end the run: end the slice.
         if !self.bus.is_ram(pa, 1) {
             self.stop = true;
+            // A device's DMA into RAM (virtio) counts as stores for cached code.
+            for (start, len) in self.bus.take_dma_writes() {
+                let end = start.saturating_add(len);
+                for page in (start >> 12)..=(end.saturating_sub(1) >> 12) {
+                    self.note_store(page << 12);
+                }
+            }
         }
         Ok(())
     }

@@ -7,6 +7,7 @@
 
 use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use object::read::elf::{FileHeader, ProgramHeader};
@@ -17,7 +18,8 @@ use translator::Cause;
 use super::fdt::{self, FdtParams};
 use super::hart::{Misaligned, Priv, IRQ_SEI, IRQ_SSI, IRQ_STI};
 use super::{parse_elf, sbi, Config, Engine, LoadError, Machine, Stuck, TrapWatch, RAM_BASE};
-use crate::devices::{Board, Finish, MROM_BASE};
+use crate::devices::virtio_blk::{Disk, VirtioBlk};
+use crate::devices::{Board, Finish, VirtioMmio, MROM_BASE};
 
 /// Where the next stage after the firmware goes (OpenSBI `fw_jump`'s FW_JUMP_ADDR).
 pub const KERNEL_BASE: u64 = 0x8020_0000;
@@ -49,6 +51,16 @@ pub struct BootConfig {
     /// A device tree to pass instead of the generated one.
     pub dtb: Option<Vec<u8>>,
     pub engine: Engine,
+    /// The disk of the virtio block device in the first virtio-mmio slot.
+    pub drive: Option<Drive>,
+}
+
+/// A raw disk image behind a virtio block device.
+#[derive(Clone, Debug)]
+pub struct Drive {
+    pub disk: Arc<dyn Disk>,
+    /// Offer VIRTIO_BLK_F_RO and refuse writes.
+    pub readonly: bool,
 }
 
 /// Why the machine could not be built.
@@ -308,6 +320,10 @@ impl System {
 
         let mut board = Board::new();
         board.rom = reset_rom(layout.entry, fdt_addr, kernel_entry);
+        if let (Some(d), Some(slot)) = (&cfg.drive, board.virtio.first_mut()) {
+            let blk = VirtioBlk::new(d.disk.clone(), d.readonly);
+            *slot = VirtioMmio::new(Box::new(blk));
+        }
         let hart = &mut m.interp.env;
         hart.bus.board = Some(Box::new(board));
         hart.bus.clint.host_clock = Some(Instant::now());

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use crate::decode::{DecodeError, Decoded, Table};
 use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, SystemOp, UnOp, Width};
+use crate::riscv::rvi;
 use crate::{Cause, CpuState, Exception, NO_RESERVATION};
 
 /// What the interpreter needs from the machine it runs in: memory, CSRs beyond the FP ones,
@@ -534,6 +535,21 @@ pub struct Step<X> {
     pub pc: u64,
     pub d: Decoded<Interp<X>>,
     pub flow: Flow,
+    /// How [`run_block`] dispatches it: a specialised arm that calls the instruction's
+    /// semantic function directly (inlined), or the generic call through `d.sem`.
+    pub kind: Kind,
+}
+
+impl<X: Env> Step<X> {
+    /// The step for `d` at `pc`, dispatched by its specialised arm when it has one.
+    pub fn new(pc: u64, d: Decoded<Interp<X>>, flow: Flow) -> Self {
+        Step {
+            pc,
+            d,
+            flow,
+            kind: Kind::of(d.name),
+        }
+    }
 }
 
 /// A pre-decoded block: a straight run of instructions that also continues through the targets
@@ -549,18 +565,14 @@ pub struct Block<X> {
     pub terminated: bool,
 }
 
-impl<X> Block<X> {
+impl<X: Env> Block<X> {
     /// The one-instruction block of `d` at `pc` (single-stepping: tracing, the debugger).
     pub fn single(pc: u64, d: Decoded<Interp<X>>) -> Self {
         Block {
             start: pc,
             end: pc.wrapping_add(u64::from(d.insn.len)),
             terminated: d.ends_block,
-            insns: vec![Step {
-                pc,
-                d,
-                flow: Flow::Next,
-            }],
+            insns: vec![Step::new(pc, d, Flow::Next)],
         }
     }
 }
@@ -587,6 +599,9 @@ pub struct InterpEngine<X> {
     /// pc `u64::MAX` is empty.
     jump_cache: Vec<(u64, u32)>,
     jc_context: u64,
+    /// Every step goes through `Decoded::sem` (no specialised arms); for checking that the
+    /// two dispatches agree.
+    generic_only: bool,
     pub stats: InterpStats,
 }
 
@@ -604,8 +619,25 @@ impl<X: Env> InterpEngine<X> {
             map: HashMap::new(),
             jump_cache: vec![(u64::MAX, 0); JUMP_CACHE_SIZE],
             jc_context: 0,
+            generic_only: false,
             stats: InterpStats::default(),
         }
+    }
+
+    /// Makes blocks decoded from now on dispatch every instruction through its semantic
+    /// function pointer, never through a specialised arm of [`run_block`]. Both run the same
+    /// semantic functions; tests use this to check that the two dispatches agree.
+    #[doc(hidden)]
+    pub fn set_generic_only(&mut self, on: bool) {
+        self.generic_only = on;
+    }
+
+    fn step(&self, pc: u64, d: Decoded<Interp<X>>, flow: Flow) -> Step<X> {
+        let mut s = Step::new(pc, d, flow);
+        if self.generic_only {
+            s.kind = Kind::Generic;
+        }
+        s
     }
 
     /// Drops every decoded block (code changed).
@@ -636,11 +668,7 @@ impl<X: Env> InterpEngine<X> {
             let here = at;
             at = at.wrapping_add(u64::from(d.insn.len));
             if !d.ends_block {
-                insns.push(Step {
-                    pc: here,
-                    d,
-                    flow: Flow::Next,
-                });
+                insns.push(self.step(here, d, Flow::Next));
                 continue;
             }
             // Forward direct jumps are followed and conditional branches continue on their
@@ -655,11 +683,7 @@ impl<X: Env> InterpEngine<X> {
                 (0x63, _) => (Some(Flow::Branch), at),
                 _ => (None, at),
             };
-            insns.push(Step {
-                pc: here,
-                d,
-                flow: flow.unwrap_or(Flow::Next),
-            });
+            insns.push(self.step(here, d, flow.unwrap_or(Flow::Next)));
             match flow {
                 Some(_) if insns.len() < MAX_BLOCK_INSNS && !insns.iter().any(|s| s.pc == next) => {
                     at = next;
@@ -750,34 +774,159 @@ impl<X: Env> InterpEngine<X> {
     }
 }
 
-/// Executes one decoded block. On an exception, `cpu.pc` is the faulting instruction's address
-/// and `instret` counts the instructions before it.
-#[inline]
-pub fn run_block<X: Env>(interp: &mut Interp<X>, block: &Block<X>) -> Result<(), Exception> {
-    for (n, step) in block.insns.iter().enumerate() {
-        let d = &step.d;
-        interp.pc = step.pc;
-        interp.len = u64::from(d.insn.len);
-        interp.idx = n as u64;
-        if let Err(mut e) = (d.sem)(interp, &d.insn) {
-            // Exceptions raised below the semantics (CSR accesses, helpers) do not know the
-            // instruction; illegal-instruction traps report its bits as the trap value.
-            if e.cause == Cause::IllegalInstruction && e.tval == 0 {
-                e.tval = d.insn.bits();
-            }
-            interp.cpu.pc = step.pc;
-            interp.cpu.instret += n as u64;
-            return Err(e);
+/// Specialised dispatch: [`Kind`] names the instructions whose semantic functions
+/// [`run_block`] calls directly (so the compiler inlines them into the dispatch loop, drops the
+/// exception check of those that cannot fault and the `pc`/`len` stores of those that do not
+/// read them); every other instruction is called through its table entry's `sem` pointer.
+/// The semantic functions are the decode table's own (`riscv::rvi`), looked up by the table
+/// line's name, so each meaning is still written once. How an arm prepares the emitter:
+/// * `plain`: the semantics read neither `pc()` nor `insn_len()`;
+/// * `at_pc`: they read them (links, pc-relative values);
+/// * `branch`: a conditional branch; a taken branch inside a block leaves it.
+macro_rules! specialised {
+    ($($kind:ident = $name:literal => $how:ident $sem:path;)*) => {
+        /// How [`run_block`] dispatches a step (see [`Step::kind`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Kind {
+            /// Through the semantic function pointer of the decoded instruction.
+            Generic,
+            $($kind,)*
         }
-        if step.flow == Flow::Branch && interp.cpu.pc != step.pc.wrapping_add(interp.len) {
+
+        impl Kind {
+            /// The table lines that have a specialised arm.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// The specialised arm for the table line named `name`, if there is one.
+            pub fn of(name: &str) -> Kind {
+                match name {
+                    $($name => Kind::$kind,)*
+                    _ => Kind::Generic,
+                }
+            }
+        }
+
+        /// Executes one decoded block. On an exception, `cpu.pc` is the faulting instruction's
+        /// address and `instret` counts the instructions before it.
+        #[inline]
+        pub fn run_block<X: Env>(interp: &mut Interp<X>, block: &Block<X>) -> Result<(), Exception> {
+            for (n, step) in block.insns.iter().enumerate() {
+                let insn = &step.d.insn;
+                match step.kind {
+                    $(Kind::$kind => specialised!(@$how interp, step, n, insn, $sem),)*
+                    Kind::Generic => {
+                        interp.pc = step.pc;
+                        interp.len = u64::from(insn.len);
+                        interp.idx = n as u64;
+                        if let Err(e) = (step.d.sem)(interp, insn) {
+                            return Err(fault(interp, step, n, e));
+                        }
+                        if step.flow == Flow::Branch
+                            && interp.cpu.pc != step.pc.wrapping_add(interp.len)
+                        {
+                            // A taken branch inside the block leaves it.
+                            interp.cpu.instret += n as u64 + 1;
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            if !block.terminated {
+                interp.cpu.pc = block.end;
+            }
+            interp.cpu.instret += block.insns.len() as u64;
+            Ok(())
+        }
+    };
+    (@plain $m:ident, $step:ident, $n:ident, $insn:ident, $sem:path) => {{
+        if let Err(e) = $sem($m, $insn) {
+            return Err(fault($m, $step, $n, e));
+        }
+    }};
+    (@at_pc $m:ident, $step:ident, $n:ident, $insn:ident, $sem:path) => {{
+        $m.pc = $step.pc;
+        $m.len = u64::from($insn.len);
+        if let Err(e) = $sem($m, $insn) {
+            return Err(fault($m, $step, $n, e));
+        }
+    }};
+    (@branch $m:ident, $step:ident, $n:ident, $insn:ident, $sem:path) => {{
+        $m.pc = $step.pc;
+        $m.len = u64::from($insn.len);
+        if let Err(e) = $sem($m, $insn) {
+            return Err(fault($m, $step, $n, e));
+        }
+        if $step.flow == Flow::Branch && $m.cpu.pc != $step.pc.wrapping_add($m.len) {
             // A taken branch inside the block leaves it.
-            interp.cpu.instret += n as u64 + 1;
+            $m.cpu.instret += $n as u64 + 1;
             return Ok(());
         }
+    }};
+}
+
+specialised! {
+    Lui = "lui" => plain rvi::lui;
+    Auipc = "auipc" => at_pc rvi::auipc;
+    Jal = "jal" => at_pc rvi::jal;
+    Jalr = "jalr" => at_pc rvi::jalr;
+    Beq = "beq" => branch rvi::beq;
+    Bne = "bne" => branch rvi::bne;
+    Blt = "blt" => branch rvi::blt;
+    Bge = "bge" => branch rvi::bge;
+    Bltu = "bltu" => branch rvi::bltu;
+    Bgeu = "bgeu" => branch rvi::bgeu;
+    Lb = "lb" => plain rvi::lb;
+    Lh = "lh" => plain rvi::lh;
+    Lw = "lw" => plain rvi::lw;
+    Ld = "ld" => plain rvi::ld;
+    Lbu = "lbu" => plain rvi::lbu;
+    Lhu = "lhu" => plain rvi::lhu;
+    Lwu = "lwu" => plain rvi::lwu;
+    Sb = "sb" => plain rvi::sb;
+    Sh = "sh" => plain rvi::sh;
+    Sw = "sw" => plain rvi::sw;
+    Sd = "sd" => plain rvi::sd;
+    Addi = "addi" => plain rvi::addi;
+    Slti = "slti" => plain rvi::slti;
+    Sltiu = "sltiu" => plain rvi::sltiu;
+    Xori = "xori" => plain rvi::xori;
+    Ori = "ori" => plain rvi::ori;
+    Andi = "andi" => plain rvi::andi;
+    Slli = "slli" => plain rvi::slli;
+    Srli = "srli" => plain rvi::srli;
+    Srai = "srai" => plain rvi::srai;
+    Add = "add" => plain rvi::add;
+    Sub = "sub" => plain rvi::sub;
+    Sll = "sll" => plain rvi::sll;
+    Slt = "slt" => plain rvi::slt;
+    Sltu = "sltu" => plain rvi::sltu;
+    Xor = "xor" => plain rvi::xor;
+    Srl = "srl" => plain rvi::srl;
+    Sra = "sra" => plain rvi::sra;
+    Or = "or" => plain rvi::or;
+    And = "and" => plain rvi::and;
+    Addiw = "addiw" => plain rvi::addiw;
+    Slliw = "slliw" => plain rvi::slliw;
+    Srliw = "srliw" => plain rvi::srliw;
+    Sraiw = "sraiw" => plain rvi::sraiw;
+    Addw = "addw" => plain rvi::addw;
+    Subw = "subw" => plain rvi::subw;
+    Sllw = "sllw" => plain rvi::sllw;
+    Srlw = "srlw" => plain rvi::srlw;
+    Sraw = "sraw" => plain rvi::sraw;
+}
+
+/// Completes an exception raised by the `n`th instruction of a block, `step`: the trap value
+/// of an illegal instruction, the precise `pc` and `instret`.
+#[cold]
+#[inline(never)]
+fn fault<X>(interp: &mut Interp<X>, step: &Step<X>, n: usize, mut e: Exception) -> Exception {
+    // Exceptions raised below the semantics (CSR accesses, helpers) do not know the
+    // instruction; illegal-instruction traps report its bits as the trap value.
+    if e.cause == Cause::IllegalInstruction && e.tval == 0 {
+        e.tval = step.d.insn.bits();
     }
-    if !block.terminated {
-        interp.cpu.pc = block.end;
-    }
-    interp.cpu.instret += block.insns.len() as u64;
-    Ok(())
+    interp.cpu.pc = step.pc;
+    interp.cpu.instret += n as u64;
+    e
 }

@@ -1,6 +1,6 @@
 //! The interpreter's two dispatches agree: random instruction sequences (every decode-table
 //! line with random operand bits, and random compressed encodings) run once with the
-//! specialised arms of `interp::run_block` and once through the semantic function pointers
+//! specialised handlers of `interp::run_block` and once through the semantic function pointers
 //! only; registers, pc, instret, memory, CSR accesses and exceptions must be identical.
 
 mod common;
@@ -44,7 +44,7 @@ fn specialised_names_are_table_lines() {
     for name in Kind::NAMES {
         assert!(
             table.entries().any(|e| e.name == *name),
-            "{name} has a specialised arm but no decode-table line"
+            "{name} has a specialised handler but no decode-table line"
         );
         assert_ne!(Kind::of(name), Kind::Generic);
     }
@@ -55,7 +55,7 @@ fn specialised_names_are_table_lines() {
 fn specialised_and_generic_dispatch_agree() {
     let table = translator::riscv::table::<Interp<NoEnv>>();
     let entries: Vec<_> = table.entries().map(|e| (e.name, e.mask, e.bits)).collect();
-    // Lines the specialised arms cover, drawn more often so each arm runs many times.
+    // Lines the specialised handlers cover, drawn more often so each one runs many times.
     let hot: Vec<_> = entries
         .iter()
         .filter(|(n, _, _)| Kind::of(n) != Kind::Generic)

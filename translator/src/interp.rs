@@ -4,11 +4,19 @@
 //! code is decoded once into blocks of pre-decoded instructions, each bound to its monomorphized
 //! semantic function, and kept in a block cache with a direct-mapped jump cache in front; a hot
 //! loop is not decoded again until the cache is flushed (`fence.i`, unmapping code, ...).
+//!
+//! A block runs as threaded code: each instruction has a handler that executes it and then
+//! tail-calls the next instruction's handler, so there is no central dispatch loop and no
+//! per-instruction bookkeeping (the retired count is added once per block exit). The hottest
+//! RV64I instructions have handlers of their own, monomorphized from the decode table's
+//! semantic functions (see [`Kind`]); every other instruction runs in the generic handler,
+//! which calls its semantic function through the table's function pointer.
 
 use std::collections::HashMap;
 
-use crate::decode::{DecodeError, Decoded, Table};
+use crate::decode::{DecodeError, Decoded, Insn, Sem, Table};
 use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, SystemOp, UnOp, Width};
+use crate::riscv::rvi;
 use crate::{Cause, CpuState, Exception, NO_RESERVATION};
 
 /// What the interpreter needs from the machine it runs in: memory, CSRs beyond the FP ones,
@@ -534,6 +542,21 @@ pub struct Step<X> {
     pub pc: u64,
     pub d: Decoded<Interp<X>>,
     pub flow: Flow,
+    /// How [`run_block`] dispatches it: a specialised handler that calls the instruction's
+    /// semantic function directly (inlined), or the generic handler, through `d.sem`.
+    pub kind: Kind,
+}
+
+impl<X: Env> Step<X> {
+    /// The step for `d` at `pc`, dispatched by its specialised handler when it has one.
+    pub fn new(pc: u64, d: Decoded<Interp<X>>, flow: Flow) -> Self {
+        Step {
+            pc,
+            d,
+            flow,
+            kind: Kind::of(d.name),
+        }
+    }
 }
 
 /// A pre-decoded block: a straight run of instructions that also continues through the targets
@@ -547,20 +570,38 @@ pub struct Block<X> {
     pub insns: Vec<Step<X>>,
     /// The last instruction sets `pc` itself (branch, jump, trap).
     pub terminated: bool,
+    /// What [`run_block`] runs: one handler per instruction of `insns`, then the block's end.
+    ops: Vec<Op<X>>,
 }
 
-impl<X> Block<X> {
+impl<X: Env> Block<X> {
     /// The one-instruction block of `d` at `pc` (single-stepping: tracing, the debugger).
     pub fn single(pc: u64, d: Decoded<Interp<X>>) -> Self {
+        Self::new(
+            pc,
+            pc.wrapping_add(u64::from(d.insn.len)),
+            vec![Step::new(pc, d, Flow::Next)],
+            d.ends_block,
+        )
+    }
+
+    /// The block of `insns` starting at `start`; execution continues at `end` after the last
+    /// instruction unless the block is `terminated` (its last instruction sets `pc`).
+    pub fn new(start: u64, end: u64, insns: Vec<Step<X>>, terminated: bool) -> Self {
+        let mut ops: Vec<Op<X>> = insns.iter().map(Op::of).collect();
+        ops.push(Op {
+            h: if terminated { end_kept } else { end_next },
+            sem: crate::decode::illegal::<Interp<X>>,
+            insn: Decoded::<Interp<X>>::illegal(0, 0, 2).insn,
+            pc: end,
+            flow: Flow::Next,
+        });
         Block {
-            start: pc,
-            end: pc.wrapping_add(u64::from(d.insn.len)),
-            terminated: d.ends_block,
-            insns: vec![Step {
-                pc,
-                d,
-                flow: Flow::Next,
-            }],
+            start,
+            end,
+            insns,
+            terminated,
+            ops,
         }
     }
 }
@@ -587,6 +628,9 @@ pub struct InterpEngine<X> {
     /// pc `u64::MAX` is empty.
     jump_cache: Vec<(u64, u32)>,
     jc_context: u64,
+    /// Every step goes through `Decoded::sem` (no specialised handlers); for checking that
+    /// the two dispatches agree.
+    generic_only: bool,
     pub stats: InterpStats,
 }
 
@@ -604,8 +648,25 @@ impl<X: Env> InterpEngine<X> {
             map: HashMap::new(),
             jump_cache: vec![(u64::MAX, 0); JUMP_CACHE_SIZE],
             jc_context: 0,
+            generic_only: false,
             stats: InterpStats::default(),
         }
+    }
+
+    /// Makes blocks decoded from now on dispatch every instruction through its semantic
+    /// function pointer, never through a specialised handler (see [`Kind`]). Both run the same
+    /// semantic functions; tests use this to check that the two dispatches agree.
+    #[doc(hidden)]
+    pub fn set_generic_only(&mut self, on: bool) {
+        self.generic_only = on;
+    }
+
+    fn step(&self, pc: u64, d: Decoded<Interp<X>>, flow: Flow) -> Step<X> {
+        let mut s = Step::new(pc, d, flow);
+        if self.generic_only {
+            s.kind = Kind::Generic;
+        }
+        s
     }
 
     /// Drops every decoded block (code changed).
@@ -636,11 +697,7 @@ impl<X: Env> InterpEngine<X> {
             let here = at;
             at = at.wrapping_add(u64::from(d.insn.len));
             if !d.ends_block {
-                insns.push(Step {
-                    pc: here,
-                    d,
-                    flow: Flow::Next,
-                });
+                insns.push(self.step(here, d, Flow::Next));
                 continue;
             }
             // Forward direct jumps are followed and conditional branches continue on their
@@ -655,11 +712,7 @@ impl<X: Env> InterpEngine<X> {
                 (0x63, _) => (Some(Flow::Branch), at),
                 _ => (None, at),
             };
-            insns.push(Step {
-                pc: here,
-                d,
-                flow: flow.unwrap_or(Flow::Next),
-            });
+            insns.push(self.step(here, d, flow.unwrap_or(Flow::Next)));
             match flow {
                 Some(_) if insns.len() < MAX_BLOCK_INSNS && !insns.iter().any(|s| s.pc == next) => {
                     at = next;
@@ -671,12 +724,7 @@ impl<X: Env> InterpEngine<X> {
             }
         }
         self.stats.blocks_decoded += 1;
-        Ok(Block {
-            start: pc,
-            end: at,
-            insns,
-            terminated,
-        })
+        Ok(Block::new(pc, at, insns, terminated))
     }
 
     /// Index of the decoded block at `pc`, decoding it on a miss.
@@ -750,34 +798,237 @@ impl<X: Env> InterpEngine<X> {
     }
 }
 
+/// The handler of one instruction of a block: runs `ops[n]`, then (as a tail call) the next
+/// handler, up to the block's end op. A handler returns when the block is left: at its end,
+/// by a taken branch, or with an exception.
+type Handler<X> = fn(&mut Interp<X>, &[Op<X>], usize) -> Result<(), Exception>;
+
+/// One pre-decoded instruction as the dispatch runs it (built from a [`Step`]). A block's ops
+/// are built only by [`Block::new`]: one per instruction, then one end op, whose handler
+/// returns instead of running a next op.
+#[repr(align(64))]
+struct Op<X> {
+    h: Handler<X>,
+    /// The semantic function (called by the generic handler).
+    sem: Sem<Interp<X>>,
+    insn: Insn,
+    /// The instruction's address; for the end op, where execution continues.
+    pc: u64,
+    flow: Flow,
+}
+
+impl<X: Env> Op<X> {
+    fn of(s: &Step<X>) -> Self {
+        Op {
+            h: handler(s.kind),
+            sem: s.d.sem,
+            insn: s.d.insn,
+            pc: s.pc,
+            flow: s.flow,
+        }
+    }
+}
+
+/// `ops[n]`, for a handler running op `n` of `ops`.
+#[inline(always)]
+fn at<X>(ops: &[Op<X>], n: usize) -> &Op<X> {
+    debug_assert!(n < ops.len());
+    // SAFETY: handlers are only called by `run_block` with `n = 0` (every block has at least
+    // its end op) and by `next` with the index after an instruction op, which is at most
+    // the index of the end op (the last one). `ops` is a block's private op list, never
+    // changed after `Block::new` built it.
+    unsafe { ops.get_unchecked(n) }
+}
+
+/// Runs the handler after `ops[n]`, an instruction op (not the end op): `n + 1` is then
+/// inside `ops`, as the block's ops end with the end op, whose handler returns.
+#[inline(always)]
+fn next<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exception> {
+    let n = n + 1;
+    (at(ops, n).h)(m, ops, n)
+}
+
+/// The end of a block whose last instruction does not set `pc`: continue at the op's `pc`.
+fn end_next<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exception> {
+    m.cpu.pc = at(ops, n).pc;
+    m.cpu.instret += n as u64;
+    Ok(())
+}
+
+/// The end of a block whose last instruction set `pc`.
+fn end_kept<X: Env>(m: &mut Interp<X>, _: &[Op<X>], n: usize) -> Result<(), Exception> {
+    m.cpu.instret += n as u64;
+    Ok(())
+}
+
+/// Any instruction, through its semantic function pointer.
+fn generic<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exception> {
+    let op = at(ops, n);
+    m.pc = op.pc;
+    m.len = u64::from(op.insn.len);
+    m.idx = n as u64;
+    if let Err(e) = (op.sem)(m, &op.insn) {
+        return Err(fault(m, op, n, e));
+    }
+    if op.flow == Flow::Branch && m.cpu.pc != op.pc.wrapping_add(m.len) {
+        // A taken branch inside the block leaves it.
+        m.cpu.instret += n as u64 + 1;
+        return Ok(());
+    }
+    next(m, ops, n)
+}
+
 /// Executes one decoded block. On an exception, `cpu.pc` is the faulting instruction's address
 /// and `instret` counts the instructions before it.
-#[inline]
+#[inline(always)]
 pub fn run_block<X: Env>(interp: &mut Interp<X>, block: &Block<X>) -> Result<(), Exception> {
-    for (n, step) in block.insns.iter().enumerate() {
-        let d = &step.d;
-        interp.pc = step.pc;
-        interp.len = u64::from(d.insn.len);
-        interp.idx = n as u64;
-        if let Err(mut e) = (d.sem)(interp, &d.insn) {
-            // Exceptions raised below the semantics (CSR accesses, helpers) do not know the
-            // instruction; illegal-instruction traps report its bits as the trap value.
-            if e.cause == Cause::IllegalInstruction && e.tval == 0 {
-                e.tval = d.insn.bits();
-            }
-            interp.cpu.pc = step.pc;
-            interp.cpu.instret += n as u64;
-            return Err(e);
+    (at(&block.ops, 0).h)(interp, &block.ops, 0)
+}
+
+/// Specialised dispatch: [`Kind`] names the instructions whose semantic functions have a
+/// handler of their own, which calls them directly (so the compiler inlines them, drops the
+/// exception check of those that cannot fault and the `pc`/`len` stores of those that do not
+/// read them); every other instruction runs in the generic handler, through its table entry's
+/// `sem` pointer. The semantic functions are the decode table's own (`riscv::rvi`), chosen by
+/// the table line's name, so each meaning is still written once. How a handler prepares the
+/// emitter:
+/// * `plain`: the semantics read neither `pc()` nor `insn_len()`;
+/// * `at_pc`: they read them (links, pc-relative values);
+/// * `branch`: a conditional branch; a taken branch inside a block leaves it.
+macro_rules! specialised {
+    ($($kind:ident = $name:literal => $how:ident $sem:path;)*) => {
+        /// How [`run_block`] dispatches a step (see [`Step::kind`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum Kind {
+            /// Through the semantic function pointer of the decoded instruction.
+            Generic,
+            $($kind,)*
         }
-        if step.flow == Flow::Branch && interp.cpu.pc != step.pc.wrapping_add(interp.len) {
+
+        impl Kind {
+            /// The table lines that have a specialised handler.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// The specialised handler for the table line named `name`, if there is one.
+            pub fn of(name: &str) -> Kind {
+                match name {
+                    $($name => Kind::$kind,)*
+                    _ => Kind::Generic,
+                }
+            }
+        }
+
+        /// The handler of kind `K` (a `Kind` as `u8`): one function per kind.
+        fn special<X: Env, const K: u8>(
+            m: &mut Interp<X>,
+            ops: &[Op<X>],
+            n: usize,
+        ) -> Result<(), Exception> {
+            let op = at(ops, n);
+            $(
+                if K == Kind::$kind as u8 {
+                    specialised!(@$how m, op, n, $sem);
+                }
+            )*
+            next(m, ops, n)
+        }
+
+        fn handler<X: Env>(kind: Kind) -> Handler<X> {
+            match kind {
+                $(Kind::$kind => special::<X, { Kind::$kind as u8 }>,)*
+                Kind::Generic => generic::<X>,
+            }
+        }
+    };
+    (@plain $m:ident, $op:ident, $n:ident, $sem:path) => {{
+        if let Err(e) = $sem($m, &$op.insn) {
+            return Err(fault($m, $op, $n, e));
+        }
+    }};
+    (@at_pc $m:ident, $op:ident, $n:ident, $sem:path) => {{
+        $m.pc = $op.pc;
+        $m.len = u64::from($op.insn.len);
+        if let Err(e) = $sem($m, &$op.insn) {
+            return Err(fault($m, $op, $n, e));
+        }
+    }};
+    (@branch $m:ident, $op:ident, $n:ident, $sem:path) => {{
+        $m.pc = $op.pc;
+        $m.len = u64::from($op.insn.len);
+        if let Err(e) = $sem($m, &$op.insn) {
+            return Err(fault($m, $op, $n, e));
+        }
+        if $op.flow == Flow::Branch && $m.cpu.pc != $op.pc.wrapping_add($m.len) {
             // A taken branch inside the block leaves it.
-            interp.cpu.instret += n as u64 + 1;
+            $m.cpu.instret += $n as u64 + 1;
             return Ok(());
         }
+    }};
+}
+specialised! {
+    Lui = "lui" => plain rvi::lui;
+    Auipc = "auipc" => at_pc rvi::auipc;
+    Jal = "jal" => at_pc rvi::jal;
+    Jalr = "jalr" => at_pc rvi::jalr;
+    Beq = "beq" => branch rvi::beq;
+    Bne = "bne" => branch rvi::bne;
+    Blt = "blt" => branch rvi::blt;
+    Bge = "bge" => branch rvi::bge;
+    Bltu = "bltu" => branch rvi::bltu;
+    Bgeu = "bgeu" => branch rvi::bgeu;
+    Lb = "lb" => plain rvi::lb;
+    Lh = "lh" => plain rvi::lh;
+    Lw = "lw" => plain rvi::lw;
+    Ld = "ld" => plain rvi::ld;
+    Lbu = "lbu" => plain rvi::lbu;
+    Lhu = "lhu" => plain rvi::lhu;
+    Lwu = "lwu" => plain rvi::lwu;
+    Sb = "sb" => plain rvi::sb;
+    Sh = "sh" => plain rvi::sh;
+    Sw = "sw" => plain rvi::sw;
+    Sd = "sd" => plain rvi::sd;
+    Addi = "addi" => plain rvi::addi;
+    Slti = "slti" => plain rvi::slti;
+    Sltiu = "sltiu" => plain rvi::sltiu;
+    Xori = "xori" => plain rvi::xori;
+    Ori = "ori" => plain rvi::ori;
+    Andi = "andi" => plain rvi::andi;
+    Slli = "slli" => plain rvi::slli;
+    Srli = "srli" => plain rvi::srli;
+    Srai = "srai" => plain rvi::srai;
+    Add = "add" => plain rvi::add;
+    Sub = "sub" => plain rvi::sub;
+    Sll = "sll" => plain rvi::sll;
+    Slt = "slt" => plain rvi::slt;
+    Sltu = "sltu" => plain rvi::sltu;
+    Xor = "xor" => plain rvi::xor;
+    Srl = "srl" => plain rvi::srl;
+    Sra = "sra" => plain rvi::sra;
+    Or = "or" => plain rvi::or;
+    And = "and" => plain rvi::and;
+    Addiw = "addiw" => plain rvi::addiw;
+    Slliw = "slliw" => plain rvi::slliw;
+    Srliw = "srliw" => plain rvi::srliw;
+    Sraiw = "sraiw" => plain rvi::sraiw;
+    Addw = "addw" => plain rvi::addw;
+    Subw = "subw" => plain rvi::subw;
+    Sllw = "sllw" => plain rvi::sllw;
+    Srlw = "srlw" => plain rvi::srlw;
+    Sraw = "sraw" => plain rvi::sraw;
+}
+
+/// Completes an exception raised by `op`, the `n`th instruction of a block: the trap value
+/// of an illegal instruction, the precise `pc` and `instret`.
+#[cold]
+#[inline(never)]
+fn fault<X>(interp: &mut Interp<X>, op: &Op<X>, n: usize, mut e: Exception) -> Exception {
+    // Exceptions raised below the semantics (CSR accesses, helpers) do not know the
+    // instruction; illegal-instruction traps report its bits as the trap value.
+    if e.cause == Cause::IllegalInstruction && e.tval == 0 {
+        e.tval = op.insn.bits();
     }
-    if !block.terminated {
-        interp.cpu.pc = block.end;
-    }
-    interp.cpu.instret += block.insns.len() as u64;
-    Ok(())
+    interp.cpu.pc = op.pc;
+    interp.cpu.instret += n as u64;
+    e
 }

@@ -165,19 +165,19 @@ fn branch<E: Emitter>(e: &mut E, i: &Insn, c: Cond) -> R {
 
 // ---- upper immediates and jumps ----
 
-fn lui<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn lui<E: Emitter>(e: &mut E, i: &Insn) -> R {
     let v = e.imm(i.imm as u64);
     e.set_xreg(i.rd, v);
     Ok(())
 }
 
-fn auipc<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn auipc<E: Emitter>(e: &mut E, i: &Insn) -> R {
     let v = e.imm(e.pc().wrapping_add(i.imm as u64));
     e.set_xreg(i.rd, v);
     Ok(())
 }
 
-fn jal<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn jal<E: Emitter>(e: &mut E, i: &Insn) -> R {
     let link = e.imm(e.pc().wrapping_add(e.insn_len()));
     e.set_xreg(i.rd, link);
     let target = e.imm(e.pc().wrapping_add(i.imm as u64));
@@ -185,7 +185,7 @@ fn jal<E: Emitter>(e: &mut E, i: &Insn) -> R {
     Ok(())
 }
 
-fn jalr<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn jalr<E: Emitter>(e: &mut E, i: &Insn) -> R {
     // Read rs1 before writing rd: they may be the same register.
     let sum = ea(e, i);
     let mask = e.imm(!1);
@@ -196,152 +196,152 @@ fn jalr<E: Emitter>(e: &mut E, i: &Insn) -> R {
     Ok(())
 }
 
-fn beq<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn beq<E: Emitter>(e: &mut E, i: &Insn) -> R {
     branch(e, i, Cond::Eq)
 }
-fn bne<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn bne<E: Emitter>(e: &mut E, i: &Insn) -> R {
     branch(e, i, Cond::Ne)
 }
-fn blt<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn blt<E: Emitter>(e: &mut E, i: &Insn) -> R {
     branch(e, i, Cond::LtS)
 }
-fn bge<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn bge<E: Emitter>(e: &mut E, i: &Insn) -> R {
     branch(e, i, Cond::GeS)
 }
-fn bltu<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn bltu<E: Emitter>(e: &mut E, i: &Insn) -> R {
     branch(e, i, Cond::LtU)
 }
-fn bgeu<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn bgeu<E: Emitter>(e: &mut E, i: &Insn) -> R {
     branch(e, i, Cond::GeU)
 }
 
 // ---- loads and stores ----
 
-fn lb<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn lb<E: Emitter>(e: &mut E, i: &Insn) -> R {
     load(e, i, Width::B, true)
 }
-fn lh<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn lh<E: Emitter>(e: &mut E, i: &Insn) -> R {
     load(e, i, Width::H, true)
 }
-fn lw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn lw<E: Emitter>(e: &mut E, i: &Insn) -> R {
     load(e, i, Width::W, true)
 }
-fn ld<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn ld<E: Emitter>(e: &mut E, i: &Insn) -> R {
     load(e, i, Width::D, true)
 }
-fn lbu<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn lbu<E: Emitter>(e: &mut E, i: &Insn) -> R {
     load(e, i, Width::B, false)
 }
-fn lhu<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn lhu<E: Emitter>(e: &mut E, i: &Insn) -> R {
     load(e, i, Width::H, false)
 }
-fn lwu<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn lwu<E: Emitter>(e: &mut E, i: &Insn) -> R {
     load(e, i, Width::W, false)
 }
-fn sb<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sb<E: Emitter>(e: &mut E, i: &Insn) -> R {
     store(e, i, Width::B)
 }
-fn sh<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sh<E: Emitter>(e: &mut E, i: &Insn) -> R {
     store(e, i, Width::H)
 }
-fn sw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sw<E: Emitter>(e: &mut E, i: &Insn) -> R {
     store(e, i, Width::W)
 }
-fn sd<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sd<E: Emitter>(e: &mut E, i: &Insn) -> R {
     store(e, i, Width::D)
 }
 
 // ---- register-immediate ----
 
-fn addi<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn addi<E: Emitter>(e: &mut E, i: &Insn) -> R {
     ri(e, i, BinOp::Add)
 }
-fn slti<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn slti<E: Emitter>(e: &mut E, i: &Insn) -> R {
     set_ri(e, i, Cond::LtS)
 }
 /// The immediate is sign-extended, then compared unsigned.
-fn sltiu<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sltiu<E: Emitter>(e: &mut E, i: &Insn) -> R {
     set_ri(e, i, Cond::LtU)
 }
-fn xori<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn xori<E: Emitter>(e: &mut E, i: &Insn) -> R {
     ri(e, i, BinOp::Xor)
 }
-fn ori<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn ori<E: Emitter>(e: &mut E, i: &Insn) -> R {
     ri(e, i, BinOp::Or)
 }
-fn andi<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn andi<E: Emitter>(e: &mut E, i: &Insn) -> R {
     ri(e, i, BinOp::And)
 }
-fn slli<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn slli<E: Emitter>(e: &mut E, i: &Insn) -> R {
     ri(e, i, BinOp::Shl)
 }
-fn srli<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn srli<E: Emitter>(e: &mut E, i: &Insn) -> R {
     ri(e, i, BinOp::Shr)
 }
-fn srai<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn srai<E: Emitter>(e: &mut E, i: &Insn) -> R {
     ri(e, i, BinOp::Sar)
 }
 
 // ---- register-register (the emitter takes 64-bit shift amounts modulo 64) ----
 
-fn add<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn add<E: Emitter>(e: &mut E, i: &Insn) -> R {
     rr(e, i, BinOp::Add)
 }
-fn sub<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sub<E: Emitter>(e: &mut E, i: &Insn) -> R {
     rr(e, i, BinOp::Sub)
 }
-fn sll<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sll<E: Emitter>(e: &mut E, i: &Insn) -> R {
     rr(e, i, BinOp::Shl)
 }
-fn slt<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn slt<E: Emitter>(e: &mut E, i: &Insn) -> R {
     set_rr(e, i, Cond::LtS)
 }
-fn sltu<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sltu<E: Emitter>(e: &mut E, i: &Insn) -> R {
     set_rr(e, i, Cond::LtU)
 }
-fn xor<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn xor<E: Emitter>(e: &mut E, i: &Insn) -> R {
     rr(e, i, BinOp::Xor)
 }
-fn srl<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn srl<E: Emitter>(e: &mut E, i: &Insn) -> R {
     rr(e, i, BinOp::Shr)
 }
-fn sra<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sra<E: Emitter>(e: &mut E, i: &Insn) -> R {
     rr(e, i, BinOp::Sar)
 }
-fn or<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn or<E: Emitter>(e: &mut E, i: &Insn) -> R {
     rr(e, i, BinOp::Or)
 }
-fn and<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn and<E: Emitter>(e: &mut E, i: &Insn) -> R {
     rr(e, i, BinOp::And)
 }
 
 // ---- memory ordering and environment ----
 
-fn fence<E: Emitter>(e: &mut E, _i: &Insn) -> R {
+pub(crate) fn fence<E: Emitter>(e: &mut E, _i: &Insn) -> R {
     e.fence(FenceKind::Data);
     Ok(())
 }
 
-fn fence_i<E: Emitter>(e: &mut E, _i: &Insn) -> R {
+pub(crate) fn fence_i<E: Emitter>(e: &mut E, _i: &Insn) -> R {
     e.fence(FenceKind::Instruction);
     let next = e.imm(e.pc().wrapping_add(e.insn_len()));
     e.jump(next);
     Ok(())
 }
 
-fn ecall<E: Emitter>(e: &mut E, _i: &Insn) -> R {
+pub(crate) fn ecall<E: Emitter>(e: &mut E, _i: &Insn) -> R {
     Err(e.trap(Cause::EcallFromU, 0))
 }
 
 /// The trap value of a breakpoint is the address of the `ebreak` (privileged spec, `xtval`).
-fn ebreak<E: Emitter>(e: &mut E, _i: &Insn) -> R {
+pub(crate) fn ebreak<E: Emitter>(e: &mut E, _i: &Insn) -> R {
     let pc = e.pc();
     Err(e.trap(Cause::Breakpoint, pc))
 }
 
 // ---- RV64I word operations: 32-bit results sign-extended to 64 bits ----
 
-fn addiw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn addiw<E: Emitter>(e: &mut E, i: &Insn) -> R {
     let a = e.xreg(i.rs1);
     let b = e.imm(i.imm as u64);
     let v = e.bin(BinOp::Add, a, b);
@@ -383,27 +383,27 @@ fn shift_wr<E: Emitter>(e: &mut E, i: &Insn, op: BinOp) -> R {
     Ok(())
 }
 
-fn slliw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn slliw<E: Emitter>(e: &mut E, i: &Insn) -> R {
     shift_wi(e, i, BinOp::Shl)
 }
-fn srliw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn srliw<E: Emitter>(e: &mut E, i: &Insn) -> R {
     shift_wi(e, i, BinOp::Shr)
 }
-fn sraiw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sraiw<E: Emitter>(e: &mut E, i: &Insn) -> R {
     shift_wi(e, i, BinOp::Sar)
 }
-fn addw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn addw<E: Emitter>(e: &mut E, i: &Insn) -> R {
     rr_w(e, i, BinOp::Add)
 }
-fn subw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn subw<E: Emitter>(e: &mut E, i: &Insn) -> R {
     rr_w(e, i, BinOp::Sub)
 }
-fn sllw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sllw<E: Emitter>(e: &mut E, i: &Insn) -> R {
     shift_wr(e, i, BinOp::Shl)
 }
-fn srlw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn srlw<E: Emitter>(e: &mut E, i: &Insn) -> R {
     shift_wr(e, i, BinOp::Shr)
 }
-fn sraw<E: Emitter>(e: &mut E, i: &Insn) -> R {
+pub(crate) fn sraw<E: Emitter>(e: &mut E, i: &Insn) -> R {
     shift_wr(e, i, BinOp::Sar)
 }

@@ -97,6 +97,11 @@ const QEMU_CANNOT_RUN: &[(&str, &str)] = &[
          Linux on riscv64 shows the harts and answers hwprobe",
     ),
     (
+        "proc_heap",
+        "qemu-riscv64 7.2 names no [heap] in /proc/self/maps and shows the bss pages and the \
+         break area as one mapping; Linux (fs/proc/task_mmu.c) names the brk vma [heap]",
+    ),
+    (
         "proc_pipeline",
         "each stage execve's the riscv64 program itself (see proc_exec)",
     ),

@@ -114,10 +114,12 @@ c   sig_ill      sig_ill.c    -static
 c   sig_alarm    sig_alarm.c  -static
 c   sig_mask     sig_mask.c   -static
 c   sig_die      sig_die.c    -static
+c   sig_pwait    sig_pwait.c  -static
 c   proc_fork    proc_fork.c  -static
 c   proc_exec    proc_exec.c  -static
 c   proc_pipeline proc_pipeline.c -static
 c   proc_info    proc_info.c  -static
+c   proc_heap    proc_heap.c  -static
 c   thr_sync     thr_sync.c   -static -pthread
 c   thr_signal   thr_signal.c -static -pthread
 c   thr_smc      thr_smc.c    -static -pthread

@@ -67,7 +67,7 @@ fn host_maps() -> Vec<HostVma> {
 
 /// The guest's /proc/self/maps: runs of guest pages with equal permissions, split where the
 /// host mapping behind them changes; file-backed ones name the file (as the guest sees its
-/// path under `--root`), the break area is `[heap]`.
+/// path under `--root`), the break area is `[heap]` once the break moved past its start.
 fn maps(p: &Process) -> Vec<u8> {
     use crate::mem::prot;
     let base = p.mem.host_base() as u64;
@@ -94,6 +94,17 @@ fn maps(p: &Process) -> Vec<u8> {
                         .min()
                     {
                         stop = stop.min(next);
+                    }
+                }
+            }
+            // The break area is a mapping of its own, as Linux's brk vma: from the initial
+            // break to the current one (page-rounded), even where it follows the image's
+            // anonymous bss pages directly (no address randomization).
+            if p.brk > p.brk_start {
+                let top = p.brk.div_ceil(crate::mem::PAGE_SIZE) * crate::mem::PAGE_SIZE;
+                for cut in [p.brk_start, top] {
+                    if at < cut && cut < stop {
+                        stop = cut;
                     }
                 }
             }
@@ -125,7 +136,8 @@ fn maps(p: &Process) -> Vec<u8> {
                 }
                 _ => String::from_utf8_lossy(file).into_owned(),
             };
-            if inode == 0 && name.is_empty() && at >= p.brk_start && at < p.brk.max(p.brk_start) {
+            // [heap]: an anonymous run inside [start_brk, brk) (vma_is_initial_heap).
+            if inode == 0 && name.is_empty() && at >= p.brk_start && at < p.brk {
                 name = "[heap]".into();
             }
             let perm = |b: u8, c: char| if bits & b != 0 { c } else { '-' };

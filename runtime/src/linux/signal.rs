@@ -546,7 +546,7 @@ pub fn restart_after_eintr(p: &Process, nr: u64) -> bool {
     act.flags & SA_RESTART != 0
         && !matches!(
             nr,
-            NANOSLEEP | CLOCK_NANOSLEEP | PPOLL | PSELECT6 | EPOLL_PWAIT
+            NANOSLEEP | CLOCK_NANOSLEEP | PPOLL | PSELECT6 | EPOLL_PWAIT | EPOLL_PWAIT2
         )
 }
 
@@ -829,6 +829,53 @@ pub fn sigsuspend(p: &mut Process, a: &super::syscall::Args) -> SysResult {
     }
     p.sys.sig.saved_mask = Some(old);
     Err(EINTR)
+}
+
+/// The sigmask argument of ppoll, pselect6 and epoll_pwait(2) at guest address `at` (Linux's
+/// set_user_sigmask): `None` when the pointer is null, EINVAL unless `size` is 8.
+pub fn read_wait_mask(p: &Process, at: u64, size: u64) -> Result<Option<u64>, Errno> {
+    if at == 0 {
+        return Ok(None);
+    }
+    if size != 8 {
+        return Err(EINVAL);
+    }
+    Ok(Some(p.mem.read_u64(at)?))
+}
+
+/// Runs the host wait of ppoll, pselect6 or epoll_pwait with the guest's temporary signal mask
+/// (`None`: the call's mask pointer was null, the guest's mask stays). `wait(host_mask,
+/// nonblocking)` makes the host call with `host_mask` as its own sigmask argument, so the host
+/// kernel installs it atomically for the wait as rt_sigsuspend does; with `nonblocking` it must
+/// only poll (timeout zero): a signal is deliverable already, and Linux then looks at the
+/// descriptors once and returns EINTR if none is ready. After an EINTR with a signal deliverable
+/// under the temporary mask, that mask stays until the handler's frame is built, and the frame
+/// carries the mask from before (restore_saved_sigmask_unless(true)); otherwise the mask from
+/// before is back at once, and a signal that came with ready descriptors stays pending.
+pub fn wait_with_mask(
+    p: &mut Process,
+    mask: Option<u64>,
+    wait: impl FnOnce(*const u64, bool) -> SysResult,
+) -> SysResult {
+    let Some(mask) = mask else {
+        return wait(std::ptr::null(), false);
+    };
+    let old = p.sys.sigmask;
+    p.sys.sigmask = mask & !UNBLOCKABLE;
+    host_block_all();
+    let ready = deliverable(p) || p.group_exiting();
+    let m = p.sys.sigmask & !GUEST_ONLY | PENDING.load() | p.sigbox.load();
+    let mut r = wait(&m, ready);
+    if ready && r == Ok(0) {
+        r = Err(EINTR);
+    }
+    if r == Err(EINTR) && deliverable(p) {
+        p.sys.sig.saved_mask = Some(old);
+    } else {
+        p.sys.sigmask = old;
+    }
+    sync_host_mask(p);
+    r
 }
 
 /// rt_sigtimedwait(set, info, timeout, sigsetsize).

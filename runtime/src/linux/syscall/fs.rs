@@ -751,8 +751,9 @@ pub fn copy_file_range(p: &mut Process, a: &Args) -> SysResult {
     Ok(r)
 }
 
-/// ppoll(fds, nfds, timeout, sigmask, sigsetsize): the signal mask is not applied (no signal
-/// delivery yet).
+/// ppoll(fds, nfds, timeout, sigmask, sigsetsize): the pollfd array has the same layout on both
+/// ABIs; `sigmask` is the guest's mask for the wait (signal::wait_with_mask); the remaining time
+/// is written back, also when a signal interrupts the wait, as Linux does.
 pub fn ppoll(p: &mut Process, a: &Args) -> SysResult {
     let n = a[1];
     if n > 1 << 16 {
@@ -767,20 +768,20 @@ pub fn ppoll(p: &mut Process, a: &Args) -> SysResult {
         p.mem.read_bytes(a[2], &mut ts)?;
         ts.as_mut_ptr()
     };
-    // SAFETY: host copies of the pollfd array (same layout) and of the timespec.
-    let r = cvt(unsafe {
-        libc::syscall(
-            libc::SYS_ppoll,
-            fds.as_mut_ptr(),
-            n,
-            tsp,
-            std::ptr::null::<u8>(),
-            8,
-        )
-    })?;
-    p.mem.write_bytes(a[0], &fds)?;
-    if a[2] != 0 {
+    let mask = crate::linux::signal::read_wait_mask(p, a[3], a[4])?;
+    let fdp = fds.as_mut_ptr();
+    let r = crate::linux::signal::wait_with_mask(p, mask, |hmask, nonblocking| {
+        let mut zero = [0u8; 16];
+        let t = if nonblocking { zero.as_mut_ptr() } else { tsp };
+        // SAFETY: host copies of the pollfd array (same layout) and of the timespec (or null),
+        // and a host sigset of 8 bytes (or null).
+        cvt(unsafe { libc::syscall(libc::SYS_ppoll, fdp, n, t, hmask, 8usize) })
+    });
+    if r.is_ok() {
+        p.mem.write_bytes(a[0], &fds)?;
+    }
+    if a[2] != 0 && matches!(r, Ok(_) | Err(EINTR)) {
         p.mem.write_bytes(a[2], &ts)?;
     }
-    Ok(r)
+    r
 }

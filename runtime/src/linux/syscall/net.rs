@@ -516,7 +516,8 @@ pub fn epoll_ctl(p: &mut Process, a: &Args) -> SysResult {
     cvt(unsafe { libc::syscall(libc::SYS_epoll_ctl, a[0] as i32, op, a[2] as i32, evp) })
 }
 
-/// epoll_pwait and epoll_pwait2 (`ts`: the timeout is a `struct timespec` pointer).
+/// epoll_pwait and epoll_pwait2 (`ts`: the timeout is a `struct timespec` pointer); `sigmask`
+/// is the guest's mask for the wait (signal::wait_with_mask).
 pub fn epoll_pwait(p: &mut Process, a: &Args, ts: bool) -> SysResult {
     let max = a[2] as i32 as i64;
     if max <= 0 || max as u64 > EPOLL_MAX_EVENTS {
@@ -526,42 +527,49 @@ pub fn epoll_pwait(p: &mut Process, a: &Args, ts: bool) -> SysResult {
     let room = (max as u64).min(4096);
     p.mem.slice_mut(a[1], room * EPOLL_EVENT_SIZE as u64)?;
     let mut evs = vec![libc::epoll_event { events: 0, u64: 0 }; room as usize];
-    let n = if ts {
-        let mut t = [0u8; 16];
-        let tp = if a[3] == 0 {
-            std::ptr::null()
-        } else {
-            p.mem.read_bytes(a[3], &mut t)?;
-            t.as_ptr()
-        };
-        // SAFETY: a host event array of `room` entries and a host timespec (or null). The
-        // guest's signal mask is kept by xlate, not the host: the sigmask argument is not
-        // passed (as ppoll).
-        cvt(unsafe {
-            libc::syscall(
-                libc::SYS_epoll_pwait2,
-                a[0] as i32,
-                evs.as_mut_ptr(),
-                room as i32,
-                tp,
-                std::ptr::null::<u8>(),
-                8,
-            )
-        })?
+    let mut t = [0u8; 16];
+    let tp = if ts && a[3] != 0 {
+        p.mem.read_bytes(a[3], &mut t)?;
+        t.as_ptr()
     } else {
-        // SAFETY: as above, with a millisecond timeout.
-        cvt(unsafe {
-            libc::syscall(
-                libc::SYS_epoll_pwait,
-                a[0] as i32,
-                evs.as_mut_ptr(),
-                room as i32,
-                a[3] as i32,
-                std::ptr::null::<u8>(),
-                8,
-            )
-        })?
+        std::ptr::null()
     };
+    let mask = crate::linux::signal::read_wait_mask(p, a[4], a[5])?;
+    let evp = evs.as_mut_ptr();
+    let n = crate::linux::signal::wait_with_mask(p, mask, |hmask, nonblocking| {
+        let zero = [0u8; 16];
+        if ts {
+            let tp = if nonblocking { zero.as_ptr() } else { tp };
+            // SAFETY: a host event array of `room` entries, a host timespec (or null) and a
+            // host sigset of 8 bytes (or null). The sixth argument goes on the stack through
+            // the variadic syscall(): a full word, or its upper half would be garbage.
+            cvt(unsafe {
+                libc::syscall(
+                    libc::SYS_epoll_pwait2,
+                    a[0] as i32,
+                    evp,
+                    room as i32,
+                    tp,
+                    hmask,
+                    8usize,
+                )
+            })
+        } else {
+            let ms = if nonblocking { 0 } else { a[3] as i32 };
+            // SAFETY: as above, with a millisecond timeout.
+            cvt(unsafe {
+                libc::syscall(
+                    libc::SYS_epoll_pwait,
+                    a[0] as i32,
+                    evp,
+                    room as i32,
+                    ms,
+                    hmask,
+                    8usize,
+                )
+            })
+        }
+    })?;
     let mut out = vec![0u8; n as usize * EPOLL_EVENT_SIZE];
     for (i, e) in evs.iter().take(n as usize).enumerate() {
         let o = i * EPOLL_EVENT_SIZE;
@@ -579,7 +587,9 @@ pub fn eventfd2(a: &Args) -> SysResult {
 }
 
 /// pselect6(n, readfds, writefds, exceptfds, timeout, sigmask): the fd_sets and the timespec
-/// have the same layout on both ABIs; the remaining time is written back as Linux does.
+/// have the same layout on both ABIs; the remaining time is written back as Linux does, also
+/// when a signal interrupts the wait. `sigmask` points to `{ const sigset_t *ss; size_t
+/// ss_len; }`, the guest's mask for the wait (signal::wait_with_mask).
 pub fn pselect6(p: &mut Process, a: &Args) -> SysResult {
     let n = a[0] as i32;
     if !(0..=libc::FD_SETSIZE as i32).contains(&n) {
@@ -601,26 +611,36 @@ pub fn pselect6(p: &mut Process, a: &Args) -> SysResult {
         p.mem.read_bytes(a[4], &mut ts)?;
         ts.as_mut_ptr()
     };
-    // SAFETY: host copies of the fd_sets (128 bytes each) and of the timespec, or null. The
-    // signal mask stays xlate's business (see epoll_pwait).
-    let r = cvt(unsafe {
-        libc::syscall(
-            libc::SYS_pselect6,
-            n,
-            ptrs[0],
-            ptrs[1],
-            ptrs[2],
-            tsp,
-            std::ptr::null::<u8>(),
-        )
-    })?;
+    let mask = if a[5] == 0 {
+        None
+    } else {
+        let mut pack = [0u8; 16];
+        p.mem.read_bytes(a[5], &mut pack)?;
+        let (at, size) = (super::abi::get_u64(&pack, 0), super::abi::get_u64(&pack, 8));
+        crate::linux::signal::read_wait_mask(p, at, size)?
+    };
+    let r = crate::linux::signal::wait_with_mask(p, mask, |hmask, nonblocking| {
+        let mut zero = [0u8; 16];
+        let t = if nonblocking { zero.as_mut_ptr() } else { tsp };
+        // The host's sigmask argument is the same `{ pointer, size }` pair.
+        let pack: [u64; 2] = [hmask as u64, 8];
+        let packp = if hmask.is_null() {
+            std::ptr::null()
+        } else {
+            pack.as_ptr()
+        };
+        // SAFETY: host copies of the fd_sets (128 bytes each) and of the timespec, or null,
+        // and a host sigset argument pack (or null).
+        cvt(unsafe { libc::syscall(libc::SYS_pselect6, n, ptrs[0], ptrs[1], ptrs[2], t, packp) })
+    });
+    if a[4] != 0 && matches!(r, Ok(_) | Err(EINTR)) {
+        p.mem.write_bytes(a[4], &ts)?;
+    }
+    let r = r?;
     for (i, set) in sets.iter().enumerate() {
         if a[1 + i] != 0 {
             p.mem.write_bytes(a[1 + i], &set[..bytes])?;
         }
-    }
-    if a[4] != 0 {
-        p.mem.write_bytes(a[4], &ts)?;
     }
     Ok(r)
 }

@@ -2,7 +2,8 @@
 //! each workload is loaded and run to completion by an engine, and criterion reports the
 //! throughput in guest instructions per second. `cargo bench --bench engines`.
 //!
-//! The JIT joins this comparison when it lands; the interpreter is the baseline.
+//! Each workload runs under the interpreter (the baseline) and the JIT with its default
+//! settings (tiering included), so the two throughputs compare the engines directly.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,9 +19,9 @@ fn workload(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Loads `prog` into a fresh process and runs it in the interpreter; returns the instructions
+/// Loads `prog` into a fresh process and runs it with `engine`; returns the instructions
 /// retired. Panics if the guest does not exit 0 (a benchmark of a broken run means nothing).
-fn run_interp(prog: &Path) -> u64 {
+fn run_engine(prog: &Path, engine: linux::Engine) -> u64 {
     let mem = Arc::new(GuestMemory::new().expect("reserve guest memory"));
     let mut proc = Process::new(mem, prog.to_path_buf(), Options::default());
     let argv = vec![prog.as_os_str().as_encoded_bytes().to_vec()];
@@ -30,7 +31,7 @@ fn run_interp(prog: &Path) -> u64 {
         ..CpuState::default()
     };
     cpu.x[2] = loaded.sp;
-    let (exit, stats, _) = linux::run_interp(proc, cpu);
+    let (exit, stats, _) = linux::run(proc, cpu, engine).expect("set up the engine");
     assert_eq!(exit, Exit::Code(0), "{} failed", prog.display());
     stats.instructions
 }
@@ -38,11 +39,16 @@ fn run_interp(prog: &Path) -> u64 {
 fn engines(c: &mut Criterion) {
     for name in ["bench_sieve", "bench_fib", "bench_fp"] {
         let prog = workload(name);
-        let insns = run_interp(&prog);
+        let insns = run_engine(&prog, linux::Engine::Interp);
         let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Elements(insns));
         g.sample_size(10);
-        g.bench_function("interp", |b| b.iter(|| run_interp(&prog)));
+        g.bench_function("interp", |b| {
+            b.iter(|| run_engine(&prog, linux::Engine::Interp))
+        });
+        g.bench_function("jit", |b| {
+            b.iter(|| run_engine(&prog, linux::Engine::Jit(Default::default())))
+        });
         g.finish();
     }
 }

@@ -382,8 +382,6 @@ pub struct JitEngine<X: Env> {
     dump: bool,
     /// Told about each translated block ([`JitEngine::set_observer`]).
     observer: Option<std::sync::Arc<dyn BlockObserver>>,
-    /// Size of the code the last `compile_install` produced.
-    last_code_len: usize,
     pub stats: JitStats,
 }
 
@@ -747,7 +745,6 @@ impl<X: Env> JitEngine<X> {
             fast_known: false,
             dump: std::env::var_os("XLATE_JIT_DUMP").is_some(),
             observer: None,
-            last_code_len: 0,
             stats: JitStats::default(),
             cfg,
         }
@@ -1094,7 +1091,6 @@ impl<X: Env> JitEngine<X> {
             }
         };
         self.stats.code_bytes += bytes.len() as u64;
-        self.last_code_len = bytes.len();
         let code = {
             let mut g = lock(&self.shared.inner);
             if self.shared.gen.load(Ordering::SeqCst) != self.gen {

@@ -7,30 +7,15 @@
 
 mod common;
 
+use common::console::{require_firmware, Session, FW_JUMP, UBOOT};
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const FW_JUMP: &str = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
-const UBOOT: &str = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin";
-/// Each step of a session must finish within this (2 shared cores in CI).
-const STEP: Duration = Duration::from_secs(120);
 /// The test image: 128 sectors.
 const SECTORS: usize = 128;
-
-fn require_firmware(what: &str) -> bool {
-    if Path::new(FW_JUMP).exists() && Path::new(UBOOT).exists() {
-        return true;
-    }
-    assert!(
-        !common::env_flag("XLATE_REQUIRE_FIRMWARE"),
-        "{what}: {FW_JUMP} or {UBOOT} is missing and XLATE_REQUIRE_FIRMWARE=1"
-    );
-    eprintln!("SKIPPED {what}: install the Debian packages opensbi and u-boot-qemu");
-    false
-}
 
 /// Byte `i` of the test image.
 fn pattern(i: usize) -> u8 {
@@ -42,113 +27,6 @@ fn image(s: &common::Scratch) -> (PathBuf, Vec<u8>) {
     let path = s.path.join("disk.img");
     std::fs::write(&path, &data).expect("write the image");
     (path, data)
-}
-
-/// An interactive `xlate boot` with its console on pipes.
-struct Session {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    out: Arc<Mutex<Vec<u8>>>,
-    seen: usize,
-}
-
-impl Session {
-    fn start(args: &[&str]) -> Session {
-        let mut child = Command::new(common::xlate())
-            .arg("boot")
-            .args(args)
-            .env_remove("XLATE_KERNEL")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn xlate boot");
-        let mut stdout = child.stdout.take().expect("stdout");
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let sink = out.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().expect("lock").extend_from_slice(&buf[..n]);
-            }
-        });
-        let stdin = child.stdin.take();
-        Session {
-            child,
-            stdin,
-            out,
-            seen: 0,
-        }
-    }
-
-    fn output(&self) -> String {
-        String::from_utf8_lossy(&self.out.lock().expect("lock")).into_owned()
-    }
-
-    /// Waits until `needle` appears after what earlier waits consumed; returns the text
-    /// from there up to and including it.
-    fn expect(&mut self, needle: &str) -> String {
-        let deadline = Instant::now() + STEP;
-        loop {
-            {
-                let out = self.out.lock().expect("lock");
-                let hay = &out[self.seen..];
-                if let Some(i) = hay
-                    .windows(needle.len())
-                    .position(|w| w == needle.as_bytes())
-                {
-                    let text = String::from_utf8_lossy(&hay[..i + needle.len()]).into_owned();
-                    self.seen += i + needle.len();
-                    return text;
-                }
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!(
-                    "timed out waiting for {needle:?}; console so far:\n{}",
-                    self.output()
-                );
-            }
-            if let Ok(Some(st)) = self.child.try_wait() {
-                std::thread::sleep(Duration::from_millis(100));
-                let out = self.output();
-                if out[self.seen.min(out.len())..].contains(needle) {
-                    continue;
-                }
-                panic!("xlate exited ({st}) before {needle:?}; console:\n{out}");
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Types a command and returns what U-Boot answered up to its next prompt.
-    fn command(&mut self, cmd: &str) -> String {
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        stdin
-            .write_all(format!("{cmd}\n").as_bytes())
-            .expect("write to the guest console");
-        stdin.flush().expect("flush");
-        self.expect("=> ")
-    }
-
-    /// Waits for xlate to exit; returns its exit code.
-    fn wait(mut self) -> (i32, String) {
-        let deadline = Instant::now() + STEP;
-        loop {
-            if let Ok(Some(st)) = self.child.try_wait() {
-                std::thread::sleep(Duration::from_millis(100));
-                return (st.code().unwrap_or(-1), self.output());
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("xlate did not exit; console:\n{}", self.output());
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
 }
 
 /// U-Boot at its prompt with `drive` attached.

@@ -10,6 +10,8 @@
 //! linked program: needs `-L` and the riscv64 sysroot).
 #![allow(dead_code)] // each test crate uses a different part of this module
 
+pub mod console;
+
 use std::ffi::OsString;
 use std::fmt;
 use std::io::{Read, Write};

@@ -249,6 +249,7 @@ fn whole_testsuites_tree_passes() {
         assert_eq!(out.status.code(), Some(0), "{engine:?}: {stdout}");
         for want in [
             "PASS    testsuites/isa/bin/rv64ui",
+            "PASS    testsuites/isa/bin/rv64ssstc",
             "PASS    testsuites/linux/bin/exitcode [exit_3]",
             "PASS    testsuites/linux/bin/memfault",
             "PASS    testsuites/linux/bin/hello",

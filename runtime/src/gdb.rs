@@ -53,7 +53,7 @@ const GDB_SIGINT: u8 = 2;
 const STEP_SLICE: u64 = 20_000;
 
 /// System-mode CSRs shown to GDB (`org.gnu.gdb.riscv.csr`), in register order.
-pub const SYSTEM_CSRS: [(&str, u16); 9] = [
+pub const SYSTEM_CSRS: [(&str, u16); 18] = [
     ("sstatus", 0x100),
     ("sepc", 0x141),
     ("scause", 0x142),
@@ -63,6 +63,15 @@ pub const SYSTEM_CSRS: [(&str, u16); 9] = [
     ("mepc", 0x341),
     ("mcause", 0x342),
     ("mtval", 0x343),
+    ("sie", 0x104),
+    ("stvec", 0x105),
+    ("sip", 0x144),
+    ("medeleg", 0x302),
+    ("mideleg", 0x303),
+    ("mie", 0x304),
+    ("mtvec", 0x305),
+    ("mip", 0x344),
+    ("stimecmp", 0x14d),
 ];
 
 /// Failure to set up the stub.
@@ -397,7 +406,10 @@ impl Debuggee for crate::machine::Hart {
     fn extra_regs(&self, cpu: &CpuState) -> Vec<u64> {
         let mut v: Vec<u64> = SYSTEM_CSRS
             .iter()
-            .map(|&(_, n)| self.csr_read(cpu, n).unwrap_or(0))
+            .map(|&(_, n)| {
+                self.csr_read_as(cpu, n, crate::machine::Priv::M)
+                    .unwrap_or(0)
+            })
             .collect();
         v.push(self.privilege as u64);
         v
@@ -405,6 +417,7 @@ impl Debuggee for crate::machine::Hart {
 
     fn set_extra_regs(&mut self, cpu: &CpuState, regs: &[u64]) {
         let old = self.extra_regs(cpu);
+        // Written as M-mode would (the reads above ignore the hart's privilege too).
         for (i, &(_, n)) in SYSTEM_CSRS.iter().enumerate() {
             if let (Some(&new), Some(&was)) = (regs.get(i), old.get(i)) {
                 if new != was {

@@ -20,11 +20,26 @@ QEMU_KNOWN_FAIL=(
     "rv64mi:73"
 )
 
+# Tests of extensions qemu 7.2's spike machine does not have: its hart has no time source
+# (no rdtime), so qemu offers no Sstc there (the first stimecmp access traps).
+QEMU_NO_EXTENSION=(
+    "rv64ssstc:Sstc"
+)
+
 if [ $# -gt 0 ]; then tests=("$@"); else tests=("$HERE"/bin/*); fi
 
-pass=0; fail=0; xfail=0
+pass=0; fail=0; xfail=0; skip=0
 for t in "${tests[@]}"; do
     name="$(basename "$t")"
+    missing=""
+    for k in "${QEMU_NO_EXTENSION[@]}"; do
+        [ "${k%%:*}" = "$name" ] && missing="${k#*:}"
+    done
+    if [ -n "$missing" ]; then
+        echo "SKIP  $name   (qemu's spike machine has no $missing)"
+        skip=$((skip + 1))
+        continue
+    fi
     timeout "$TIMEOUT" "$QEMU" -machine spike -bios none -nographic -monitor none \
         -serial none -kernel "$t" </dev/null >/dev/null 2>&1
     rc=$?
@@ -52,5 +67,5 @@ for t in "${tests[@]}"; do
         fail=$((fail + 1))
     fi
 done
-echo "qemu: $pass passed, $xfail known deviations, $fail failed"
+echo "qemu: $pass passed, $xfail known deviations, $skip not testable on qemu, $fail failed"
 [ $fail -eq 0 ]

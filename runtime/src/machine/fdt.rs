@@ -17,7 +17,7 @@ const PH_PLIC: u32 = 3;
 const PH_TEST: u32 = 4;
 
 /// The ISA string in the device tree (what the hart implements).
-pub const RISCV_ISA: &str = "rv64imafdc_zicsr_zifencei_zba_zbb_zbs";
+pub const RISCV_ISA: &str = "rv64imafdc_zicsr_zifencei_zba_zbb_zbs_sstc";
 
 /// What the device tree describes.
 #[derive(Clone, Debug, Default)]

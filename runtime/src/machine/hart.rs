@@ -109,6 +109,8 @@ pub const IRQ_MEI: u64 = 11;
 const MIE_WRITABLE: u64 = 0xaaa;
 /// Bits of mip that software can write (in M-mode): SSIP, STIP, SEIP.
 const MIP_WRITABLE: u64 = 0x222;
+/// menvcfg.STCE: `stimecmp` is accessible from S-mode and drives mip.STIP (Sstc).
+pub const MENVCFG_STCE: u64 = 1 << 63;
 const MIDELEG_WRITABLE: u64 = 0x222;
 /// Exceptions that can be delegated: all but ecall from M (11) and the reserved 10 and 14.
 const MEDELEG_WRITABLE: u64 = 0xb3ff;
@@ -141,6 +143,8 @@ pub struct Hart {
     pub mcounteren: u64,
     pub scounteren: u64,
     pub mcountinhibit: u64,
+    /// menvcfg: only STCE (Sstc's S-mode timer compare enable) is implemented.
+    pub menvcfg: u64,
     pub satp: u64,
     pub pmpcfg: [u64; 2],
     pub pmpaddr: [u64; 16],
@@ -201,6 +205,7 @@ impl Hart {
             mcounteren: 0,
             scounteren: 0,
             mcountinhibit: 0,
+            menvcfg: 0,
             satp: 0,
             pmpcfg: [0; 2],
             pmpaddr: [0; 16],
@@ -239,8 +244,8 @@ impl Hart {
             v = (v & !MSTATUS_MPP) | (self.mstatus & MSTATUS_MPP);
         }
         self.mstatus = v;
-        // MPRV/MPP/SUM/MXR change translations; MIE/SIE may unmask an interrupt.
-        self.tlb.flush();
+        // MPRV/MPP/SUM/MXR change which TLB entries apply (they are tagged with them); MIE/SIE
+        // may unmask an interrupt.
         self.stop = true;
     }
 
@@ -255,8 +260,12 @@ impl Hart {
         if mtime >= clint.mtimecmp {
             v |= 1 << IRQ_MTI;
         }
-        if mtime >= clint.stimecmp {
-            v |= 1 << IRQ_STI;
+        if self.menvcfg & MENVCFG_STCE != 0 {
+            // Sstc: STIP is read-only and is the comparison of time with stimecmp.
+            v &= !(1 << IRQ_STI);
+            if mtime >= clint.stimecmp {
+                v |= 1 << IRQ_STI;
+            }
         }
         if let Some(b) = &self.bus.board {
             let (m, s) = b.external_irqs();
@@ -266,12 +275,10 @@ impl Hart {
     }
 
     pub fn set_privilege(&mut self, p: Priv) {
-        if p != self.privilege {
-            self.privilege = p;
-            // Fetch translation depends on it; the engines key cached blocks by the code
-            // context (`code_context`), so a privilege change does not flush them.
-            self.tlb.flush();
-        }
+        // Translations depend on it, but TLB entries are tagged with the effective privilege
+        // and the engines key cached blocks by the code context (`code_context`), so a
+        // privilege change flushes neither.
+        self.privilege = p;
         self.stop = true;
     }
 
@@ -538,7 +545,6 @@ impl Hart {
             cpu.pc = vector(self.mtvec);
             self.set_privilege(Priv::M);
         }
-        self.tlb.flush();
     }
 
     /// Delivers a synchronous exception raised by the engine (ecall causes follow the
@@ -582,9 +588,9 @@ impl Hart {
 
     // ---- CSRs ----
 
-    fn counter_allowed(&self, n: u16) -> bool {
+    fn counter_allowed(&self, n: u16, privilege: Priv) -> bool {
         let bit = 1u64 << (n & 31);
-        match self.privilege {
+        match privilege {
             Priv::M => true,
             Priv::S => self.mcounteren & bit != 0,
             Priv::U => self.mcounteren & bit != 0 && self.scounteren & bit != 0,
@@ -616,12 +622,18 @@ impl Hart {
 
     /// Reads CSR `csr`; illegal instruction when it does not exist or may not be accessed.
     pub fn csr_read(&self, cpu: &CpuState, csr: u16) -> Result<u64, Exception> {
-        if (self.privilege as u16) < (csr >> 8) & 3 {
+        self.csr_read_as(cpu, csr, self.privilege)
+    }
+
+    /// Reads CSR `csr` with the access checks of privilege level `privilege` (a debugger
+    /// reads as M whatever the hart runs in).
+    pub fn csr_read_as(&self, cpu: &CpuState, csr: u16, privilege: Priv) -> Result<u64, Exception> {
+        if (privilege as u16) < (csr >> 8) & 3 {
             return Err(illegal());
         }
         Ok(match csr {
             0xc00..=0xc1f => {
-                if !self.counter_allowed(csr) {
+                if !self.counter_allowed(csr, privilege) {
                     return Err(illegal());
                 }
                 match csr {
@@ -641,8 +653,17 @@ impl Hart {
             0x142 => self.scause,
             0x143 => self.stval,
             0x144 => self.mip() & self.mideleg,
+            0x14d => {
+                // Sstc: S-mode needs menvcfg.STCE and mcounteren.TM.
+                if privilege == Priv::S
+                    && (self.menvcfg & MENVCFG_STCE == 0 || self.mcounteren & 2 == 0)
+                {
+                    return Err(illegal());
+                }
+                self.bus.clint.stimecmp
+            }
             0x180 => {
-                if self.privilege == Priv::S && self.mstatus & MSTATUS_TVM != 0 {
+                if privilege == Priv::S && self.mstatus & MSTATUS_TVM != 0 {
                     return Err(illegal());
                 }
                 self.satp
@@ -654,7 +675,7 @@ impl Hart {
             0x304 => self.mie,
             0x305 => self.mtvec,
             0x306 => self.mcounteren,
-            0x30a => 0, // menvcfg: no fields implemented
+            0x30a => self.menvcfg,
             0x320 => self.mcountinhibit,
             0x323..=0x33f => 0, // mhpmevent3..31
             0x340 => self.mscratch,
@@ -704,6 +725,10 @@ impl Hart {
                 self.mip_sw = (self.mip_sw & !m) | (v & m);
                 self.stop = true;
             }
+            0x14d => {
+                self.bus.clint.stimecmp = v;
+                self.stop = true;
+            }
             0x180 => {
                 // Bare, Sv39 and Sv48: other modes leave satp unchanged (WARL).
                 let mode = v >> 60;
@@ -725,6 +750,10 @@ impl Hart {
             }
             0x305 => self.mtvec = legal_tvec(self.mtvec, v),
             0x306 => self.mcounteren = v & 0xffff_ffff,
+            0x30a => {
+                self.menvcfg = v & MENVCFG_STCE;
+                self.stop = true;
+            }
             0x320 => {
                 let new = v & 5;
                 let old = self.mcountinhibit;
@@ -778,7 +807,7 @@ impl Hart {
                 }
             }
             // Read-only zero or WARL-without-fields registers: writes are ignored.
-            0x10a | 0x301 | 0x30a | 0x323..=0x33f | 0x7a0..=0x7a4 | 0xb03..=0xb1f => {}
+            0x10a | 0x301 | 0x323..=0x33f | 0x7a0..=0x7a4 | 0xb03..=0xb1f => {}
             _ => return Err(illegal()),
         }
         Ok(())
@@ -838,7 +867,6 @@ impl Hart {
             self.set_privilege(to);
         }
         cpu.reservation = NO_RESERVATION;
-        self.tlb.flush();
         Ok(())
     }
 }

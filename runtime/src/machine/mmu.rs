@@ -4,8 +4,9 @@
 //! A/D bits are updated by the walker (the implementation choice QEMU makes; no Svade): a
 //! load or fetch through a PTE with A clear sets A, a store with A or D clear sets both, with
 //! a write of the PTE. Reserved PTE bits 63:54 (Svpbmt/Svnapot are not implemented) are a page
-//! fault. Only successful translations are cached; the TLB is flushed by `sfence.vma`, `satp`
-//! and `mstatus` writes and privilege changes.
+//! fault. Only successful translations are cached, each tagged with the parts of the context
+//! that decide permissions (effective privilege U or S, SUM, MXR), so privilege changes and
+//! `mstatus` writes need no flush; `sfence.vma` and `satp` writes flush the TLB.
 
 use translator::emit::Width;
 use translator::{Cause, Exception};
@@ -60,17 +61,27 @@ pub struct Context {
     pub mxr: bool,
 }
 
+impl Context {
+    /// The permission-deciding part of the context, which TLB entries are tagged with.
+    fn key(&self) -> u8 {
+        u8::from(self.user) | u8::from(self.sum) << 1 | u8::from(self.mxr) << 2
+    }
+}
+
 const TLB_SIZE: usize = 256;
 
 #[derive(Clone, Copy)]
 struct Entry {
     vpn: u64,
     ppage: u64,
+    /// [`Context::key`] of the translation.
+    key: u8,
 }
 
 const EMPTY: Entry = Entry {
     vpn: u64::MAX,
     ppage: 0,
+    key: 0,
 };
 
 /// Direct-mapped TLBs, one per access kind (a store entry exists only once D is set).
@@ -106,8 +117,9 @@ impl Tlb {
     ) -> Result<u64, Exception> {
         let vpn = va >> PAGE_SHIFT;
         let slot = (vpn as usize) & (TLB_SIZE - 1);
+        let key = ctx.key();
         let table = &mut self.entries[access as usize];
-        if table[slot].vpn == vpn {
+        if table[slot].vpn == vpn && table[slot].key == key {
             return Ok(table[slot].ppage | (va & 0xfff));
         }
         self.walks += 1;
@@ -115,6 +127,7 @@ impl Tlb {
         self.entries[access as usize][slot] = Entry {
             vpn,
             ppage: pa & !0xfff,
+            key,
         };
         Ok(pa)
     }
@@ -269,6 +282,52 @@ mod tests {
         w(&mut bus, l2b + 16, leaf(RAM + 0x1000, PTE_R | PTE_A)).unwrap_or_default();
         assert_eq!(
             walk(&mut bus, &c, 0x8000_1234, Access::Load).map_err(|e| e.cause),
+            Err(Cause::LoadPageFault)
+        );
+    }
+
+    /// A cached translation is used only under the privilege/SUM/MXR it was made with: no
+    /// flush is needed when they change, and none may be skipped.
+    #[test]
+    fn tlb_entries_are_tagged_with_privilege_sum_and_mxr() {
+        let mut bus = Bus::new(RAM, 1 << 20);
+        let (l1, l0) = (ROOT + 0x1000, ROOT + 0x2000);
+        let (upage, xpage) = (RAM + 0x8000, RAM + 0x9000);
+        let w = |bus: &mut Bus, pa: u64, v: u64| bus.write(pa, v, Width::D).map(|_| ());
+        // Sv39: VA 0x1000 -> a U page (R W), VA 0x2000 -> an S execute-only page.
+        w(&mut bus, ROOT, ptr(l1)).unwrap_or_default();
+        w(&mut bus, l1, ptr(l0)).unwrap_or_default();
+        w(&mut bus, l0 + 8, leaf(upage, PTE_U | PTE_R | PTE_W)).unwrap_or_default();
+        w(&mut bus, l0 + 16, leaf(xpage, PTE_X)).unwrap_or_default();
+        let mut tlb = Tlb::default();
+        let s = ctx(3);
+        let u = Context { user: true, ..s };
+        let s_sum = Context { sum: true, ..s };
+        let s_mxr = Context { mxr: true, ..s };
+        let load = |tlb: &mut Tlb, bus: &mut Bus, c: &Context, va: u64| {
+            tlb.translate(bus, c, va, Access::Load).map_err(|e| e.cause)
+        };
+        assert_eq!(load(&mut tlb, &mut bus, &u, 0x1008), Ok(upage + 8));
+        let walks = tlb.walks;
+        assert_eq!(load(&mut tlb, &mut bus, &u, 0x1010), Ok(upage + 0x10));
+        assert_eq!(
+            tlb.walks, walks,
+            "a hit under the same context needs no walk"
+        );
+        assert_eq!(load(&mut tlb, &mut bus, &s_sum, 0x1008), Ok(upage + 8));
+        // The entries made for U and for S with SUM do not open the U page to S without SUM.
+        assert_eq!(
+            load(&mut tlb, &mut bus, &s, 0x1008),
+            Err(Cause::LoadPageFault)
+        );
+        assert_eq!(load(&mut tlb, &mut bus, &s_mxr, 0x2010), Ok(xpage + 0x10));
+        assert_eq!(
+            load(&mut tlb, &mut bus, &s, 0x2010),
+            Err(Cause::LoadPageFault),
+            "execute-only is readable only with MXR"
+        );
+        assert_eq!(
+            load(&mut tlb, &mut bus, &u, 0x2010),
             Err(Cause::LoadPageFault)
         );
     }

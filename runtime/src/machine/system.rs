@@ -331,10 +331,11 @@ impl System {
         if builtin {
             // What SBI firmware leaves behind: S-mode at the kernel, a0 = hartid, a1 = fdt,
             // exceptions other than ecall-from-S and M-level ones delegated, S interrupts
-            // delegated, counters readable.
+            // delegated, counters readable, Sstc enabled (stimecmp usable from S-mode).
             hart.medeleg = 0xb1ff;
             hart.mideleg = (1 << IRQ_SSI) | (1 << IRQ_STI) | (1 << IRQ_SEI);
             hart.mcounteren = 7;
+            hart.menvcfg = super::hart::MENVCFG_STCE;
             hart.set_privilege(Priv::S);
             cpu.x[10] = 0;
             cpu.x[11] = fdt_addr;

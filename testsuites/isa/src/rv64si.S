@@ -11,32 +11,8 @@
  * strap_save and, when armed, resumes in S-mode at the armed address. S code returns
  * to M with ecall (cause 9), caught by the default M handler (TEST_TRAP). */
 #include "test.h"
+#include "smode.h"
 
-#define GOTO_S(label) la t0, label; csrw mepc, t0; li t0, MSTATUS_MPP; csrc mstatus, t0; li t0, MSTATUS_MPP_S; csrs mstatus, t0; mret
-/* from S: drop to U at address (register) */
-#define S_GOTO_U(reg) csrw sepc, reg; li t0, MSTATUS_SPP; csrc sstatus, t0; sret
-
-/* strap_save layout */
-#define SS_RESUME 0
-#define SS_CAUSE  8
-#define SS_EPC    16
-#define SS_TVAL   24
-#define SS_T1     32
-#define SS_STATUS 40
-
-/* arm the S handler (resume at label) and reset the recorded cause to -1 */
-#define ARM_S(label) la t5, strap_save; la t6, label; sd t6, SS_RESUME(t5); li t6, -1; sd t6, SS_CAUSE(t5)
-#define DISARM_S la t5, strap_save; sd zero, SS_RESUME(t5)
-/* check a strap_save slot */
-#define S_CHECK(n, slot, expected) CASE_NUM(n); la t5, strap_save; ld t4, slot(t5); li t6, expected; ASSERT_EQ(t4, t6)
-#define S_CHECK_ADDR(n, slot, label) CASE_NUM(n); la t5, strap_save; ld t4, slot(t5); la t6, label; ASSERT_EQ(t4, t6)
-
-/* S_RUN(n, mcause, code...): run code in S-mode (S handler armed to resume at the
- * final ecall); the trap back to M must have mcause (9: from S). */
-#define S_RUN(n, mcause, code...) \
-    ARM_S(9997f); \
-    TEST_TRAP(n, mcause, GOTO_S(9996f); 9996: code; 9997: ecall); \
-    DISARM_S
 
 #define VA_RW   0x40000000      /* R W, A = D = 0 initially -> pgdata */
 #define VA_U    0x40001000      /* U R W A D             -> pgdata2 */
@@ -53,7 +29,6 @@
 #define PTE_D 0x80
 #define SATP_SV39 (8 << 60)
 
-#define SSTATUS_SPP (1 << 8)
 
 TEST_BEGIN
     la t0, s_trap
@@ -193,30 +168,7 @@ TEST_BEGIN
     TEST_CASE(85, a0, 0, csrw satp, zero; sfence.vma; csrwi medeleg, 0; li a0, 0)
     TEST_PASS
 
-/* ---- S-mode trap handler ---- */
-    .balign 4
-s_trap:
-    csrw    sscratch, t0
-    la      t0, strap_save
-    sd      t1, SS_T1(t0)
-    csrr    t1, scause
-    sd      t1, SS_CAUSE(t0)
-    csrr    t1, sepc
-    sd      t1, SS_EPC(t0)
-    csrr    t1, stval
-    sd      t1, SS_TVAL(t0)
-    csrr    t1, sstatus
-    sd      t1, SS_STATUS(t0)
-    ld      t1, SS_RESUME(t0)
-    beqz    t1, 1f
-    sd      zero, SS_RESUME(t0)
-    csrw    sepc, t1
-    li      t1, SSTATUS_SPP
-    csrs    sstatus, t1             /* resume in S */
-    ld      t1, SS_T1(t0)
-    csrr    t0, sscratch
-    sret
-1:  j       test_fail
+#include "smode_trap.S"
 
 /* ---- U code, reached through VA_UX ---- */
     .balign 4096
@@ -231,10 +183,6 @@ ucode_store:                /* VA_UX + 8 */
     ecall
     .option pop
     .balign 4096
-
-    .data
-    .balign 64
-strap_save: .dword 0, 0, 0, 0, 0, 0
 
     .bss
     .balign 4096

@@ -138,32 +138,43 @@ pub struct ClifEmitter {
     /// Chain slots this block uses (next free index, limit).
     pub next_slot: u32,
     slot_limit: u32,
-    /// The region's guest blocks (guest address, IR block); empty for a single-block
-    /// translation. Each IR block takes the instruction count at its start followed by the
-    /// values of `carried`.
-    region: Vec<(u64, Block)>,
-    /// Registers carried between the region's blocks as block parameters (all it writes).
-    carried: Vec<usize>,
-    /// Registers the region writes (stored back at every exit).
-    written: u64,
+    /// The region's guest blocks; empty for a single-block translation.
+    region: Vec<RegionBlock>,
+    /// Index in `region` of the block being emitted.
+    cur_idx: usize,
     /// Register values at the start of every region block: the entry block's loads of the
-    /// registers the region only reads (a carried register's slot is overwritten by the block
+    /// registers the region uses (a carried register's slot is overwritten by the block
     /// parameter in `begin_block`).
     base_regs: [Option<Value>; 64],
 }
 
+/// One guest block of a region.
+struct RegionBlock {
+    pc: u64,
+    block: Block,
+    /// Registers some path from the region's entry may have written before this block: the
+    /// IR block takes the instruction count at its start followed by their values (in index
+    /// order), and every exit of this block stores them back. The others still hold their
+    /// entry values (in the CPU state and in `base_regs`).
+    carried: Vec<usize>,
+    /// `carried` as a mask.
+    dirty: u64,
+}
+
 impl ClifEmitter {
     /// Starts the IR function for a translation entered at `pc`; `next_slot..slot_limit` are
-    /// the chain slots it may take. With `region` (the [`Probe`] of all its instructions and the
-    /// guest addresses of its blocks, `pc` first), the translation is a region of guest blocks
-    /// that branch to each other inside one function (see [`ClifEmitter::begin_block`]);
-    /// without, it is one straight-line block whose registers are loaded on first use.
+    /// the chain slots it may take. With `region` (the [`Probe`] of all its instructions and,
+    /// for each of its blocks, `pc`'s first, the guest address and the mask of registers some
+    /// path from the entry may have written before it), the translation is a region of guest
+    /// blocks that branch to each other inside one function (see
+    /// [`ClifEmitter::begin_block`]); without, it is one straight-line block whose registers
+    /// are loaded on first use.
     pub fn new(
         low: Lowering,
         pc: u64,
         next_slot: u32,
         slot_limit: u32,
-        region: Option<(&Probe, &[u64])>,
+        region: Option<(&Probe, &[(u64, u64)])>,
     ) -> Self {
         let mut func = Function::with_name_signature(UserFuncName::default(), block_signature());
         let block_sig = func.import_signature(block_signature());
@@ -198,8 +209,7 @@ impl ClifEmitter {
             next_slot,
             slot_limit,
             region: Vec::new(),
-            carried: Vec::new(),
-            written: 0,
+            cur_idx: 0,
             base_regs: [None; 64],
         };
         if let Some((p, starts)) = region.filter(|(p, s)| !p.fence_i && !s.is_empty()) {
@@ -208,39 +218,42 @@ impl ClifEmitter {
         e
     }
 
-    /// Sets up a region: the registers it uses are loaded once in the entry block, and those it
-    /// writes (with the instruction count) become parameters of every region block, so branches
-    /// between them (loops included) stay in host registers.
-    fn open_region(&mut self, p: &Probe, starts: &[u64]) {
+    /// Sets up a region: the registers it uses are loaded once in the entry block, and those a
+    /// path may have written before a region block (with the instruction count) become that
+    /// block's parameters, so branches between them (loops included) stay in host registers
+    /// and exits store back only what may have changed.
+    fn open_region(&mut self, p: &Probe, starts: &[(u64, u64)]) {
         let used = (p.read | p.written) & !1;
-        let written = p.written & !1;
         for idx in 0..64usize {
             if used >> idx & 1 != 0 {
                 let v = self.reg_slot(idx);
                 self.base_regs[idx] = Some(v);
             }
-            if written >> idx & 1 != 0 {
-                self.carried.push(idx);
-            }
         }
-        for &pc in starts {
+        for &(pc, dirty) in starts {
+            let dirty = dirty & used;
             let b = self.func.dfg.make_block();
             self.func.layout.append_block(b);
             self.func.dfg.append_block_param(b, I64);
-            for _ in 0..self.carried.len() {
+            let carried: Vec<usize> = (0..64).filter(|i| dirty >> i & 1 != 0).collect();
+            for _ in 0..carried.len() {
                 self.func.dfg.append_block_param(b, I64);
             }
-            self.region.push((pc, b));
+            self.region.push(RegionBlock {
+                pc,
+                block: b,
+                carried,
+                dirty,
+            });
         }
         let mut args = vec![BlockArg::Value(self.instret0)];
-        for &idx in &self.carried {
+        for &idx in &self.region[0].carried {
             if let Some(v) = self.base_regs[idx] {
                 args.push(BlockArg::Value(v));
             }
         }
-        let first = self.region[0].1;
+        let first = self.region[0].block;
         self.cursor().ins().jump(first, &args);
-        self.written = written;
         self.ended = true;
         self.dead_end();
     }
@@ -249,9 +262,10 @@ impl ClifEmitter {
     /// [`ClifEmitter::new`]); the previous block must have ended. Returns false (and emits
     /// nothing) for an address that is not a region block.
     pub fn begin_block(&mut self, pc: u64) -> bool {
-        let Some(&(_, b)) = self.region.iter().find(|(a, _)| *a == pc) else {
+        let Some(i) = self.region.iter().position(|r| r.pc == pc) else {
             return false;
         };
+        let b = self.region[i].block;
         if self.ended {
             // Terminate the dead block the previous guest block left behind.
             self.ret(exit::RETURN);
@@ -262,16 +276,17 @@ impl ClifEmitter {
         let params = self.func.dfg.block_params(b).to_vec();
         self.instret0 = params[0];
         self.regs = self.base_regs;
-        for (&idx, &v) in self.carried.iter().zip(&params[1..]) {
+        for (&idx, &v) in self.region[i].carried.iter().zip(&params[1..]) {
             self.regs[idx] = Some(v);
         }
-        self.dirty = self.written;
+        self.dirty = self.region[i].dirty;
+        self.cur_idx = i;
         true
     }
 
-    /// The IR block of region block `pc`, if any.
-    fn region_block(&self, pc: u64) -> Option<Block> {
-        self.region.iter().find(|(a, _)| *a == pc).map(|&(_, b)| b)
+    /// The index in `region` of region block `pc`, if any.
+    fn region_index(&self, pc: u64) -> Option<usize> {
+        self.region.iter().position(|r| r.pc == pc)
     }
 
     /// Positions the emitter at instruction `n` of the block (address `pc`, length `len`).
@@ -382,26 +397,37 @@ impl ClifEmitter {
     /// Exit in the current IR block to the known guest address `target` after `count`
     /// instructions: chained through a slot when allowed, else back to the dispatcher.
     fn exit_direct(&mut self, target: u64, count: u64) {
-        let inside = self.region_block(target).filter(|_| {
-            // A block this region does not carry (cannot happen: the probe saw every
-            // instruction) would lose its value on an in-region edge; exit instead.
-            !self.no_chain && self.dirty & !self.written == 0
+        let inside = self.region_index(target).filter(|&j| {
+            // A register written here that the target block does not carry (cannot happen:
+            // its dirty set covers every path's) would lose its value on an in-region edge;
+            // exit instead.
+            !self.no_chain && self.dirty & !self.region[j].dirty == 0
         });
-        if let Some(b) = inside {
-            // An edge inside the region: continue in host registers while the budget lasts
-            // (checked on every edge, so translated code stops where the interpreter would).
-            let mut args = Vec::with_capacity(self.carried.len() + 1);
+        if let Some(j) = inside {
+            // An edge inside the region: continue in host registers. The budget (and a stop
+            // request from another thread) is checked on back edges (to a block not after this
+            // one in region order), which every loop takes: a run of forward edges is at most
+            // the region long, so translated code stops within one region of where the
+            // interpreter would.
+            let target = &self.region[j];
+            let b = target.block;
+            let mut args = Vec::with_capacity(target.carried.len() + 1);
             let (i0, ctx) = (self.instret0, self.ctx);
             let mut c = FuncCursor::new(&mut self.func).at_bottom(self.cur);
             let newi = c.ins().iadd_imm_s(i0, count as i64);
-            let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
-            let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
             args.push(BlockArg::Value(newi));
-            for &idx in &self.carried {
+            for &idx in &target.carried {
                 if let Some(v) = self.regs[idx] {
                     args.push(BlockArg::Value(v));
                 }
             }
+            if j > self.cur_idx {
+                self.cursor().ins().jump(b, &args);
+                return;
+            }
+            let mut c = self.cursor();
+            let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
+            let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
             let out = self.new_block(true);
             self.cursor().ins().brif(under, b, &args, out, &[]);
             self.cur = out;

@@ -110,6 +110,33 @@ const MAX_REGION_BLOCKS: usize = 24;
 /// A decoded region: its guest blocks (start address, instructions with their addresses).
 type Region = Vec<(u64, Vec<(u64, crate::decode::Decoded<ClifEmitter>)>)>;
 
+/// For each block of `region`, the registers some path from the region's entry (its first
+/// block) may have written before reaching it, given each block's written registers and
+/// possible successor addresses (`flow`, an over-approximation is fine: the sets only grow).
+fn region_dirty(region: &Region, flow: &[(u64, [Option<u64>; 3])]) -> Vec<u64> {
+    let index = |a: u64| region.iter().position(|(s, _)| *s == a);
+    let succ: Vec<Vec<usize>> = flow
+        .iter()
+        .map(|(_, t)| t.iter().flatten().filter_map(|&a| index(a)).collect())
+        .collect();
+    let mut dirty = vec![0u64; region.len()];
+    loop {
+        let mut changed = false;
+        for (i, (written, _)) in flow.iter().enumerate() {
+            let out = dirty[i] | written;
+            for &j in &succ[i] {
+                if dirty[j] | out != dirty[j] {
+                    dirty[j] |= out;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return dirty;
+        }
+    }
+}
+
 /// Size of the dispatcher's direct-mapped pc -> block cache.
 const DC_SIZE: usize = 4096;
 /// Translations installed by every engine of this host process.
@@ -565,8 +592,14 @@ fn make_isa(cfg: &JitConfig) -> Result<OwnedTargetIsa, JitError> {
         OptLevel::None => "none",
         OptLevel::Speed => "speed",
     };
+    // `XLATE_JIT_REGALLOC=single_pass` picks regalloc2's fast allocator (for measurements).
+    let ra = match std::env::var("XLATE_JIT_REGALLOC") {
+        Ok(v) if v == "single_pass" => "single_pass",
+        _ => "backtracking",
+    };
     for (k, v) in [
         ("opt_level", opt),
+        ("regalloc_algorithm", ra),
         ("enable_verifier", if cfg.verify { "true" } else { "false" }),
         ("preserve_frame_pointers", "true"),
         ("unwind_info", "false"),
@@ -1018,18 +1051,28 @@ impl<X: Env> JitEngine<X> {
             return 0;
         }
         let mut probe = Probe::new(pc);
-        for (_, insns) in &region {
+        // Per block: registers written, guest addresses it may continue at.
+        let mut flow: Vec<(u64, [Option<u64>; 3])> = Vec::with_capacity(region.len());
+        for (start, insns) in &region {
+            let mut p = Probe::new(*start);
+            let mut end = *start;
             for (at, d) in insns {
-                probe.begin_insn(*at, u64::from(d.insn.len));
+                p.begin_insn(*at, u64::from(d.insn.len));
                 let sem = match self.probe_table.lookup(d.insn.raw) {
                     Some(e) if d.name != "illegal" => e.sem,
                     _ => crate::decode::illegal::<Probe>,
                 };
                 // An instruction that traps ends its block: the probe goes on with the next
                 // one (it must see every register the region writes).
-                let _ = sem(&mut probe, &d.insn);
+                let _ = sem(&mut p, &d.insn);
+                end = at.wrapping_add(u64::from(d.insn.len));
             }
+            probe.read |= p.read;
+            probe.written |= p.written;
+            probe.fence_i |= p.fence_i;
+            flow.push((p.written, [p.targets[0], p.targets[1], Some(end)]));
         }
+        let dirty = region_dirty(&region, &flow);
         // A region that runs `fence.i` is cut to its first block (whose exits then return to
         // the dispatcher).
         let blocks = if probe.fence_i {
@@ -1037,7 +1080,11 @@ impl<X: Env> JitEngine<X> {
         } else {
             &region[..]
         };
-        let starts: Vec<u64> = blocks.iter().map(|(s, _)| *s).collect();
+        let starts: Vec<(u64, u64)> = blocks
+            .iter()
+            .zip(&dirty)
+            .map(|((s, _), &d)| (*s, d))
+            .collect();
         let mut e = ClifEmitter::new(
             self.lowering(),
             pc,

@@ -91,10 +91,18 @@ pub trait Env {
         Ok(())
     }
     /// Whether the engine should return to its caller before the next block (an interrupt may
-    /// have become pending, the machine halted). Polled before each block. Default: never.
+    /// have become pending, the machine halted). Polled before each block, unless
+    /// [`Env::EXITS_ASYNC`] says it need not be. Default: never.
     fn exit_requested(&mut self) -> bool {
         false
     }
+    /// Whether [`Env::exit_requested`] only becomes true from outside the guest's instruction
+    /// stream (another thread, a host signal handler, a timer), never through what an
+    /// instruction does to the environment (a store, a CSR write). Engines then poll it every
+    /// few thousand instructions instead of before each block: such a request is asynchronous
+    /// anyway, so it is served a little later but at a block boundary all the same.
+    /// Default: false (polled before each block).
+    const EXITS_ASYNC: bool = false;
 }
 
 /// An environment with nothing behind it, for decoding only (a disassembler, a decode-table
@@ -207,6 +215,16 @@ pub struct Interp<X> {
     /// Index of the instruction in flight within its block (instructions retired before it
     /// in the block are not yet counted in `cpu.instret`).
     pub(crate) idx: u64,
+    /// Block chaining (see [`chain`]), set by [`InterpEngine::run`] while it runs: a block
+    /// that ends with `cpu.instret` below `chain_stop` goes straight on to the next block
+    /// when the jump cache at `chain_jc` holds it. 0 outside `run`: no chaining.
+    chain_stop: u64,
+    /// The engine's jump cache (`JUMP_CACHE_SIZE` entries), valid while `chain_stop != 0`.
+    chain_jc: *const JcEntry<X>,
+    /// The code context the jump cache holds blocks for.
+    chain_cx: u64,
+    /// One op whose handler returns: where a block goes when it does not chain.
+    stop_op: Box<[Op<X>]>,
 }
 
 impl<X: Env> Interp<X> {
@@ -217,6 +235,10 @@ impl<X: Env> Interp<X> {
             pc: 0,
             len: 4,
             idx: 0,
+            chain_stop: 0,
+            chain_jc: std::ptr::null(),
+            chain_cx: 0,
+            stop_op: Box::new([Op::stop()]),
         }
     }
 }
@@ -606,6 +628,10 @@ impl<X: Env> Block<X> {
     }
 }
 
+/// How many instructions blocks run chained, at most, between two polls of an asynchronous
+/// exit request ([`Env::EXITS_ASYNC`]): about 50 microseconds.
+const EXIT_POLL_INSNS: u64 = 1 << 14;
+
 /// Longest block the decoder builds.
 pub const MAX_BLOCK_INSNS: usize = 64;
 const JUMP_CACHE_SIZE: usize = 4096;
@@ -624,10 +650,12 @@ pub struct InterpEngine<X> {
     blocks: Vec<Block<X>>,
     /// (pc, code context) -> index into `blocks`.
     map: HashMap<(u64, u64), u32>,
-    /// Direct-mapped cache: (guest pc, index into `blocks`) for the context `jc_context`;
-    /// pc `u64::MAX` is empty.
-    jump_cache: Vec<(u64, u32)>,
+    /// Direct-mapped cache: guest pc and the ops of its block in `blocks`, for the context
+    /// `jc_context`; pc `u64::MAX` is empty. Handlers read it too, to chain blocks.
+    jump_cache: Vec<JcEntry<X>>,
     jc_context: u64,
+    /// What empty jump cache entries point to: one op whose handler returns.
+    stop_op: Box<[Op<X>]>,
     /// Every step goes through `Decoded::sem` (no specialised handlers); for checking that
     /// the two dispatches agree.
     generic_only: bool,
@@ -642,12 +670,18 @@ impl<X: Env> Default for InterpEngine<X> {
 
 impl<X: Env> InterpEngine<X> {
     pub fn new() -> Self {
+        let stop_op: Box<[Op<X>]> = Box::new([Op::stop()]);
+        let empty = JcEntry {
+            pc: u64::MAX,
+            ops: &*stop_op,
+        };
         Self {
             table: crate::riscv::table(),
             blocks: Vec::new(),
             map: HashMap::new(),
-            jump_cache: vec![(u64::MAX, 0); JUMP_CACHE_SIZE],
+            jump_cache: vec![empty; JUMP_CACHE_SIZE],
             jc_context: 0,
+            stop_op,
             generic_only: false,
             stats: InterpStats::default(),
         }
@@ -669,11 +703,19 @@ impl<X: Env> InterpEngine<X> {
         s
     }
 
+    fn clear_jump_cache(&mut self) {
+        let empty = JcEntry {
+            pc: u64::MAX,
+            ops: &*self.stop_op,
+        };
+        self.jump_cache.iter_mut().for_each(|e| *e = empty);
+    }
+
     /// Drops every decoded block (code changed).
     pub fn flush(&mut self) {
         self.blocks.clear();
         self.map.clear();
-        self.jump_cache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
+        self.clear_jump_cache();
         self.stats.flushes += 1;
     }
 
@@ -727,13 +769,14 @@ impl<X: Env> InterpEngine<X> {
         Ok(Block::new(pc, at, insns, terminated))
     }
 
-    /// Index of the decoded block at `pc`, decoding it on a miss.
+    /// The ops of the decoded block at `pc`, decoding it on a miss.
     #[inline(always)]
-    fn lookup(&mut self, interp: &mut Interp<X>, pc: u64) -> Result<usize, Exception> {
-        let slot = ((pc >> 1) as usize) & (JUMP_CACHE_SIZE - 1);
-        let (tag, idx) = self.jump_cache[slot];
-        if tag == pc {
-            return Ok(idx as usize);
+    fn lookup(&mut self, interp: &mut Interp<X>, pc: u64) -> Result<*const [Op<X>], Exception> {
+        let slot = jc_slot(pc);
+        let e = self.jump_cache[slot];
+        // (An empty entry's tag is an odd pc, but a guest can still set `pc` to one.)
+        if e.pc == pc && pc != u64::MAX {
+            return Ok(e.ops);
         }
         self.lookup_slow(interp, pc, slot)
     }
@@ -744,7 +787,7 @@ impl<X: Env> InterpEngine<X> {
         interp: &mut Interp<X>,
         pc: u64,
         slot: usize,
-    ) -> Result<usize, Exception> {
+    ) -> Result<*const [Op<X>], Exception> {
         let key = (pc, self.jc_context);
         let idx = match self.map.get(&key) {
             Some(&i) => i,
@@ -756,15 +799,36 @@ impl<X: Env> InterpEngine<X> {
                 i
             }
         };
-        self.jump_cache[slot] = (pc, idx);
-        Ok(idx as usize)
+        // The ops live in their own allocation, which stays put while `blocks` grows; it is
+        // freed only by `flush`, which also empties the jump cache.
+        let ops: *const [Op<X>] = &self.blocks[idx as usize].ops[..];
+        self.jump_cache[slot] = JcEntry { pc, ops };
+        Ok(ops)
     }
 
     /// Runs blocks until an exception (a syscall is `EcallFromU`), until at least `budget`
-    /// instructions have retired or the environment asks to exit (returns `Ok(())` then). `cpu.pc` is precise on return: at the
-    /// faulting instruction for an exception, otherwise at the next instruction.
+    /// instructions have retired or the environment asks to exit (returns `Ok(())` then).
+    /// `cpu.pc` is precise on return: at the faulting instruction for an exception, otherwise
+    /// at the next instruction.
     pub fn run(&mut self, interp: &mut Interp<X>, budget: u64) -> Result<(), Exception> {
         let stop_at = interp.cpu.instret.saturating_add(budget);
+        interp.chain_jc = self.jump_cache.as_ptr();
+        let r = self.run_chained(interp, stop_at);
+        interp.chain_stop = 0;
+        r
+    }
+
+    #[inline(always)]
+    fn run_chained(&mut self, interp: &mut Interp<X>, stop_at: u64) -> Result<(), Exception> {
+        // With optimisation, handlers tail-call each other, so a chain of blocks does not
+        // grow the stack; without it, each block adds frames, so chains are kept short.
+        // Chains also end every `EXIT_POLL_INSNS` instructions when exit requests are only
+        // polled here (see `Env::EXITS_ASYNC`).
+        let chain_max = match (cfg!(debug_assertions), X::EXITS_ASYNC) {
+            (true, _) => 256,
+            (false, true) => EXIT_POLL_INSNS,
+            (false, false) => u64::MAX,
+        };
         loop {
             if interp.env.take_code_flush() {
                 self.flush();
@@ -774,28 +838,75 @@ impl<X: Env> InterpEngine<X> {
             }
             let cx = interp.env.code_context();
             if cx != self.jc_context {
-                self.jump_cache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
+                self.clear_jump_cache();
                 self.jc_context = cx;
             }
             let pc = interp.cpu.pc;
-            let idx = self.lookup(interp, pc)?;
-            let block = &self.blocks[idx];
-            // A block that branches back to its own start (a tight loop) runs again without a
-            // lookup, as long as no code changed and nothing asks the engine to stop.
-            loop {
-                run_block(interp, block)?;
-                if interp.cpu.instret >= stop_at {
-                    return Ok(());
-                }
-                if interp.cpu.pc != block.start
-                    || interp.env.code_flush_pending()
-                    || interp.env.exit_requested()
-                {
-                    break;
-                }
+            let ops = self.lookup(interp, pc)?;
+            interp.chain_cx = self.jc_context;
+            interp.chain_stop = stop_at.min(interp.cpu.instret.saturating_add(chain_max));
+            // SAFETY: `ops` is the op list of a block in `self.blocks` (from the jump cache or
+            // just inserted), which nothing drops or changes before the next `flush`, and
+            // `flush` runs only here, between blocks. Blocks reached by chaining come from
+            // the same jump cache (`interp.chain_jc`), which `flush` empties.
+            run_ops(interp, unsafe { &*ops })?;
+            if interp.cpu.instret >= stop_at {
+                return Ok(());
             }
         }
     }
+}
+
+/// One jump cache entry: a block's start and its ops (`pc` `u64::MAX`: empty, and the ops
+/// are then the engine's stop op).
+struct JcEntry<X> {
+    pc: u64,
+    ops: *const [Op<X>],
+}
+
+impl<X> Clone for JcEntry<X> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<X> Copy for JcEntry<X> {}
+
+#[inline(always)]
+fn jc_slot(pc: u64) -> usize {
+    ((pc >> 1) as usize) & (JUMP_CACHE_SIZE - 1)
+}
+
+/// Leaves a block whose last instruction has set `cpu.pc` (and whose instructions are counted
+/// in `instret`): goes on with the block at `cpu.pc` if the jump cache has it and the run may
+/// go on (budget left, no code change, no exit request, same code context), else returns to
+/// [`InterpEngine::run`], which checks the same and looks the block up. Chaining makes no
+/// difference to what runs, only to how fast it gets there.
+#[inline(always)]
+fn chain<X: Env>(m: &mut Interp<X>) -> Result<(), Exception> {
+    let mut ops: *const [Op<X>] = &*m.stop_op;
+    if m.cpu.instret < m.chain_stop
+        && !m.env.code_flush_pending()
+        && (X::EXITS_ASYNC || !m.env.exit_requested())
+        && m.env.code_context() == m.chain_cx
+    {
+        let pc = m.cpu.pc;
+        // SAFETY: `chain_stop != 0` only inside `InterpEngine::run`, and then `chain_jc`
+        // points to its jump cache of `JUMP_CACHE_SIZE` entries, which is not resized.
+        let e = unsafe { *m.chain_jc.add(jc_slot(pc)) };
+        if e.pc == pc {
+            ops = e.ops;
+        }
+    }
+    // One tail call on every path (the stop op returns), so that the compiler turns it into
+    // a jump and chained blocks do not grow the stack.
+    // SAFETY: a jump cache entry holds the ops of a live block or the engine's stop op (see
+    // `InterpEngine::run`); `m.stop_op` lives as long as `m`.
+    run_ops(m, unsafe { &*ops })
+}
+
+/// The handler of the stop op: returns to [`InterpEngine::run`].
+fn stop<X: Env>(_: &mut Interp<X>, _: &[Op<X>], _: usize) -> Result<(), Exception> {
+    Ok(())
 }
 
 /// The handler of one instruction of a block: runs `ops[n]`, then (as a tail call) the next
@@ -818,6 +929,17 @@ struct Op<X> {
 }
 
 impl<X: Env> Op<X> {
+    /// An op whose handler returns (see [`chain`]).
+    fn stop() -> Self {
+        Op {
+            h: stop::<X>,
+            sem: crate::decode::illegal::<Interp<X>>,
+            insn: Decoded::<Interp<X>>::illegal(0, 0, 2).insn,
+            pc: 0,
+            flow: Flow::Next,
+        }
+    }
+
     fn of(s: &Step<X>) -> Self {
         Op {
             h: handler(s.kind),
@@ -852,13 +974,13 @@ fn next<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Except
 fn end_next<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exception> {
     m.cpu.pc = at(ops, n).pc;
     m.cpu.instret += n as u64;
-    Ok(())
+    chain(m)
 }
 
 /// The end of a block whose last instruction set `pc`.
 fn end_kept<X: Env>(m: &mut Interp<X>, _: &[Op<X>], n: usize) -> Result<(), Exception> {
     m.cpu.instret += n as u64;
-    Ok(())
+    chain(m)
 }
 
 /// Any instruction, through its semantic function pointer.
@@ -873,7 +995,7 @@ fn generic<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exc
     if op.flow == Flow::Branch && m.cpu.pc != op.pc.wrapping_add(m.len) {
         // A taken branch inside the block leaves it.
         m.cpu.instret += n as u64 + 1;
-        return Ok(());
+        return chain(m);
     }
     next(m, ops, n)
 }
@@ -882,7 +1004,13 @@ fn generic<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exc
 /// and `instret` counts the instructions before it.
 #[inline(always)]
 pub fn run_block<X: Env>(interp: &mut Interp<X>, block: &Block<X>) -> Result<(), Exception> {
-    (at(&block.ops, 0).h)(interp, &block.ops, 0)
+    run_ops(interp, &block.ops)
+}
+
+/// Runs a block's ops (and, inside [`InterpEngine::run`], the blocks chained after it).
+#[inline(always)]
+fn run_ops<X: Env>(interp: &mut Interp<X>, ops: &[Op<X>]) -> Result<(), Exception> {
+    (at(ops, 0).h)(interp, ops, 0)
 }
 
 /// Specialised dispatch: [`Kind`] names the instructions whose semantic functions have a
@@ -962,7 +1090,7 @@ macro_rules! specialised {
         if $op.flow == Flow::Branch && $m.cpu.pc != $op.pc.wrapping_add($m.len) {
             // A taken branch inside the block leaves it.
             $m.cpu.instret += $n as u64 + 1;
-            return Ok(());
+            return chain($m);
         }
     }};
 }

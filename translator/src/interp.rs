@@ -225,11 +225,16 @@ pub struct Interp<X> {
     chain_cx: u64,
     /// One op whose handler returns: where a block goes when it does not chain.
     stop_op: Box<[Op<X>]>,
+    /// The environment's [`FastMem`], as it last returned it (on creation, on entering
+    /// [`InterpEngine::run`] and before decoding a block there).
+    mem: MemMap,
 }
 
 impl<X: Env> Interp<X> {
     pub fn new(cpu: CpuState, env: X) -> Self {
+        let mem = MemMap::of(env.fast_memory());
         Self {
+            mem,
             cpu,
             env,
             pc: 0,
@@ -240,6 +245,207 @@ impl<X: Env> Interp<X> {
             chain_cx: 0,
             stop_op: Box::new([Op::stop()]),
         }
+    }
+}
+
+/// The guest memory as the environment's [`FastMem`] describes it, kept in the [`Interp`] for
+/// the specialised load and store handlers (see [`InlineMem`]); `pages` 0: no inline access.
+#[derive(Clone, Copy)]
+struct MemMap {
+    base: *mut u8,
+    perms: *const u8,
+    pages: u64,
+    page_shift: u32,
+    read: u8,
+    write: u8,
+    code: u8,
+}
+
+impl MemMap {
+    fn of(fm: Option<FastMem>) -> Self {
+        match fm {
+            Some(f) => MemMap {
+                base: f.base,
+                perms: f.perms,
+                pages: f.pages,
+                page_shift: f.page_shift,
+                read: f.read,
+                write: f.write,
+                code: f.code,
+            },
+            None => MemMap {
+                base: std::ptr::null_mut(),
+                perms: std::ptr::null(),
+                pages: 0,
+                page_shift: 12,
+                read: 0,
+                write: 0,
+                code: 0,
+            },
+        }
+    }
+
+    /// The host address of the `w` bytes at guest `addr` if they lie in one page whose
+    /// permission byte has all of `need` and none of `deny`.
+    #[inline(always)]
+    fn host(&self, addr: u64, w: Width, need: u8, deny: u8) -> Option<*mut u8> {
+        let page = addr >> self.page_shift;
+        let in_page =
+            (addr & ((1u64 << self.page_shift) - 1)) + w.bytes() <= 1u64 << self.page_shift;
+        if page >= self.pages || !in_page {
+            return None;
+        }
+        // SAFETY: `page < pages`, and the `FastMem` contract makes `perms` point to `pages`
+        // readable bytes for as long as the environment returns it (see `Interp::mem`).
+        let p = unsafe { *self.perms.add(page as usize) };
+        if p & need != need || p & deny != 0 {
+            return None;
+        }
+        // Inside the guest region: the page is in the table and permitted.
+        Some(self.base.wrapping_add(addr as usize))
+    }
+}
+
+/// The interpreter as the emitter of the specialised load and store handlers: an access that
+/// [`MemMap::host`] allows is done inline; any other one is not done at all but reported as
+/// an `Err` (with no side effect before it: the semantic functions compute the address and
+/// value, then access memory once). The handler then runs the instruction again in the
+/// generic handler, through the environment, which does it or raises the right exception.
+/// This keeps calls (and the register saves they need) out of the handlers' common path.
+/// Everything else is the [`Interp`]'s.
+struct InlineMem<'a, X>(&'a mut Interp<X>);
+
+/// What an [`InlineMem`] access that is not done inline returns (never seen by the guest).
+const NOT_INLINE: Exception = Exception {
+    cause: Cause::LoadAccessFault,
+    tval: 0,
+};
+
+impl<X: Env> Emitter for InlineMem<'_, X> {
+    type V = u64;
+
+    #[inline(always)]
+    fn load(&mut self, addr: u64, w: Width, signed: bool) -> Result<u64, Exception> {
+        let m = &self.0.mem;
+        let Some(p) = m.host(addr, w, m.read, 0) else {
+            return Err(NOT_INLINE);
+        };
+        // SAFETY: `host` checked the `w` bytes are in one readable page of the region
+        // (host-readable per the `FastMem` contract); unaligned reads, as guest addresses
+        // may be unaligned.
+        let v = unsafe {
+            match w {
+                Width::B => *p as u64,
+                Width::H => (p as *const u16).read_unaligned() as u64,
+                Width::W => (p as *const u32).read_unaligned() as u64,
+                Width::D => (p as *const u64).read_unaligned(),
+            }
+        };
+        Ok(if signed { sext_w(v, w) } else { v })
+    }
+    #[inline(always)]
+    fn store(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
+        let m = &self.0.mem;
+        // Pages holding decoded code are left to the environment, which notes the change.
+        let Some(p) = m.host(addr, w, m.write, m.code) else {
+            return Err(NOT_INLINE);
+        };
+        // SAFETY: `host` checked the `w` bytes are in one writable page of the region that
+        // holds no code (host-writable per the `FastMem` contract).
+        unsafe {
+            match w {
+                Width::B => *p = val as u8,
+                Width::H => (p as *mut u16).write_unaligned(val as u16),
+                Width::W => (p as *mut u32).write_unaligned(val as u32),
+                Width::D => (p as *mut u64).write_unaligned(val),
+            }
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn pc(&self) -> u64 {
+        self.0.pc()
+    }
+    #[inline(always)]
+    fn insn_len(&self) -> u64 {
+        self.0.insn_len()
+    }
+    #[inline(always)]
+    fn imm(&mut self, v: u64) -> u64 {
+        v
+    }
+    #[inline(always)]
+    fn xreg(&mut self, r: u8) -> u64 {
+        self.0.xreg(r)
+    }
+    #[inline(always)]
+    fn set_xreg(&mut self, r: u8, v: u64) {
+        self.0.set_xreg(r, v)
+    }
+    #[inline(always)]
+    fn freg(&mut self, r: u8) -> u64 {
+        self.0.freg(r)
+    }
+    #[inline(always)]
+    fn set_freg(&mut self, r: u8, v: u64) {
+        self.0.set_freg(r, v)
+    }
+    #[inline(always)]
+    fn bin(&mut self, op: BinOp, a: u64, b: u64) -> u64 {
+        self.0.bin(op, a, b)
+    }
+    #[inline(always)]
+    fn un(&mut self, op: UnOp, a: u64) -> u64 {
+        self.0.un(op, a)
+    }
+    #[inline(always)]
+    fn cmp(&mut self, cond: Cond, a: u64, b: u64) -> u64 {
+        self.0.cmp(cond, a, b)
+    }
+    #[inline(always)]
+    fn select(&mut self, c: u64, t: u64, f: u64) -> u64 {
+        self.0.select(c, t, f)
+    }
+    fn load_reserved(&mut self, addr: u64, w: Width) -> Result<u64, Exception> {
+        self.0.load_reserved(addr, w)
+    }
+    fn store_conditional(&mut self, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
+        self.0.store_conditional(addr, val, w)
+    }
+    fn amo(&mut self, op: AmoOp, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
+        self.0.amo(op, addr, val, w)
+    }
+    fn fence(&mut self, kind: FenceKind) {
+        self.0.fence(kind)
+    }
+    fn csr(
+        &mut self,
+        csr: u16,
+        op: CsrOp,
+        src: u64,
+        read: bool,
+        write: bool,
+    ) -> Result<u64, Exception> {
+        self.0.csr(csr, op, src, read, write)
+    }
+    fn call(&mut self, h: &'static Helper, a: u64, b: u64, c: u64) -> Result<u64, Exception> {
+        self.0.call(h, a, b, c)
+    }
+    fn branch(&mut self, cond: u64, target: u64) {
+        self.0.branch(cond, target)
+    }
+    fn jump(&mut self, target: u64) {
+        self.0.jump(target)
+    }
+    fn system(&mut self, op: SystemOp, a: u64, b: u64) -> Result<(), Exception> {
+        self.0.system(op, a, b)
+    }
+    fn fp_enabled(&mut self) -> Result<(), Exception> {
+        self.0.fp_enabled()
+    }
+    fn trap(&mut self, cause: Cause, tval: u64) -> Exception {
+        self.0.trap(cause, tval)
     }
 }
 
@@ -567,6 +773,9 @@ pub struct Step<X> {
     /// How [`run_block`] dispatches it: a specialised handler that calls the instruction's
     /// semantic function directly (inlined), or the generic handler, through `d.sem`.
     pub kind: Kind,
+    /// Whether a specialised load or store handler may access memory inline (the engine
+    /// decoded it for an environment with [`Env::fast_memory`]).
+    inline_mem: bool,
 }
 
 impl<X: Env> Step<X> {
@@ -577,6 +786,7 @@ impl<X: Env> Step<X> {
             d,
             flow,
             kind: Kind::of(d.name),
+            inline_mem: false,
         }
     }
 }
@@ -695,8 +905,9 @@ impl<X: Env> InterpEngine<X> {
         self.generic_only = on;
     }
 
-    fn step(&self, pc: u64, d: Decoded<Interp<X>>, flow: Flow) -> Step<X> {
+    fn step(&self, pc: u64, d: Decoded<Interp<X>>, flow: Flow, inline_mem: bool) -> Step<X> {
         let mut s = Step::new(pc, d, flow);
+        s.inline_mem = inline_mem;
         if self.generic_only {
             s.kind = Kind::Generic;
         }
@@ -724,6 +935,7 @@ impl<X: Env> InterpEngine<X> {
     pub fn decode_block(&mut self, env: &mut X, pc: u64) -> Result<Block<X>, Exception> {
         let mut insns: Vec<Step<X>> = Vec::new();
         let mut at = pc;
+        let inline_mem = env.fast_memory().is_some();
         let mut terminated = false;
         while insns.len() < MAX_BLOCK_INSNS {
             let lo = match env.fetch16(at) {
@@ -739,7 +951,7 @@ impl<X: Env> InterpEngine<X> {
             let here = at;
             at = at.wrapping_add(u64::from(d.insn.len));
             if !d.ends_block {
-                insns.push(self.step(here, d, Flow::Next));
+                insns.push(self.step(here, d, Flow::Next, inline_mem));
                 continue;
             }
             // Forward direct jumps are followed and conditional branches continue on their
@@ -754,7 +966,7 @@ impl<X: Env> InterpEngine<X> {
                 (0x63, _) => (Some(Flow::Branch), at),
                 _ => (None, at),
             };
-            insns.push(self.step(here, d, flow.unwrap_or(Flow::Next)));
+            insns.push(self.step(here, d, flow.unwrap_or(Flow::Next), inline_mem));
             match flow {
                 Some(_) if insns.len() < MAX_BLOCK_INSNS && !insns.iter().any(|s| s.pc == next) => {
                     at = next;
@@ -792,6 +1004,7 @@ impl<X: Env> InterpEngine<X> {
         let idx = match self.map.get(&key) {
             Some(&i) => i,
             None => {
+                interp.mem = MemMap::of(interp.env.fast_memory());
                 let b = self.decode_block(&mut interp.env, pc)?;
                 let i = self.blocks.len() as u32;
                 self.blocks.push(b);
@@ -813,6 +1026,7 @@ impl<X: Env> InterpEngine<X> {
     pub fn run(&mut self, interp: &mut Interp<X>, budget: u64) -> Result<(), Exception> {
         let stop_at = interp.cpu.instret.saturating_add(budget);
         interp.chain_jc = self.jump_cache.as_ptr();
+        interp.mem = MemMap::of(interp.env.fast_memory());
         let r = self.run_chained(interp, stop_at);
         interp.chain_stop = 0;
         r
@@ -942,7 +1156,7 @@ impl<X: Env> Op<X> {
 
     fn of(s: &Step<X>) -> Self {
         Op {
-            h: handler(s.kind),
+            h: handler(s.kind, s.inline_mem),
             sem: s.d.sem,
             insn: s.d.insn,
             pc: s.pc,
@@ -1047,8 +1261,9 @@ macro_rules! specialised {
             }
         }
 
-        /// The handler of kind `K` (a `Kind` as `u8`): one function per kind.
-        fn special<X: Env, const K: u8>(
+        /// The handler of kind `K` (a `Kind` as `u8`): one function per kind (two for loads
+        /// and stores: with and without inline memory access, `INLINE`).
+        fn special<X: Env, const K: u8, const INLINE: bool>(
             m: &mut Interp<X>,
             ops: &[Op<X>],
             n: usize,
@@ -1056,32 +1271,52 @@ macro_rules! specialised {
             let op = at(ops, n);
             $(
                 if K == Kind::$kind as u8 {
-                    specialised!(@$how m, op, n, $sem);
+                    specialised!(@$how m, ops, op, n, INLINE, $sem);
                 }
             )*
             next(m, ops, n)
         }
 
-        fn handler<X: Env>(kind: Kind) -> Handler<X> {
+        fn handler<X: Env>(kind: Kind, inline_mem: bool) -> Handler<X> {
             match kind {
-                $(Kind::$kind => special::<X, { Kind::$kind as u8 }>,)*
+                $(Kind::$kind => specialised!(@handler $how, X, Kind::$kind, inline_mem),)*
                 Kind::Generic => generic::<X>,
             }
         }
     };
-    (@plain $m:ident, $op:ident, $n:ident, $sem:path) => {{
+    (@handler mem, $x:ident, $kind:expr, $inline:ident) => {
+        if $inline {
+            special::<$x, { $kind as u8 }, true>
+        } else {
+            special::<$x, { $kind as u8 }, false>
+        }
+    };
+    (@handler $how:ident, $x:ident, $kind:expr, $inline:ident) => {
+        special::<$x, { $kind as u8 }, false>
+    };
+    (@mem $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
+        if $inline {
+            if $sem(&mut InlineMem($m), &$op.insn).is_err() {
+                // Not inline: again, through the environment (see `InlineMem`).
+                return generic($m, $ops, $n);
+            }
+        } else if let Err(e) = $sem($m, &$op.insn) {
+            return Err(fault($m, $op, $n, e));
+        }
+    }};
+    (@plain $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
         if let Err(e) = $sem($m, &$op.insn) {
             return Err(fault($m, $op, $n, e));
         }
     }};
-    (@at_pc $m:ident, $op:ident, $n:ident, $sem:path) => {{
+    (@at_pc $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
         $m.pc = $op.pc;
         $m.len = u64::from($op.insn.len);
         if let Err(e) = $sem($m, &$op.insn) {
             return Err(fault($m, $op, $n, e));
         }
     }};
-    (@branch $m:ident, $op:ident, $n:ident, $sem:path) => {{
+    (@branch $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
         $m.pc = $op.pc;
         $m.len = u64::from($op.insn.len);
         if let Err(e) = $sem($m, &$op.insn) {
@@ -1105,17 +1340,17 @@ specialised! {
     Bge = "bge" => branch rvi::bge;
     Bltu = "bltu" => branch rvi::bltu;
     Bgeu = "bgeu" => branch rvi::bgeu;
-    Lb = "lb" => plain rvi::lb;
-    Lh = "lh" => plain rvi::lh;
-    Lw = "lw" => plain rvi::lw;
-    Ld = "ld" => plain rvi::ld;
-    Lbu = "lbu" => plain rvi::lbu;
-    Lhu = "lhu" => plain rvi::lhu;
-    Lwu = "lwu" => plain rvi::lwu;
-    Sb = "sb" => plain rvi::sb;
-    Sh = "sh" => plain rvi::sh;
-    Sw = "sw" => plain rvi::sw;
-    Sd = "sd" => plain rvi::sd;
+    Lb = "lb" => mem rvi::lb;
+    Lh = "lh" => mem rvi::lh;
+    Lw = "lw" => mem rvi::lw;
+    Ld = "ld" => mem rvi::ld;
+    Lbu = "lbu" => mem rvi::lbu;
+    Lhu = "lhu" => mem rvi::lhu;
+    Lwu = "lwu" => mem rvi::lwu;
+    Sb = "sb" => mem rvi::sb;
+    Sh = "sh" => mem rvi::sh;
+    Sw = "sw" => mem rvi::sw;
+    Sd = "sd" => mem rvi::sd;
     Addi = "addi" => plain rvi::addi;
     Slti = "slti" => plain rvi::slti;
     Sltiu = "sltiu" => plain rvi::sltiu;

@@ -7,7 +7,10 @@
 //!
 //! A block runs as threaded code: each instruction has a handler that executes it and then
 //! tail-calls the next instruction's handler, so there is no central dispatch loop and no
-//! per-instruction bookkeeping (the retired count is added once per block exit). The hottest
+//! per-instruction bookkeeping (the retired count is added once per block exit). A block's
+//! end goes on to the next block through the jump cache (see `chain`) while the budget
+//! lasts, so the dispatch loop runs only on misses and stop requests. Loads and stores access
+//! the environment's [`FastMem`] inline when they can (see `InlineMem`). The hottest
 //! RV64I instructions have handlers of their own, monomorphized from the decode table's
 //! semantic functions (see [`Kind`]); every other instruction runs in the generic handler,
 //! which calls its semantic function through the table's function pointer.

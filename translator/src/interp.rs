@@ -7,7 +7,10 @@
 //!
 //! A block runs as threaded code: each instruction has a handler that executes it and then
 //! tail-calls the next instruction's handler, so there is no central dispatch loop and no
-//! per-instruction bookkeeping (the retired count is added once per block exit). The hottest
+//! per-instruction bookkeeping (the retired count is added once per block exit). A block's
+//! end goes on to the next block through the jump cache (see `chain`) while the budget
+//! lasts, so the dispatch loop runs only on misses and stop requests. Loads and stores access
+//! the environment's [`FastMem`] inline when they can (see `InlineMem`). The hottest
 //! RV64I instructions have handlers of their own, monomorphized from the decode table's
 //! semantic functions (see [`Kind`]); every other instruction runs in the generic handler,
 //! which calls its semantic function through the table's function pointer.
@@ -91,10 +94,18 @@ pub trait Env {
         Ok(())
     }
     /// Whether the engine should return to its caller before the next block (an interrupt may
-    /// have become pending, the machine halted). Polled before each block. Default: never.
+    /// have become pending, the machine halted). Polled before each block, unless
+    /// [`Env::EXITS_ASYNC`] says it need not be. Default: never.
     fn exit_requested(&mut self) -> bool {
         false
     }
+    /// Whether [`Env::exit_requested`] only becomes true from outside the guest's instruction
+    /// stream (another thread, a host signal handler, a timer), never through what an
+    /// instruction does to the environment (a store, a CSR write). Engines then poll it every
+    /// few thousand instructions instead of before each block: such a request is asynchronous
+    /// anyway, so it is served a little later but at a block boundary all the same.
+    /// Default: false (polled before each block).
+    const EXITS_ASYNC: bool = false;
 }
 
 /// An environment with nothing behind it, for decoding only (a disassembler, a decode-table
@@ -207,17 +218,237 @@ pub struct Interp<X> {
     /// Index of the instruction in flight within its block (instructions retired before it
     /// in the block are not yet counted in `cpu.instret`).
     pub(crate) idx: u64,
+    /// Block chaining (see [`chain`]), set by [`InterpEngine::run`] while it runs: a block
+    /// that ends with `cpu.instret` below `chain_stop` goes straight on to the next block
+    /// when the jump cache at `chain_jc` holds it. 0 outside `run`: no chaining.
+    chain_stop: u64,
+    /// The engine's jump cache (`JUMP_CACHE_SIZE` entries), valid while `chain_stop != 0`.
+    chain_jc: *const JcEntry<X>,
+    /// The code context the jump cache holds blocks for.
+    chain_cx: u64,
+    /// One op whose handler returns: where a block goes when it does not chain.
+    stop_op: Box<[Op<X>]>,
+    /// The environment's [`FastMem`], as it last returned it (on creation, on entering
+    /// [`InterpEngine::run`] and before decoding a block there).
+    mem: MemMap,
 }
 
 impl<X: Env> Interp<X> {
     pub fn new(cpu: CpuState, env: X) -> Self {
+        let mem = MemMap::of(env.fast_memory());
         Self {
+            mem,
             cpu,
             env,
             pc: 0,
             len: 4,
             idx: 0,
+            chain_stop: 0,
+            chain_jc: std::ptr::null(),
+            chain_cx: 0,
+            stop_op: Box::new([Op::stop()]),
         }
+    }
+}
+
+/// The guest memory as the environment's [`FastMem`] describes it, kept in the [`Interp`] for
+/// the specialised load and store handlers (see [`InlineMem`]); `pages` 0: no inline access.
+#[derive(Clone, Copy)]
+struct MemMap {
+    base: *mut u8,
+    perms: *const u8,
+    pages: u64,
+    page_shift: u32,
+    read: u8,
+    write: u8,
+    code: u8,
+}
+
+impl MemMap {
+    fn of(fm: Option<FastMem>) -> Self {
+        match fm {
+            Some(f) => MemMap {
+                base: f.base,
+                perms: f.perms,
+                pages: f.pages,
+                page_shift: f.page_shift,
+                read: f.read,
+                write: f.write,
+                code: f.code,
+            },
+            None => MemMap {
+                base: std::ptr::null_mut(),
+                perms: std::ptr::null(),
+                pages: 0,
+                page_shift: 12,
+                read: 0,
+                write: 0,
+                code: 0,
+            },
+        }
+    }
+
+    /// The host address of the `w` bytes at guest `addr` if they lie in one page whose
+    /// permission byte has all of `need` and none of `deny`.
+    #[inline(always)]
+    fn host(&self, addr: u64, w: Width, need: u8, deny: u8) -> Option<*mut u8> {
+        let page = addr >> self.page_shift;
+        let in_page =
+            (addr & ((1u64 << self.page_shift) - 1)) + w.bytes() <= 1u64 << self.page_shift;
+        if page >= self.pages || !in_page {
+            return None;
+        }
+        // SAFETY: `page < pages`, and the `FastMem` contract makes `perms` point to `pages`
+        // readable bytes for as long as the environment returns it (see `Interp::mem`).
+        let p = unsafe { *self.perms.add(page as usize) };
+        if p & need != need || p & deny != 0 {
+            return None;
+        }
+        // Inside the guest region: the page is in the table and permitted.
+        Some(self.base.wrapping_add(addr as usize))
+    }
+}
+
+/// The interpreter as the emitter of the specialised load and store handlers: an access that
+/// [`MemMap::host`] allows is done inline; any other one is not done at all but reported as
+/// an `Err` (with no side effect before it: the semantic functions compute the address and
+/// value, then access memory once). The handler then runs the instruction again in the
+/// generic handler, through the environment, which does it or raises the right exception.
+/// This keeps calls (and the register saves they need) out of the handlers' common path.
+/// Everything else is the [`Interp`]'s.
+struct InlineMem<'a, X>(&'a mut Interp<X>);
+
+/// What an [`InlineMem`] access that is not done inline returns (never seen by the guest).
+const NOT_INLINE: Exception = Exception {
+    cause: Cause::LoadAccessFault,
+    tval: 0,
+};
+
+impl<X: Env> Emitter for InlineMem<'_, X> {
+    type V = u64;
+
+    #[inline(always)]
+    fn load(&mut self, addr: u64, w: Width, signed: bool) -> Result<u64, Exception> {
+        let m = &self.0.mem;
+        let Some(p) = m.host(addr, w, m.read, 0) else {
+            return Err(NOT_INLINE);
+        };
+        // SAFETY: `host` checked the `w` bytes are in one readable page of the region
+        // (host-readable per the `FastMem` contract); unaligned reads, as guest addresses
+        // may be unaligned.
+        let v = unsafe {
+            match w {
+                Width::B => *p as u64,
+                Width::H => (p as *const u16).read_unaligned() as u64,
+                Width::W => (p as *const u32).read_unaligned() as u64,
+                Width::D => (p as *const u64).read_unaligned(),
+            }
+        };
+        Ok(if signed { sext_w(v, w) } else { v })
+    }
+    #[inline(always)]
+    fn store(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
+        let m = &self.0.mem;
+        // Pages holding decoded code are left to the environment, which notes the change.
+        let Some(p) = m.host(addr, w, m.write, m.code) else {
+            return Err(NOT_INLINE);
+        };
+        // SAFETY: `host` checked the `w` bytes are in one writable page of the region that
+        // holds no code (host-writable per the `FastMem` contract).
+        unsafe {
+            match w {
+                Width::B => *p = val as u8,
+                Width::H => (p as *mut u16).write_unaligned(val as u16),
+                Width::W => (p as *mut u32).write_unaligned(val as u32),
+                Width::D => (p as *mut u64).write_unaligned(val),
+            }
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn pc(&self) -> u64 {
+        self.0.pc()
+    }
+    #[inline(always)]
+    fn insn_len(&self) -> u64 {
+        self.0.insn_len()
+    }
+    #[inline(always)]
+    fn imm(&mut self, v: u64) -> u64 {
+        v
+    }
+    #[inline(always)]
+    fn xreg(&mut self, r: u8) -> u64 {
+        self.0.xreg(r)
+    }
+    #[inline(always)]
+    fn set_xreg(&mut self, r: u8, v: u64) {
+        self.0.set_xreg(r, v)
+    }
+    #[inline(always)]
+    fn freg(&mut self, r: u8) -> u64 {
+        self.0.freg(r)
+    }
+    #[inline(always)]
+    fn set_freg(&mut self, r: u8, v: u64) {
+        self.0.set_freg(r, v)
+    }
+    #[inline(always)]
+    fn bin(&mut self, op: BinOp, a: u64, b: u64) -> u64 {
+        self.0.bin(op, a, b)
+    }
+    #[inline(always)]
+    fn un(&mut self, op: UnOp, a: u64) -> u64 {
+        self.0.un(op, a)
+    }
+    #[inline(always)]
+    fn cmp(&mut self, cond: Cond, a: u64, b: u64) -> u64 {
+        self.0.cmp(cond, a, b)
+    }
+    #[inline(always)]
+    fn select(&mut self, c: u64, t: u64, f: u64) -> u64 {
+        self.0.select(c, t, f)
+    }
+    fn load_reserved(&mut self, addr: u64, w: Width) -> Result<u64, Exception> {
+        self.0.load_reserved(addr, w)
+    }
+    fn store_conditional(&mut self, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
+        self.0.store_conditional(addr, val, w)
+    }
+    fn amo(&mut self, op: AmoOp, addr: u64, val: u64, w: Width) -> Result<u64, Exception> {
+        self.0.amo(op, addr, val, w)
+    }
+    fn fence(&mut self, kind: FenceKind) {
+        self.0.fence(kind)
+    }
+    fn csr(
+        &mut self,
+        csr: u16,
+        op: CsrOp,
+        src: u64,
+        read: bool,
+        write: bool,
+    ) -> Result<u64, Exception> {
+        self.0.csr(csr, op, src, read, write)
+    }
+    fn call(&mut self, h: &'static Helper, a: u64, b: u64, c: u64) -> Result<u64, Exception> {
+        self.0.call(h, a, b, c)
+    }
+    fn branch(&mut self, cond: u64, target: u64) {
+        self.0.branch(cond, target)
+    }
+    fn jump(&mut self, target: u64) {
+        self.0.jump(target)
+    }
+    fn system(&mut self, op: SystemOp, a: u64, b: u64) -> Result<(), Exception> {
+        self.0.system(op, a, b)
+    }
+    fn fp_enabled(&mut self) -> Result<(), Exception> {
+        self.0.fp_enabled()
+    }
+    fn trap(&mut self, cause: Cause, tval: u64) -> Exception {
+        self.0.trap(cause, tval)
     }
 }
 
@@ -545,6 +776,9 @@ pub struct Step<X> {
     /// How [`run_block`] dispatches it: a specialised handler that calls the instruction's
     /// semantic function directly (inlined), or the generic handler, through `d.sem`.
     pub kind: Kind,
+    /// Whether a specialised load or store handler may access memory inline (the engine
+    /// decoded it for an environment with [`Env::fast_memory`]).
+    inline_mem: bool,
 }
 
 impl<X: Env> Step<X> {
@@ -555,6 +789,7 @@ impl<X: Env> Step<X> {
             d,
             flow,
             kind: Kind::of(d.name),
+            inline_mem: false,
         }
     }
 }
@@ -606,6 +841,10 @@ impl<X: Env> Block<X> {
     }
 }
 
+/// How many instructions blocks run chained, at most, between two polls of an asynchronous
+/// exit request ([`Env::EXITS_ASYNC`]): about 50 microseconds.
+const EXIT_POLL_INSNS: u64 = 1 << 14;
+
 /// Longest block the decoder builds.
 pub const MAX_BLOCK_INSNS: usize = 64;
 const JUMP_CACHE_SIZE: usize = 4096;
@@ -624,10 +863,12 @@ pub struct InterpEngine<X> {
     blocks: Vec<Block<X>>,
     /// (pc, code context) -> index into `blocks`.
     map: HashMap<(u64, u64), u32>,
-    /// Direct-mapped cache: (guest pc, index into `blocks`) for the context `jc_context`;
-    /// pc `u64::MAX` is empty.
-    jump_cache: Vec<(u64, u32)>,
+    /// Direct-mapped cache: guest pc and the ops of its block in `blocks`, for the context
+    /// `jc_context`; pc `u64::MAX` is empty. Handlers read it too, to chain blocks.
+    jump_cache: Vec<JcEntry<X>>,
     jc_context: u64,
+    /// What empty jump cache entries point to: one op whose handler returns.
+    stop_op: Box<[Op<X>]>,
     /// Every step goes through `Decoded::sem` (no specialised handlers); for checking that
     /// the two dispatches agree.
     generic_only: bool,
@@ -642,12 +883,18 @@ impl<X: Env> Default for InterpEngine<X> {
 
 impl<X: Env> InterpEngine<X> {
     pub fn new() -> Self {
+        let stop_op: Box<[Op<X>]> = Box::new([Op::stop()]);
+        let empty = JcEntry {
+            pc: u64::MAX,
+            ops: &*stop_op,
+        };
         Self {
             table: crate::riscv::table(),
             blocks: Vec::new(),
             map: HashMap::new(),
-            jump_cache: vec![(u64::MAX, 0); JUMP_CACHE_SIZE],
+            jump_cache: vec![empty; JUMP_CACHE_SIZE],
             jc_context: 0,
+            stop_op,
             generic_only: false,
             stats: InterpStats::default(),
         }
@@ -661,19 +908,28 @@ impl<X: Env> InterpEngine<X> {
         self.generic_only = on;
     }
 
-    fn step(&self, pc: u64, d: Decoded<Interp<X>>, flow: Flow) -> Step<X> {
+    fn step(&self, pc: u64, d: Decoded<Interp<X>>, flow: Flow, inline_mem: bool) -> Step<X> {
         let mut s = Step::new(pc, d, flow);
+        s.inline_mem = inline_mem;
         if self.generic_only {
             s.kind = Kind::Generic;
         }
         s
     }
 
+    fn clear_jump_cache(&mut self) {
+        let empty = JcEntry {
+            pc: u64::MAX,
+            ops: &*self.stop_op,
+        };
+        self.jump_cache.iter_mut().for_each(|e| *e = empty);
+    }
+
     /// Drops every decoded block (code changed).
     pub fn flush(&mut self) {
         self.blocks.clear();
         self.map.clear();
-        self.jump_cache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
+        self.clear_jump_cache();
         self.stats.flushes += 1;
     }
 
@@ -682,6 +938,7 @@ impl<X: Env> InterpEngine<X> {
     pub fn decode_block(&mut self, env: &mut X, pc: u64) -> Result<Block<X>, Exception> {
         let mut insns: Vec<Step<X>> = Vec::new();
         let mut at = pc;
+        let inline_mem = env.fast_memory().is_some();
         let mut terminated = false;
         while insns.len() < MAX_BLOCK_INSNS {
             let lo = match env.fetch16(at) {
@@ -697,7 +954,7 @@ impl<X: Env> InterpEngine<X> {
             let here = at;
             at = at.wrapping_add(u64::from(d.insn.len));
             if !d.ends_block {
-                insns.push(self.step(here, d, Flow::Next));
+                insns.push(self.step(here, d, Flow::Next, inline_mem));
                 continue;
             }
             // Forward direct jumps are followed and conditional branches continue on their
@@ -712,7 +969,7 @@ impl<X: Env> InterpEngine<X> {
                 (0x63, _) => (Some(Flow::Branch), at),
                 _ => (None, at),
             };
-            insns.push(self.step(here, d, flow.unwrap_or(Flow::Next)));
+            insns.push(self.step(here, d, flow.unwrap_or(Flow::Next), inline_mem));
             match flow {
                 Some(_) if insns.len() < MAX_BLOCK_INSNS && !insns.iter().any(|s| s.pc == next) => {
                     at = next;
@@ -727,13 +984,14 @@ impl<X: Env> InterpEngine<X> {
         Ok(Block::new(pc, at, insns, terminated))
     }
 
-    /// Index of the decoded block at `pc`, decoding it on a miss.
+    /// The ops of the decoded block at `pc`, decoding it on a miss.
     #[inline(always)]
-    fn lookup(&mut self, interp: &mut Interp<X>, pc: u64) -> Result<usize, Exception> {
-        let slot = ((pc >> 1) as usize) & (JUMP_CACHE_SIZE - 1);
-        let (tag, idx) = self.jump_cache[slot];
-        if tag == pc {
-            return Ok(idx as usize);
+    fn lookup(&mut self, interp: &mut Interp<X>, pc: u64) -> Result<*const [Op<X>], Exception> {
+        let slot = jc_slot(pc);
+        let e = self.jump_cache[slot];
+        // (An empty entry's tag is an odd pc, but a guest can still set `pc` to one.)
+        if e.pc == pc && pc != u64::MAX {
+            return Ok(e.ops);
         }
         self.lookup_slow(interp, pc, slot)
     }
@@ -744,11 +1002,12 @@ impl<X: Env> InterpEngine<X> {
         interp: &mut Interp<X>,
         pc: u64,
         slot: usize,
-    ) -> Result<usize, Exception> {
+    ) -> Result<*const [Op<X>], Exception> {
         let key = (pc, self.jc_context);
         let idx = match self.map.get(&key) {
             Some(&i) => i,
             None => {
+                interp.mem = MemMap::of(interp.env.fast_memory());
                 let b = self.decode_block(&mut interp.env, pc)?;
                 let i = self.blocks.len() as u32;
                 self.blocks.push(b);
@@ -756,15 +1015,37 @@ impl<X: Env> InterpEngine<X> {
                 i
             }
         };
-        self.jump_cache[slot] = (pc, idx);
-        Ok(idx as usize)
+        // The ops live in their own allocation, which stays put while `blocks` grows; it is
+        // freed only by `flush`, which also empties the jump cache.
+        let ops: *const [Op<X>] = &self.blocks[idx as usize].ops[..];
+        self.jump_cache[slot] = JcEntry { pc, ops };
+        Ok(ops)
     }
 
     /// Runs blocks until an exception (a syscall is `EcallFromU`), until at least `budget`
-    /// instructions have retired or the environment asks to exit (returns `Ok(())` then). `cpu.pc` is precise on return: at the
-    /// faulting instruction for an exception, otherwise at the next instruction.
+    /// instructions have retired or the environment asks to exit (returns `Ok(())` then).
+    /// `cpu.pc` is precise on return: at the faulting instruction for an exception, otherwise
+    /// at the next instruction.
     pub fn run(&mut self, interp: &mut Interp<X>, budget: u64) -> Result<(), Exception> {
         let stop_at = interp.cpu.instret.saturating_add(budget);
+        interp.chain_jc = self.jump_cache.as_ptr();
+        interp.mem = MemMap::of(interp.env.fast_memory());
+        let r = self.run_chained(interp, stop_at);
+        interp.chain_stop = 0;
+        r
+    }
+
+    #[inline(always)]
+    fn run_chained(&mut self, interp: &mut Interp<X>, stop_at: u64) -> Result<(), Exception> {
+        // With optimisation, handlers tail-call each other, so a chain of blocks does not
+        // grow the stack; without it, each block adds frames, so chains are kept short.
+        // Chains also end every `EXIT_POLL_INSNS` instructions when exit requests are only
+        // polled here (see `Env::EXITS_ASYNC`).
+        let chain_max = match (cfg!(debug_assertions), X::EXITS_ASYNC) {
+            (true, _) => 256,
+            (false, true) => EXIT_POLL_INSNS,
+            (false, false) => u64::MAX,
+        };
         loop {
             if interp.env.take_code_flush() {
                 self.flush();
@@ -774,28 +1055,75 @@ impl<X: Env> InterpEngine<X> {
             }
             let cx = interp.env.code_context();
             if cx != self.jc_context {
-                self.jump_cache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
+                self.clear_jump_cache();
                 self.jc_context = cx;
             }
             let pc = interp.cpu.pc;
-            let idx = self.lookup(interp, pc)?;
-            let block = &self.blocks[idx];
-            // A block that branches back to its own start (a tight loop) runs again without a
-            // lookup, as long as no code changed and nothing asks the engine to stop.
-            loop {
-                run_block(interp, block)?;
-                if interp.cpu.instret >= stop_at {
-                    return Ok(());
-                }
-                if interp.cpu.pc != block.start
-                    || interp.env.code_flush_pending()
-                    || interp.env.exit_requested()
-                {
-                    break;
-                }
+            let ops = self.lookup(interp, pc)?;
+            interp.chain_cx = self.jc_context;
+            interp.chain_stop = stop_at.min(interp.cpu.instret.saturating_add(chain_max));
+            // SAFETY: `ops` is the op list of a block in `self.blocks` (from the jump cache or
+            // just inserted), which nothing drops or changes before the next `flush`, and
+            // `flush` runs only here, between blocks. Blocks reached by chaining come from
+            // the same jump cache (`interp.chain_jc`), which `flush` empties.
+            run_ops(interp, unsafe { &*ops })?;
+            if interp.cpu.instret >= stop_at {
+                return Ok(());
             }
         }
     }
+}
+
+/// One jump cache entry: a block's start and its ops (`pc` `u64::MAX`: empty, and the ops
+/// are then the engine's stop op).
+struct JcEntry<X> {
+    pc: u64,
+    ops: *const [Op<X>],
+}
+
+impl<X> Clone for JcEntry<X> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<X> Copy for JcEntry<X> {}
+
+#[inline(always)]
+fn jc_slot(pc: u64) -> usize {
+    ((pc >> 1) as usize) & (JUMP_CACHE_SIZE - 1)
+}
+
+/// Leaves a block whose last instruction has set `cpu.pc` (and whose instructions are counted
+/// in `instret`): goes on with the block at `cpu.pc` if the jump cache has it and the run may
+/// go on (budget left, no code change, no exit request, same code context), else returns to
+/// [`InterpEngine::run`], which checks the same and looks the block up. Chaining makes no
+/// difference to what runs, only to how fast it gets there.
+#[inline(always)]
+fn chain<X: Env>(m: &mut Interp<X>) -> Result<(), Exception> {
+    let mut ops: *const [Op<X>] = &*m.stop_op;
+    if m.cpu.instret < m.chain_stop
+        && !m.env.code_flush_pending()
+        && (X::EXITS_ASYNC || !m.env.exit_requested())
+        && m.env.code_context() == m.chain_cx
+    {
+        let pc = m.cpu.pc;
+        // SAFETY: `chain_stop != 0` only inside `InterpEngine::run`, and then `chain_jc`
+        // points to its jump cache of `JUMP_CACHE_SIZE` entries, which is not resized.
+        let e = unsafe { *m.chain_jc.add(jc_slot(pc)) };
+        if e.pc == pc {
+            ops = e.ops;
+        }
+    }
+    // One tail call on every path (the stop op returns), so that the compiler turns it into
+    // a jump and chained blocks do not grow the stack.
+    // SAFETY: a jump cache entry holds the ops of a live block or the engine's stop op (see
+    // `InterpEngine::run`); `m.stop_op` lives as long as `m`.
+    run_ops(m, unsafe { &*ops })
+}
+
+/// The handler of the stop op: returns to [`InterpEngine::run`].
+fn stop<X: Env>(_: &mut Interp<X>, _: &[Op<X>], _: usize) -> Result<(), Exception> {
+    Ok(())
 }
 
 /// The handler of one instruction of a block: runs `ops[n]`, then (as a tail call) the next
@@ -818,9 +1146,20 @@ struct Op<X> {
 }
 
 impl<X: Env> Op<X> {
+    /// An op whose handler returns (see [`chain`]).
+    fn stop() -> Self {
+        Op {
+            h: stop::<X>,
+            sem: crate::decode::illegal::<Interp<X>>,
+            insn: Decoded::<Interp<X>>::illegal(0, 0, 2).insn,
+            pc: 0,
+            flow: Flow::Next,
+        }
+    }
+
     fn of(s: &Step<X>) -> Self {
         Op {
-            h: handler(s.kind),
+            h: handler(s.kind, s.inline_mem),
             sem: s.d.sem,
             insn: s.d.insn,
             pc: s.pc,
@@ -852,13 +1191,13 @@ fn next<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Except
 fn end_next<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exception> {
     m.cpu.pc = at(ops, n).pc;
     m.cpu.instret += n as u64;
-    Ok(())
+    chain(m)
 }
 
 /// The end of a block whose last instruction set `pc`.
 fn end_kept<X: Env>(m: &mut Interp<X>, _: &[Op<X>], n: usize) -> Result<(), Exception> {
     m.cpu.instret += n as u64;
-    Ok(())
+    chain(m)
 }
 
 /// Any instruction, through its semantic function pointer.
@@ -873,7 +1212,7 @@ fn generic<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exc
     if op.flow == Flow::Branch && m.cpu.pc != op.pc.wrapping_add(m.len) {
         // A taken branch inside the block leaves it.
         m.cpu.instret += n as u64 + 1;
-        return Ok(());
+        return chain(m);
     }
     next(m, ops, n)
 }
@@ -882,7 +1221,13 @@ fn generic<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exc
 /// and `instret` counts the instructions before it.
 #[inline(always)]
 pub fn run_block<X: Env>(interp: &mut Interp<X>, block: &Block<X>) -> Result<(), Exception> {
-    (at(&block.ops, 0).h)(interp, &block.ops, 0)
+    run_ops(interp, &block.ops)
+}
+
+/// Runs a block's ops (and, inside [`InterpEngine::run`], the blocks chained after it).
+#[inline(always)]
+fn run_ops<X: Env>(interp: &mut Interp<X>, ops: &[Op<X>]) -> Result<(), Exception> {
+    (at(ops, 0).h)(interp, ops, 0)
 }
 
 /// Specialised dispatch: [`Kind`] names the instructions whose semantic functions have a
@@ -919,8 +1264,9 @@ macro_rules! specialised {
             }
         }
 
-        /// The handler of kind `K` (a `Kind` as `u8`): one function per kind.
-        fn special<X: Env, const K: u8>(
+        /// The handler of kind `K` (a `Kind` as `u8`): one function per kind (two for loads
+        /// and stores: with and without inline memory access, `INLINE`).
+        fn special<X: Env, const K: u8, const INLINE: bool>(
             m: &mut Interp<X>,
             ops: &[Op<X>],
             n: usize,
@@ -928,32 +1274,52 @@ macro_rules! specialised {
             let op = at(ops, n);
             $(
                 if K == Kind::$kind as u8 {
-                    specialised!(@$how m, op, n, $sem);
+                    specialised!(@$how m, ops, op, n, INLINE, $sem);
                 }
             )*
             next(m, ops, n)
         }
 
-        fn handler<X: Env>(kind: Kind) -> Handler<X> {
+        fn handler<X: Env>(kind: Kind, inline_mem: bool) -> Handler<X> {
             match kind {
-                $(Kind::$kind => special::<X, { Kind::$kind as u8 }>,)*
+                $(Kind::$kind => specialised!(@handler $how, X, Kind::$kind, inline_mem),)*
                 Kind::Generic => generic::<X>,
             }
         }
     };
-    (@plain $m:ident, $op:ident, $n:ident, $sem:path) => {{
+    (@handler mem, $x:ident, $kind:expr, $inline:ident) => {
+        if $inline {
+            special::<$x, { $kind as u8 }, true>
+        } else {
+            special::<$x, { $kind as u8 }, false>
+        }
+    };
+    (@handler $how:ident, $x:ident, $kind:expr, $inline:ident) => {
+        special::<$x, { $kind as u8 }, false>
+    };
+    (@mem $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
+        if $inline {
+            if $sem(&mut InlineMem($m), &$op.insn).is_err() {
+                // Not inline: again, through the environment (see `InlineMem`).
+                return generic($m, $ops, $n);
+            }
+        } else if let Err(e) = $sem($m, &$op.insn) {
+            return Err(fault($m, $op, $n, e));
+        }
+    }};
+    (@plain $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
         if let Err(e) = $sem($m, &$op.insn) {
             return Err(fault($m, $op, $n, e));
         }
     }};
-    (@at_pc $m:ident, $op:ident, $n:ident, $sem:path) => {{
+    (@at_pc $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
         $m.pc = $op.pc;
         $m.len = u64::from($op.insn.len);
         if let Err(e) = $sem($m, &$op.insn) {
             return Err(fault($m, $op, $n, e));
         }
     }};
-    (@branch $m:ident, $op:ident, $n:ident, $sem:path) => {{
+    (@branch $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
         $m.pc = $op.pc;
         $m.len = u64::from($op.insn.len);
         if let Err(e) = $sem($m, &$op.insn) {
@@ -962,7 +1328,7 @@ macro_rules! specialised {
         if $op.flow == Flow::Branch && $m.cpu.pc != $op.pc.wrapping_add($m.len) {
             // A taken branch inside the block leaves it.
             $m.cpu.instret += $n as u64 + 1;
-            return Ok(());
+            return chain($m);
         }
     }};
 }
@@ -977,17 +1343,17 @@ specialised! {
     Bge = "bge" => branch rvi::bge;
     Bltu = "bltu" => branch rvi::bltu;
     Bgeu = "bgeu" => branch rvi::bgeu;
-    Lb = "lb" => plain rvi::lb;
-    Lh = "lh" => plain rvi::lh;
-    Lw = "lw" => plain rvi::lw;
-    Ld = "ld" => plain rvi::ld;
-    Lbu = "lbu" => plain rvi::lbu;
-    Lhu = "lhu" => plain rvi::lhu;
-    Lwu = "lwu" => plain rvi::lwu;
-    Sb = "sb" => plain rvi::sb;
-    Sh = "sh" => plain rvi::sh;
-    Sw = "sw" => plain rvi::sw;
-    Sd = "sd" => plain rvi::sd;
+    Lb = "lb" => mem rvi::lb;
+    Lh = "lh" => mem rvi::lh;
+    Lw = "lw" => mem rvi::lw;
+    Ld = "ld" => mem rvi::ld;
+    Lbu = "lbu" => mem rvi::lbu;
+    Lhu = "lhu" => mem rvi::lhu;
+    Lwu = "lwu" => mem rvi::lwu;
+    Sb = "sb" => mem rvi::sb;
+    Sh = "sh" => mem rvi::sh;
+    Sw = "sw" => mem rvi::sw;
+    Sd = "sd" => mem rvi::sd;
     Addi = "addi" => plain rvi::addi;
     Slti = "slti" => plain rvi::slti;
     Sltiu = "sltiu" => plain rvi::sltiu;

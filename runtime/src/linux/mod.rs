@@ -247,6 +247,9 @@ impl Env for Process {
         }
         flush
     }
+    /// A time limit's flag, a signal from outside or another thread's exit: all set from
+    /// outside this thread's instructions (its own syscalls leave the engine anyway).
+    const EXITS_ASYNC: bool = true;
     /// The engine returns to the run loop: a limit was reached, or a signal is ready for
     /// delivery (the run loop delivers it).
     #[inline(always)]

@@ -9,7 +9,7 @@ mod asm_vectors;
 use std::collections::HashMap;
 
 use translator::emit::{AmoOp, CsrOp, Width};
-use translator::interp::{amo_apply, Env, Interp, InterpEngine};
+use translator::interp::{amo_apply, Env, FastMem, Interp, InterpEngine};
 use translator::{Cause, CpuState, Exception};
 
 /// Where guest memory starts, and its size.
@@ -49,7 +49,17 @@ pub struct TestEnv {
     pub csrs: HashMap<u16, u64>,
     pub csr_log: Vec<CsrCall>,
     pub fence_i: u32,
+    /// Set by [`TestEnv::offer_fast_memory`]: the host address of guest address 0 and the
+    /// permission bytes `Env::fast_memory` describes `mem` with.
+    fast: Option<(*mut u8, Vec<u8>)>,
+    /// Calls of `Env::load` and `Env::store`.
+    pub accesses: u64,
 }
+
+/// Permission bits of [`TestEnv::offer_fast_memory`]'s pages.
+pub const FAST_READ: u8 = 1;
+pub const FAST_WRITE: u8 = 2;
+pub const FAST_CODE: u8 = 4;
 
 impl Default for TestEnv {
     fn default() -> Self {
@@ -58,11 +68,32 @@ impl Default for TestEnv {
             csrs: HashMap::new(),
             csr_log: Vec::new(),
             fence_i: 0,
+            fast: None,
+            accesses: 0,
         }
     }
 }
 
 impl TestEnv {
+    /// Makes `fast_memory` describe `mem` as 4 KiB pages, readable and writable, the first
+    /// one (where code starts) also marked as holding code, so the interpreter's load and
+    /// store handlers access it inline (stores to the code page still come here).
+    pub fn offer_fast_memory(&mut self) {
+        let pages = (BASE as usize + SIZE) >> 12;
+        let mut perms = vec![0u8; pages];
+        for (p, b) in perms.iter_mut().enumerate().skip(BASE as usize >> 12) {
+            *b = FAST_READ
+                | FAST_WRITE
+                | if p == BASE as usize >> 12 {
+                    FAST_CODE
+                } else {
+                    0
+                };
+        }
+        let base = self.mem.as_mut_ptr().wrapping_sub(BASE as usize);
+        self.fast = Some((base, perms));
+    }
+
     fn range(&self, addr: u64, len: u64) -> Option<std::ops::Range<usize>> {
         let off = addr.checked_sub(BASE)?;
         let end = off.checked_add(len)?;
@@ -86,10 +117,12 @@ impl TestEnv {
 
 impl Env for TestEnv {
     fn load(&mut self, addr: u64, w: Width) -> Result<u64, Exception> {
+        self.accesses += 1;
         self.read(addr, w)
             .ok_or(Exception::new(Cause::LoadAccessFault, addr))
     }
     fn store(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
+        self.accesses += 1;
         self.write(addr, val, w)
             .ok_or(Exception::new(Cause::StoreAccessFault, addr))
     }
@@ -142,6 +175,24 @@ impl Env for TestEnv {
     }
     fn take_code_flush(&mut self) -> bool {
         false
+    }
+    fn fast_memory(&self) -> Option<FastMem> {
+        let (base, perms) = self.fast.as_ref()?;
+        // SAFETY: guest page `p` below `perms.len()` with a permission bit set is
+        // `mem[(p << 12) - BASE..][..4096]` (`offer_fast_memory` sets bits only from BASE on,
+        // and BASE + SIZE is the table's end), read- and writable; `mem` is never resized,
+        // and `perms` lives as long as this environment.
+        Some(unsafe {
+            FastMem::new(
+                *base,
+                perms.as_ptr(),
+                perms.len() as u64,
+                12,
+                FAST_READ,
+                FAST_WRITE,
+                FAST_CODE,
+            )
+        })
     }
 }
 

@@ -226,6 +226,9 @@ pub struct Interp<X> {
     chain_jc: *const JcEntry<X>,
     /// The code context the jump cache holds blocks for.
     chain_cx: u64,
+    /// [`chain`] saw [`Env::exit_requested`] return true: the request is consumed by asking,
+    /// so the run loop must return without asking again.
+    chain_exit: bool,
     /// One op whose handler returns: where a block goes when it does not chain.
     stop_op: Box<[Op<X>]>,
     /// The environment's [`FastMem`], as it last returned it (on creation, on entering
@@ -246,6 +249,7 @@ impl<X: Env> Interp<X> {
             chain_stop: 0,
             chain_jc: std::ptr::null(),
             chain_cx: 0,
+            chain_exit: false,
             stop_op: Box::new([Op::stop()]),
         }
     }
@@ -1066,8 +1070,10 @@ impl<X: Env> InterpEngine<X> {
             // just inserted), which nothing drops or changes before the next `flush`, and
             // `flush` runs only here, between blocks. Blocks reached by chaining come from
             // the same jump cache (`interp.chain_jc`), which `flush` empties.
-            run_ops(interp, unsafe { &*ops })?;
-            if interp.cpu.instret >= stop_at {
+            let r = run_ops(interp, unsafe { &*ops });
+            let exit = std::mem::take(&mut interp.chain_exit);
+            r?;
+            if exit || interp.cpu.instret >= stop_at {
                 return Ok(());
             }
         }
@@ -1103,7 +1109,10 @@ fn chain<X: Env>(m: &mut Interp<X>) -> Result<(), Exception> {
     let mut ops: *const [Op<X>] = &*m.stop_op;
     if m.cpu.instret < m.chain_stop
         && !m.env.code_flush_pending()
-        && (X::EXITS_ASYNC || !m.env.exit_requested())
+        && (X::EXITS_ASYNC || {
+            m.chain_exit = m.env.exit_requested();
+            !m.chain_exit
+        })
         && m.env.code_context() == m.chain_cx
     {
         let pc = m.cpu.pc;

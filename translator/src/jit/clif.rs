@@ -132,6 +132,9 @@ pub struct ClifEmitter {
     /// The block ended (branch or jump emitted).
     pub ended: bool,
     /// Exits of this block must return to the dispatcher (after `fence.i`).
+    /// The current guest block called a helper that polls the environment (stores, CSRs,
+    /// AMOs, system instructions): its in-region edges check the budget, forward ones too.
+    polled: bool,
     no_chain: bool,
     /// 0/1 values made by `cmp`, with the flag value they came from (to branch on it directly).
     conds: Vec<(Value, Value)>,
@@ -205,6 +208,7 @@ impl ClifEmitter {
             n: 0,
             ended: false,
             no_chain: false,
+            polled: false,
             conds: Vec::new(),
             next_slot,
             slot_limit,
@@ -273,6 +277,7 @@ impl ClifEmitter {
         self.cur = b;
         self.ended = false;
         self.no_chain = false;
+        self.polled = false;
         let params = self.func.dfg.block_params(b).to_vec();
         self.instret0 = params[0];
         self.regs = self.base_regs;
@@ -421,7 +426,9 @@ impl ClifEmitter {
                     args.push(BlockArg::Value(v));
                 }
             }
-            if j > self.cur_idx {
+            // After a helper that may have asked for a stop (a CSR write enabling an
+            // interrupt, an MMIO store), check at once, as at the end of a block.
+            if j > self.cur_idx && !self.polled {
                 self.cursor().ins().jump(b, &args);
                 return;
             }
@@ -531,6 +538,7 @@ impl ClifEmitter {
     fn store_helper(&mut self, addr: Value, val: Value, w: Width) {
         let ctx = self.ctx;
         let wc = self.ctx_args(width_code(w));
+        self.polled = true;
         let r = self.call_helper(self.low.helpers.store, ctx, addr, val, wc);
         self.exit_if(r);
     }
@@ -979,6 +987,7 @@ impl Emitter for ClifEmitter {
     fn store_conditional(&mut self, addr: Value, val: Value, w: Width) -> Result<Value, Exception> {
         let ctx = self.ctx;
         let wc = self.ctx_args(width_code(w));
+        self.polled = true;
         let r = self.call_helper(self.low.helpers.sc, ctx, addr, val, wc);
         self.check_pending();
         Ok(r)
@@ -987,6 +996,7 @@ impl Emitter for ClifEmitter {
     fn amo(&mut self, op: AmoOp, addr: Value, val: Value, w: Width) -> Result<Value, Exception> {
         let ctx = self.ctx;
         let code = self.ctx_args(amo_code(op) << 8 | width_code(w));
+        self.polled = true;
         let r = self.call_helper(self.low.helpers.amo, ctx, addr, val, code);
         self.check_pending();
         Ok(r)
@@ -1000,6 +1010,7 @@ impl Emitter for ClifEmitter {
             FenceKind::Instruction => {
                 let ctx = self.ctx;
                 let zero = self.iconst(0);
+                self.polled = true;
                 self.call_helper(self.low.helpers.fence_i, ctx, zero, zero, zero);
                 // Translated code may be stale from here on: leave to the dispatcher.
                 self.no_chain = true;
@@ -1025,6 +1036,7 @@ impl Emitter for ClifEmitter {
             u64::from(csr) | csr_op_code(op) << 12 | u64::from(read) << 14 | u64::from(write) << 15;
         let code = self.iconst(code);
         let zero = self.iconst(0);
+        self.polled = true;
         let r = self.call_helper(self.low.helpers.csr, ctx, code, src, zero);
         self.check_pending();
         Ok(r)
@@ -1088,6 +1100,7 @@ impl Emitter for ClifEmitter {
         self.store_pc(next);
         let ctx = self.ctx;
         let code = self.iconst(system_op_code(op));
+        self.polled = true;
         self.call_helper(self.low.helpers.system, ctx, code, a, b);
         self.check_pending();
         // `cpu.pc` is the machine's; only the instruction count is left to update.

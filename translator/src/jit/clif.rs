@@ -132,10 +132,10 @@ pub struct ClifEmitter {
     /// The block ended (branch or jump emitted).
     pub ended: bool,
     /// Exits of this block must return to the dispatcher (after `fence.i`).
+    no_chain: bool,
     /// The current guest block called a helper that polls the environment (stores, CSRs,
     /// AMOs, system instructions): its in-region edges check the budget, forward ones too.
     polled: bool,
-    no_chain: bool,
     /// 0/1 values made by `cmp`, with the flag value they came from (to branch on it directly).
     conds: Vec<(Value, Value)>,
     /// Chain slots this block uses (next free index, limit).
@@ -266,7 +266,7 @@ impl ClifEmitter {
     /// [`ClifEmitter::new`]); the previous block must have ended. Returns false (and emits
     /// nothing) for an address that is not a region block.
     pub fn begin_block(&mut self, pc: u64) -> bool {
-        let Some(i) = self.region.iter().position(|r| r.pc == pc) else {
+        let Some(i) = self.region_index(pc) else {
             return false;
         };
         let b = self.region[i].block;

@@ -831,15 +831,8 @@ impl MemView {
     #[inline(always)]
     unsafe fn read(&self, addr: u64, w: Width) -> u64 {
         let p = self.host(addr);
-        // SAFETY: per the contract; unaligned reads because guest addresses may be unaligned.
-        unsafe {
-            match w {
-                Width::B => *p as u64,
-                Width::H => (p as *const u16).read_unaligned() as u64,
-                Width::W => (p as *const u32).read_unaligned() as u64,
-                Width::D => (p as *const u64).read_unaligned(),
-            }
-        }
+        // SAFETY: per the contract (the bytes are in mapped guest pages, host-readable).
+        unsafe { w.read_host(p) }
     }
 
     /// Stores the low `w` bytes of `val`. A store into a page holding decoded code raises the
@@ -873,15 +866,8 @@ impl MemView {
     #[inline(always)]
     unsafe fn write(&self, addr: u64, val: u64, w: Width) {
         let p = self.host(addr);
-        // SAFETY: per the contract.
-        unsafe {
-            match w {
-                Width::B => *p = val as u8,
-                Width::H => (p as *mut u16).write_unaligned(val as u16),
-                Width::W => (p as *mut u32).write_unaligned(val as u32),
-                Width::D => (p as *mut u64).write_unaligned(val),
-            }
-        }
+        // SAFETY: per the contract (the bytes are in mapped guest pages, host-writable).
+        unsafe { w.write_host(p, val) }
     }
 
     /// Whether decoded code must be dropped; see [`GuestMemory::take_code_dirty`].

@@ -30,6 +30,41 @@ impl Width {
     pub const fn bytes(self) -> u64 {
         self as u64
     }
+
+    /// Reads `self.bytes()` host bytes at `p` (any alignment: guest addresses may be
+    /// unaligned), zero-extended.
+    ///
+    /// # Safety
+    /// The bytes must be readable host memory.
+    #[inline(always)]
+    pub unsafe fn read_host(self, p: *const u8) -> u64 {
+        // SAFETY: per the contract; unaligned reads.
+        unsafe {
+            match self {
+                Width::B => u64::from(*p),
+                Width::H => u64::from((p as *const u16).read_unaligned()),
+                Width::W => u64::from((p as *const u32).read_unaligned()),
+                Width::D => (p as *const u64).read_unaligned(),
+            }
+        }
+    }
+
+    /// Writes the low `self.bytes()` bytes of `v` to host memory at `p` (any alignment).
+    ///
+    /// # Safety
+    /// The bytes must be writable host memory.
+    #[inline(always)]
+    pub unsafe fn write_host(self, p: *mut u8, v: u64) {
+        // SAFETY: per the contract; unaligned writes.
+        unsafe {
+            match self {
+                Width::B => *p = v as u8,
+                Width::H => (p as *mut u16).write_unaligned(v as u16),
+                Width::W => (p as *mut u32).write_unaligned(v as u32),
+                Width::D => (p as *mut u64).write_unaligned(v),
+            }
+        }
+    }
 }
 
 /// Two-operand integer operations on 64-bit values.

@@ -207,6 +207,38 @@ impl FastMem {
     pub fn bits(&self) -> (u8, u8, u8) {
         (self.read, self.write, self.code)
     }
+
+    /// No memory (no page): what the interpreter's specialised load and store handlers see
+    /// when the environment has no [`FastMem`], so they never access memory inline.
+    const NONE: FastMem = FastMem {
+        base: std::ptr::null_mut(),
+        perms: std::ptr::null(),
+        pages: 0,
+        page_shift: 12,
+        read: 0,
+        write: 0,
+        code: 0,
+    };
+
+    /// The host address of the `w` bytes at guest `addr` if they lie in one page whose
+    /// permission byte has all of `need` and none of `deny`.
+    #[inline(always)]
+    fn host(&self, addr: u64, w: Width, need: u8, deny: u8) -> Option<*mut u8> {
+        let page = addr >> self.page_shift;
+        let in_page =
+            (addr & ((1u64 << self.page_shift) - 1)) + w.bytes() <= 1u64 << self.page_shift;
+        if page >= self.pages || !in_page {
+            return None;
+        }
+        // SAFETY: `page < pages`, and the `FastMem` contract makes `perms` point to `pages`
+        // readable bytes for as long as the environment returns it (see `Interp::mem`).
+        let p = unsafe { *self.perms.add(page as usize) };
+        if p & need != need || p & deny != 0 {
+            return None;
+        }
+        // Inside the guest region: the page is in the table and permitted.
+        Some(self.base.wrapping_add(addr as usize))
+    }
 }
 
 /// A hart being interpreted: the CPU state, its environment, and the instruction in flight.
@@ -231,14 +263,14 @@ pub struct Interp<X> {
     chain_exit: bool,
     /// One op whose handler returns: where a block goes when it does not chain.
     stop_op: Box<[Op<X>]>,
-    /// The environment's [`FastMem`], as it last returned it (on creation, on entering
-    /// [`InterpEngine::run`] and before decoding a block there).
-    mem: MemMap,
+    /// The environment's [`FastMem`] (or [`FastMem::NONE`]), as it last returned it (on
+    /// creation, on entering [`InterpEngine::run`] and before decoding a block there).
+    mem: FastMem,
 }
 
 impl<X: Env> Interp<X> {
     pub fn new(cpu: CpuState, env: X) -> Self {
-        let mem = MemMap::of(env.fast_memory());
+        let mem = env.fast_memory().unwrap_or(FastMem::NONE);
         Self {
             mem,
             cpu,
@@ -255,66 +287,8 @@ impl<X: Env> Interp<X> {
     }
 }
 
-/// The guest memory as the environment's [`FastMem`] describes it, kept in the [`Interp`] for
-/// the specialised load and store handlers (see [`InlineMem`]); `pages` 0: no inline access.
-#[derive(Clone, Copy)]
-struct MemMap {
-    base: *mut u8,
-    perms: *const u8,
-    pages: u64,
-    page_shift: u32,
-    read: u8,
-    write: u8,
-    code: u8,
-}
-
-impl MemMap {
-    fn of(fm: Option<FastMem>) -> Self {
-        match fm {
-            Some(f) => MemMap {
-                base: f.base,
-                perms: f.perms,
-                pages: f.pages,
-                page_shift: f.page_shift,
-                read: f.read,
-                write: f.write,
-                code: f.code,
-            },
-            None => MemMap {
-                base: std::ptr::null_mut(),
-                perms: std::ptr::null(),
-                pages: 0,
-                page_shift: 12,
-                read: 0,
-                write: 0,
-                code: 0,
-            },
-        }
-    }
-
-    /// The host address of the `w` bytes at guest `addr` if they lie in one page whose
-    /// permission byte has all of `need` and none of `deny`.
-    #[inline(always)]
-    fn host(&self, addr: u64, w: Width, need: u8, deny: u8) -> Option<*mut u8> {
-        let page = addr >> self.page_shift;
-        let in_page =
-            (addr & ((1u64 << self.page_shift) - 1)) + w.bytes() <= 1u64 << self.page_shift;
-        if page >= self.pages || !in_page {
-            return None;
-        }
-        // SAFETY: `page < pages`, and the `FastMem` contract makes `perms` point to `pages`
-        // readable bytes for as long as the environment returns it (see `Interp::mem`).
-        let p = unsafe { *self.perms.add(page as usize) };
-        if p & need != need || p & deny != 0 {
-            return None;
-        }
-        // Inside the guest region: the page is in the table and permitted.
-        Some(self.base.wrapping_add(addr as usize))
-    }
-}
-
 /// The interpreter as the emitter of the specialised load and store handlers: an access that
-/// [`MemMap::host`] allows is done inline; any other one is not done at all but reported as
+/// [`FastMem::host`] allows is done inline; any other one is not done at all but reported as
 /// an `Err` (with no side effect before it: the semantic functions compute the address and
 /// value, then access memory once). The handler then runs the instruction again in the
 /// generic handler, through the environment, which does it or raises the right exception.
@@ -340,14 +314,7 @@ impl<X: Env> Emitter for InlineMem<'_, X> {
         // SAFETY: `host` checked the `w` bytes are in one readable page of the region
         // (host-readable per the `FastMem` contract); unaligned reads, as guest addresses
         // may be unaligned.
-        let v = unsafe {
-            match w {
-                Width::B => *p as u64,
-                Width::H => (p as *const u16).read_unaligned() as u64,
-                Width::W => (p as *const u32).read_unaligned() as u64,
-                Width::D => (p as *const u64).read_unaligned(),
-            }
-        };
+        let v = unsafe { w.read_host(p) };
         Ok(if signed { sext_w(v, w) } else { v })
     }
     #[inline(always)]
@@ -359,14 +326,7 @@ impl<X: Env> Emitter for InlineMem<'_, X> {
         };
         // SAFETY: `host` checked the `w` bytes are in one writable page of the region that
         // holds no code (host-writable per the `FastMem` contract).
-        unsafe {
-            match w {
-                Width::B => *p = val as u8,
-                Width::H => (p as *mut u16).write_unaligned(val as u16),
-                Width::W => (p as *mut u32).write_unaligned(val as u32),
-                Width::D => (p as *mut u64).write_unaligned(val),
-            }
-        }
+        unsafe { w.write_host(p, val) };
         Ok(())
     }
 
@@ -1011,7 +971,7 @@ impl<X: Env> InterpEngine<X> {
         let idx = match self.map.get(&key) {
             Some(&i) => i,
             None => {
-                interp.mem = MemMap::of(interp.env.fast_memory());
+                interp.mem = interp.env.fast_memory().unwrap_or(FastMem::NONE);
                 let b = self.decode_block(&mut interp.env, pc)?;
                 let i = self.blocks.len() as u32;
                 self.blocks.push(b);
@@ -1033,7 +993,7 @@ impl<X: Env> InterpEngine<X> {
     pub fn run(&mut self, interp: &mut Interp<X>, budget: u64) -> Result<(), Exception> {
         let stop_at = interp.cpu.instret.saturating_add(budget);
         interp.chain_jc = self.jump_cache.as_ptr();
-        interp.mem = MemMap::of(interp.env.fast_memory());
+        interp.mem = interp.env.fast_memory().unwrap_or(FastMem::NONE);
         let r = self.run_chained(interp, stop_at);
         interp.chain_stop = 0;
         r

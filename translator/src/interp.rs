@@ -71,6 +71,11 @@ pub trait Env {
     fn fast_memory(&self) -> Option<FastMem> {
         None
     }
+    /// A software TLB translated code may probe inline before calling [`Env::load`] /
+    /// [`Env::store`] (see [`SoftTlb`]); used when there is no [`FastMem`]. Default: none.
+    fn soft_tlb(&self) -> Option<SoftTlb> {
+        None
+    }
     /// A privileged instruction ([`Emitter::system`]). `cpu.pc` is already the next
     /// instruction; the machine may redirect it (`mret`). Default: illegal instruction.
     fn system(
@@ -238,6 +243,60 @@ impl FastMem {
         }
         // Inside the guest region: the page is in the table and permitted.
         Some(self.base.wrapping_add(addr as usize))
+    }
+}
+
+/// One entry of a [`SoftTlb`] table: `tag` is the page-aligned guest virtual address it
+/// translates (a value with any of its low 12 bits set, like [`SoftTlbEntry::EMPTY`]'s, never
+/// matches), and `tag + addend` is the host address of that page.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SoftTlbEntry {
+    pub tag: u64,
+    pub addend: u64,
+}
+
+impl SoftTlbEntry {
+    /// Matches no access.
+    pub const EMPTY: SoftTlbEntry = SoftTlbEntry {
+        tag: u64::MAX,
+        addend: 0,
+    };
+}
+
+/// Describes a software TLB that translated code may probe inline (the idea of QEMU's softmmu
+/// TLB): `current` points to two host words, the addresses of the direct-mapped tables of
+/// `mask + 1` [`SoftTlbEntry`]s to use now for loads and for stores (the environment switches
+/// tables when what decides permissions changes, e.g. the privilege level). An access of `w`
+/// bytes at guest `va` may be done at host `va + addend` when the entry at index
+/// `(va >> 12) & mask` of the table has `tag == va & !(0xfff ^ (w - 1))` (the page of `va`,
+/// and `va` aligned to `w`: a misaligned address keeps low bits no tag has); anything else
+/// goes through
+/// [`Env::load`]/[`Env::store`], which may fill the entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SoftTlb {
+    current: *const u64,
+    mask: u64,
+}
+
+impl SoftTlb {
+    /// # Safety
+    ///
+    /// For as long as the `Env` that returns this value lives and keeps returning it: `current`
+    /// points to two readable `u64`s, each the address of a readable table of `mask + 1`
+    /// [`SoftTlbEntry`]s (`mask + 1` a power of two); for every entry whose `tag` has its low
+    /// 12 bits clear, the
+    /// 4096 host bytes at `tag + addend` are guest memory that may be read (load tables) or
+    /// written (store tables) directly with no other effect, until the environment changes
+    /// the entry (which it does only inside its own methods).
+    pub unsafe fn new(current: *const u64, mask: u64) -> Self {
+        Self { current, mask }
+    }
+    pub fn current(&self) -> *const u64 {
+        self.current
+    }
+    pub fn mask(&self) -> u64 {
+        self.mask
     }
 }
 

@@ -179,6 +179,14 @@ impl Bus {
         self.range(pa, len).is_some()
     }
 
+    /// The host address of the RAM page holding `pa`, if it is a whole RAM page. Accesses
+    /// through it must stay inside the page; RAM is never reallocated while the bus lives.
+    pub fn ram_page_host(&mut self, pa: u64) -> Option<u64> {
+        let page = pa & !0xfff;
+        let r = self.range(page, 0x1000)?;
+        Some(self.ram.as_mut_ptr() as u64 + r.start as u64)
+    }
+
     /// Whether instructions may be fetched from `pa..pa+len` (RAM or the boot ROM).
     pub fn is_executable(&self, pa: u64, len: u64) -> bool {
         self.is_ram(pa, len) || self.board.as_ref().is_some_and(|b| b.is_rom(pa, len))

@@ -246,7 +246,18 @@ impl Hart {
         self.mstatus = v;
         // MPRV/MPP/SUM/MXR change which TLB entries apply (they are tagged with them); MIE/SIE
         // may unmask an interrupt.
+        self.select_fast_tlb();
         self.stop = true;
+    }
+
+    /// Makes the inline TLB's tables those of the current data-access context (after any
+    /// change of privilege, `mstatus` or `satp`).
+    fn select_fast_tlb(&mut self) {
+        let key = match self.translation(Access::Load) {
+            None => super::fasttlb::UNTRANSLATED,
+            Some(c) => usize::from(c.key()),
+        };
+        self.tlb.fast.select(key);
     }
 
     /// `mip` as software reads it: the CLINT's MSIP and MTIP plus the writable bits.
@@ -279,6 +290,7 @@ impl Hart {
         // and the engines key cached blocks by the code context (`code_context`), so a
         // privilege change flushes neither.
         self.privilege = p;
+        self.select_fast_tlb();
         self.stop = true;
     }
 
@@ -350,7 +362,11 @@ impl Hart {
             if let Some(i) = pa.checked_sub(self.bus.ram_base) {
                 let page = (i >> 12) as usize;
                 if let Some(w) = self.code_ram.get_mut(page / 64) {
-                    *w |= 1 << (page % 64);
+                    if *w >> (page % 64) & 1 == 0 {
+                        *w |= 1 << (page % 64);
+                        // Stores to it must be seen (self-modifying code): no inline stores.
+                        self.tlb.fast.flush_stores();
+                    }
                 }
             }
         }
@@ -468,9 +484,30 @@ impl Hart {
 
     fn load_aligned(&mut self, addr: u64, w: Width) -> Result<u64, Exception> {
         let pa = self.translate(addr, Access::Load)?;
-        self.bus
+        let v = self
+            .bus
             .read(pa, w)
-            .ok_or(Exception::new(Cause::LoadAccessFault, addr))
+            .ok_or(Exception::new(Cause::LoadAccessFault, addr))?;
+        if let Some(host) = self.bus.ram_page_host(pa) {
+            self.tlb.fast.fill(false, addr, host);
+        }
+        Ok(v)
+    }
+
+    /// Whether stores to RAM page `pa` may bypass [`Hart::store_aligned`]: not a page code was
+    /// fetched from (stores to it are noted) and not HTIF's `tohost` page (a store runs a
+    /// command).
+    fn plain_store_page(&self, pa: u64) -> bool {
+        if self.bus.htif.tohost.is_some_and(|t| t >> 12 == pa >> 12) {
+            return false;
+        }
+        let Some(i) = pa.checked_sub(self.bus.ram_base) else {
+            return false;
+        };
+        let page = (i >> 12) as usize;
+        self.code_ram
+            .get(page / 64)
+            .is_some_and(|w| w >> (page % 64) & 1 == 0)
     }
 
     fn store_aligned(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
@@ -479,6 +516,12 @@ impl Hart {
             .write(pa, val, w)
             .ok_or(Exception::new(Cause::StoreAccessFault, addr))?;
         self.note_store(pa);
+        if self.plain_store_page(pa) {
+            if let Some(host) = self.bus.ram_page_host(pa) {
+                self.tlb.fast.fill(true, addr, host);
+                return Ok(());
+            }
+        }
         // A device write (CLINT msip/mtimecmp, PLIC, UART, test finisher) may raise or clear
         // an interrupt or end the run: end the slice.
         if !self.bus.is_ram(pa, 1) {
@@ -735,6 +778,7 @@ impl Hart {
                 if mode == 0 || mode == 8 || mode == 9 {
                     self.satp = v;
                     self.tlb.flush();
+                    self.select_fast_tlb();
                     self.revalidate_code(None);
                 }
             }
@@ -1015,6 +1059,10 @@ impl Env for Hart {
     #[inline(always)]
     fn code_context(&self) -> u64 {
         Hart::code_context(self)
+    }
+
+    fn soft_tlb(&self) -> Option<translator::interp::SoftTlb> {
+        Some(self.tlb.fast.soft_tlb())
     }
 
     fn system(

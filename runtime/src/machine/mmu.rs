@@ -63,7 +63,7 @@ pub struct Context {
 
 impl Context {
     /// The permission-deciding part of the context, which TLB entries are tagged with.
-    fn key(&self) -> u8 {
+    pub fn key(&self) -> u8 {
         u8::from(self.user) | u8::from(self.sum) << 1 | u8::from(self.mxr) << 2
     }
 }
@@ -88,6 +88,8 @@ const EMPTY: Entry = Entry {
 pub struct Tlb {
     entries: Vec<[Entry; TLB_SIZE]>,
     pub walks: u64,
+    /// What translated code probes inline (flushed with this TLB).
+    pub fast: super::fasttlb::FastTlb,
 }
 
 impl Default for Tlb {
@@ -95,6 +97,7 @@ impl Default for Tlb {
         Self {
             entries: vec![[EMPTY; TLB_SIZE]; 3],
             walks: 0,
+            fast: Default::default(),
         }
     }
 }
@@ -104,6 +107,7 @@ impl Tlb {
         for t in &mut self.entries {
             t.fill(EMPTY);
         }
+        self.fast.flush();
     }
 
     /// Translates `va` for `access`, walking the page table on a miss.

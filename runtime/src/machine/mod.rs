@@ -9,6 +9,7 @@
 //! is stuck in a trap loop (a trap whose handler faults before retiring any instruction).
 
 pub mod bus;
+pub mod fasttlb;
 pub mod fdt;
 pub mod hart;
 pub mod htif;

@@ -24,7 +24,7 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::CallConv;
 
 use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, SystemOp, UnOp, Width};
-use crate::interp::FastMem;
+use crate::interp::{FastMem, SoftTlb};
 use crate::{Cause, CpuState, Exception};
 
 use super::probe::Probe;
@@ -53,6 +53,8 @@ pub struct Lowering {
     /// Calling convention of Rust `extern "C"` functions on the host.
     pub host_cc: CallConv,
     pub fast: Option<FastMem>,
+    /// The environment's software TLB, probed inline when there is no `fast` memory.
+    pub tlb: Option<SoftTlb>,
     /// A miss of the inline fast path leaves the block ([`exit::SLOW`]: the dispatcher runs the
     /// access in the interpreter) instead of calling the load/store helper (which the
     /// synthetic single-instruction translations of tests need: there is no guest code for the
@@ -646,6 +648,28 @@ impl ClifEmitter {
         }
     }
 
+    /// Inline probe of the software TLB: branches to `slow` unless the entry for `addr`'s page
+    /// in the current load (or store) table matches and `addr` is aligned; continues in a new
+    /// block and returns the host address.
+    fn tlb_check(&mut self, t: &SoftTlb, addr: Value, w: Width, store: bool, slow: Block) -> Value {
+        let hit = self.new_block(false);
+        let cur = self.iconst(t.current() as u64 + if store { 8 } else { 0 });
+        let mut c = self.cursor();
+        let table = c.ins().load(I64, trusted(), cur, 0);
+        let vpn = c.ins().ushr_imm_s(addr, 12);
+        let idx = c.ins().band_imm_s(vpn, t.mask() as i64);
+        let off = c.ins().ishl_imm_s(idx, 4);
+        let entry = c.ins().iadd(table, off);
+        let tag = c.ins().load(I64, trusted(), entry, 0);
+        let want = c.ins().band_imm_s(addr, !(0xfff ^ (w.bytes() as i64 - 1)));
+        let miss = c.ins().icmp(IntCC::NotEqual, tag, want);
+        c.ins().brif(miss, slow, &[], hit, &[]);
+        self.cur = hit;
+        let mut c = self.cursor();
+        let addend = c.ins().load(I64, trusted(), entry, 8);
+        c.ins().iadd(addr, addend)
+    }
+
     fn guest_load(&mut self, host: Value, w: Width, signed: bool) -> Value {
         let mut c = self.cursor();
         let f = guest();
@@ -949,6 +973,19 @@ impl Emitter for ClifEmitter {
             self.cur = join;
             return Ok(v);
         }
+        if let Some(t) = self.low.tlb {
+            let slow = self.new_block(true);
+            let host = self.tlb_check(&t, addr, w, false, slow);
+            let r = self.guest_load(host, w, signed);
+            let join = self.new_block(false);
+            let v = self.func.dfg.append_block_param(join, I64);
+            self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
+            self.cur = slow;
+            let r = self.load_helper(addr, w, signed);
+            self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
+            self.cur = join;
+            return Ok(v);
+        }
         Ok(self.load_helper(addr, w, signed))
     }
 
@@ -963,6 +1000,18 @@ impl Emitter for ClifEmitter {
                 self.exit_slow(slow);
                 return Ok(());
             }
+            let join = self.new_block(false);
+            self.cursor().ins().jump(join, &[]);
+            self.cur = slow;
+            self.store_helper(addr, val, w);
+            self.cursor().ins().jump(join, &[]);
+            self.cur = join;
+            return Ok(());
+        }
+        if let Some(t) = self.low.tlb {
+            let slow = self.new_block(true);
+            let host = self.tlb_check(&t, addr, w, true, slow);
+            self.guest_store(host, val, w);
             let join = self.new_block(false);
             self.cursor().ins().jump(join, &[]);
             self.cur = slow;

@@ -42,7 +42,9 @@ use cranelift_codegen::Context;
 
 use crate::decode::Table;
 use crate::emit::{AmoOp, CsrOp, Emitter, FenceKind, SystemOp, Width};
-use crate::interp::{run_block, Block, Env, FastMem, Interp, InterpEngine, MAX_BLOCK_INSNS};
+use crate::interp::{
+    run_block, Block, Env, FastMem, Interp, InterpEngine, SoftTlb, MAX_BLOCK_INSNS,
+};
 use crate::{CpuState, Exception};
 
 use clif::{ClifEmitter, HelperAddrs, Lowering};
@@ -404,6 +406,8 @@ pub struct JitEngine<X: Env> {
     table: Table<ClifEmitter>,
     probe_table: Table<Probe>,
     fast: Option<FastMem>,
+    /// The environment's software TLB, when it has no `fast` memory.
+    tlb: Option<SoftTlb>,
     fast_known: bool,
     /// Print each function's IR and machine code to stderr (`XLATE_JIT_DUMP` set; debugging).
     dump: bool,
@@ -775,6 +779,7 @@ impl<X: Env> JitEngine<X> {
             table: crate::riscv::table(),
             probe_table: crate::riscv::table(),
             fast: None,
+            tlb: None,
             fast_known: false,
             dump: std::env::var_os("XLATE_JIT_DUMP").is_some(),
             observer: None,
@@ -808,6 +813,7 @@ impl<X: Env> JitEngine<X> {
         Lowering {
             host_cc: self.isa.default_call_conv(),
             fast: self.fast,
+            tlb: if self.fast.is_none() { self.tlb } else { None },
             slow_exit: true,
             helpers: HelperAddrs {
                 load: h_load::<X> as HelperFn as usize,
@@ -1251,11 +1257,13 @@ impl<X: Env> JitEngine<X> {
             self.after_fork();
         }
         let fm = interp.env.fast_memory();
-        if !self.fast_known || fm != self.fast {
+        let tlb = interp.env.soft_tlb();
+        if !self.fast_known || fm != self.fast || tlb != self.tlb {
             if self.fast_known {
                 self.flush();
             }
             self.fast = fm;
+            self.tlb = tlb;
             self.fast_known = true;
         }
         loop {
@@ -1376,6 +1384,7 @@ impl<X: Env> JitEngine<X> {
         body: &dyn Fn(&mut ClifEmitter) -> Result<(), Exception>,
     ) -> Result<(), Exception> {
         self.fast = interp.env.fast_memory();
+        self.tlb = interp.env.soft_tlb();
         self.fast_known = true;
         self.flush();
         let pc = interp.cpu.pc;

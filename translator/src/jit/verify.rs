@@ -28,6 +28,7 @@
 //! the interpreter's result is kept instead (counted in [`super::JitStats::verify_skipped`]).
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::decode::{DecodeError, Table};
 use crate::emit::{AmoOp, BinOp, CsrOp, Emitter, SystemOp, Width};
@@ -36,6 +37,29 @@ use crate::{CpuState, Exception};
 
 use super::clif::ClifEmitter;
 use super::{exit, instruction_bits, JitEngine, REQ_EXIT};
+
+/// A hasher for guest addresses (the maps below are looked up at every replayed
+/// instruction; SipHash's DoS resistance is not needed for them).
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+}
+
+type AddrMap<V> = HashMap<u64, V, BuildHasherDefault<AddrHasher>>;
 
 /// One difference between the interpreter (expected) and the translated code (got).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,7 +105,7 @@ const XNAMES: [&str; 32] = [
 pub(super) struct Meta {
     pub(super) guest: Vec<(u64, u32, u8)>,
     /// Each instruction address of the region: how many of its blocks hold it.
-    mult: HashMap<u64, u32>,
+    mult: AddrMap<u32>,
     /// Instructions in the region's blocks.
     total: usize,
     host: Vec<u8>,
@@ -90,7 +114,7 @@ pub(super) struct Meta {
 impl Meta {
     /// The translation of `blocks` (each a list of (address, bits, length)) as `host`.
     pub(super) fn new(blocks: &[Vec<(u64, u32, u8)>], host: &[u8]) -> Self {
-        let mut mult = HashMap::new();
+        let mut mult = AddrMap::default();
         let mut guest = Vec::new();
         for b in blocks {
             for &i in b {
@@ -112,9 +136,11 @@ pub(super) struct Lockstep<X: Env> {
     table: Table<Interp<LogEnv<X>>>,
     /// The replay's decoded instructions by address (dropped with the translations when
     /// code changes, as the interpreter's decoded blocks are).
-    singles: HashMap<u64, Block<LogEnv<X>>>,
+    singles: AddrMap<Block<LogEnv<X>>>,
     pub(super) meta: HashMap<usize, Meta>,
     pub(super) failure: Option<Box<Mismatch>>,
+    /// The buffers of the last replay, kept for the next one (no allocation per step).
+    spare: Option<Replay>,
 }
 
 impl<X: Env> Lockstep<X> {
@@ -127,9 +153,10 @@ impl<X: Env> Lockstep<X> {
     pub(super) fn new() -> Self {
         Lockstep {
             table: crate::riscv::table(),
-            singles: HashMap::new(),
+            singles: AddrMap::default(),
             meta: HashMap::new(),
             failure: None,
+            spare: None,
         }
     }
 }
@@ -250,6 +277,31 @@ impl<X: Env> Env for LogEnv<X> {
     }
 }
 
+/// Why the replay stopped.
+#[derive(Clone, Copy)]
+enum End {
+    /// The next pc is not an instruction of the region.
+    Left(u64),
+    /// The next pc ran as often as region blocks hold it.
+    Again(u64),
+    /// As many instructions as the region has.
+    Length,
+    /// An exception (fetch or execution) at this pc.
+    Fault(u64, Exception),
+}
+
+impl End {
+    fn text(self, done: u64) -> String {
+        let why = match self {
+            End::Left(pc) => format!("left the region at {pc:#x}"),
+            End::Again(pc) => format!("came back to {pc:#x}"),
+            End::Length => "ran as many instructions as the region has".into(),
+            End::Fault(pc, e) => format!("exception at {pc:#x}: {}", exc_text(&e)),
+        };
+        format!("{done} instructions, then {why}")
+    }
+}
+
 /// What the replay did.
 struct Replay {
     /// `states[k]`: the state after k instructions (`states[0]` is the entry state).
@@ -257,8 +309,10 @@ struct Replay {
     /// The exception the instruction after the last state raised, and the state then.
     fault: Option<(Exception, CpuState)>,
     trace: Vec<u64>,
-    end: String,
+    end: End,
     log: Vec<Write>,
+    /// How often each address ran (few: a region's instructions run once or twice).
+    seen: Vec<(u64, u32)>,
     nondet: bool,
     lost: bool,
 }
@@ -285,8 +339,8 @@ fn compare_cpu(exp: &CpuState, got: &CpuState, diffs: &mut Vec<Diff>) {
     };
     d(&|| "pc".into(), exp.pc, got.pc);
     d(&|| "instret".into(), exp.instret, got.instret);
-    for r in 1..32 {
-        d(&|| format!("x{r} ({})", XNAMES[r]), exp.x[r], got.x[r]);
+    for (r, name) in XNAMES.iter().enumerate().skip(1) {
+        d(&|| format!("x{r} ({name})"), exp.x[r], got.x[r]);
     }
     for r in 0..32 {
         d(&|| format!("f{r}"), exp.f[r], got.f[r]);
@@ -320,34 +374,47 @@ impl<X: Env> JitEngine<X> {
     /// module documentation).
     fn replay(
         table: &Table<Interp<LogEnv<X>>>,
-        singles: &mut HashMap<u64, Block<LogEnv<X>>>,
+        singles: &mut AddrMap<Block<LogEnv<X>>>,
         interp: &mut Interp<X>,
         meta: &Meta,
+        spare: Option<Replay>,
     ) -> Replay {
+        let (mut states, mut trace, mut log, mut seen) = match spare {
+            Some(r) => (r.states, r.trace, r.log, r.seen),
+            None => Default::default(),
+        };
+        states.clear();
+        trace.clear();
+        log.clear();
+        seen.clear();
         let env = LogEnv {
             inner: &mut interp.env as *mut X,
-            log: Vec::new(),
+            log,
             idx: 0,
             nondet: false,
             lost: false,
         };
         let mut r = Interp::new(interp.cpu.clone(), env);
-        let mut states = vec![r.cpu.clone()];
-        let mut seen: HashMap<u64, u32> = HashMap::new();
-        let mut trace = Vec::new();
+        states.push(r.cpu.clone());
         let mut fault = None;
         let end = loop {
             let pc = r.cpu.pc;
             let Some(&most) = meta.mult.get(&pc) else {
-                break format!("left the region at {pc:#x}");
+                break End::Left(pc);
             };
-            let n = seen.entry(pc).or_insert(0);
-            if *n >= most {
-                break format!("came back to {pc:#x}");
+            let i = match seen.iter().position(|&(a, _)| a == pc) {
+                Some(i) => i,
+                None => {
+                    seen.push((pc, 0));
+                    seen.len() - 1
+                }
+            };
+            if seen[i].1 >= most {
+                break End::Again(pc);
             }
-            *n += 1;
+            seen[i].1 += 1;
             if trace.len() >= meta.total {
-                break "ran as many instructions as the region has".into();
+                break End::Length;
             }
             r.env.idx = trace.len();
             let b = match singles.entry(pc) {
@@ -362,7 +429,7 @@ impl<X: Env> JitEngine<X> {
                         Ok(d) => v.insert(Block::single(pc, d)),
                         Err(DecodeError::Fetch(e)) => {
                             fault = Some((e, r.cpu.clone()));
-                            break format!("fetch fault at {pc:#x}: {}", exc_text(&e));
+                            break End::Fault(pc, e);
                         }
                     }
                 }
@@ -371,20 +438,19 @@ impl<X: Env> JitEngine<X> {
             match run_block(&mut r, b) {
                 Ok(()) => states.push(r.cpu.clone()),
                 Err(e) => {
-                    let s = format!("exception at {pc:#x}: {}", exc_text(&e));
                     fault = Some((e, r.cpu.clone()));
-                    break s;
+                    break End::Fault(pc, e);
                 }
             }
         };
         let env = r.env;
-        let done = states.len() - 1;
         Replay {
             states,
             fault,
             trace,
-            end: format!("{done} instructions, then {end}"),
+            end,
             log: env.log,
+            seen,
             nondet: env.nondet,
             lost: env.lost,
         }
@@ -420,7 +486,8 @@ impl<X: Env> JitEngine<X> {
             return Ok(self.enter(interp, code));
         };
         let entry = interp.cpu.clone();
-        let rep = Self::replay(&ls.table, &mut ls.singles, interp, meta);
+        let spare = ls.spare.take();
+        let rep = Self::replay(&ls.table, &mut ls.singles, interp, meta, spare);
         if rep.nondet || rep.lost {
             // Keep what the interpreter did.
             self.stats.verify_skipped += 1;
@@ -484,7 +551,7 @@ impl<X: Env> JitEngine<X> {
                 None => {
                     diffs.push(Diff {
                         what: "instructions".into(),
-                        expected: format!("at most {done} ({})", rep.end),
+                        expected: format!("at most {done} ({})", rep.end.text(done)),
                         got: got_n.to_string(),
                     });
                     if let Some(s) = rep.states.last() {
@@ -520,31 +587,33 @@ impl<X: Env> JitEngine<X> {
                 }),
             }
         }
-        if !diffs.is_empty() {
-            let trace_len = rep.trace.len().max(got_n as usize + 1);
-            ls.failure = Some(Box::new(Mismatch {
-                block_pc: entry.pc,
-                instret: entry.instret,
-                guest: meta.guest.clone(),
-                host_addr: code,
-                host_code: meta.host.clone(),
-                jit_exit: match r & 0xff {
-                    exit::RETURN => "return to the dispatcher",
-                    exit::EXCEPTION => "exception",
-                    exit::LOOKUP => "jump-cache miss",
-                    exit::CHAIN => "direct exit (chain slot)",
-                    exit::SLOW => "memory slow path",
-                    _ => "unknown exit code",
-                },
-                jit_insns: got_n,
-                interp_trace: rep.trace.into_iter().take(trace_len).collect(),
-                interp_end: rep.end,
-                diffs,
-            }));
-            self.ctx
-                .requests
-                .fetch_or(REQ_EXIT, std::sync::atomic::Ordering::Relaxed);
+        if diffs.is_empty() {
+            ls.spare = Some(rep);
+            return Ok(r);
         }
+        let trace_len = rep.trace.len().max(got_n as usize + 1);
+        ls.failure = Some(Box::new(Mismatch {
+            block_pc: entry.pc,
+            instret: entry.instret,
+            guest: meta.guest.clone(),
+            host_addr: code,
+            host_code: meta.host.clone(),
+            jit_exit: match r & 0xff {
+                exit::RETURN => "return to the dispatcher",
+                exit::EXCEPTION => "exception",
+                exit::LOOKUP => "jump-cache miss",
+                exit::CHAIN => "direct exit (chain slot)",
+                exit::SLOW => "memory slow path",
+                _ => "unknown exit code",
+            },
+            jit_insns: got_n,
+            interp_trace: rep.trace.into_iter().take(trace_len).collect(),
+            interp_end: rep.end.text(done),
+            diffs,
+        }));
+        self.ctx
+            .requests
+            .fetch_or(REQ_EXIT, std::sync::atomic::Ordering::Relaxed);
         Ok(r)
     }
 

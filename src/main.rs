@@ -19,6 +19,7 @@ mod sandbox_args;
 mod test_cmd;
 mod test_linux;
 mod trace_cmd;
+mod verify_cmd;
 
 use runtime::linux::{self, loader, Exit, Options, Process};
 use runtime::mem::GuestMemory;
@@ -181,6 +182,11 @@ struct RunArgs {
     #[command(flatten)]
     tools: trace_cmd::ToolArgs,
 
+    /// Debugging: check every entry into translated code against the interpreter (lockstep,
+    /// no chaining) and stop at the first difference with a report (status 122).
+    #[arg(long, env = "XLATE_VERIFY", value_parser = clap::builder::FalseyValueParser::new())]
+    verify: bool,
+
     /// Wait for gdb on 127.0.0.1:PORT before the first instruction and serve the GDB remote
     /// protocol (`target remote :PORT`).
     #[arg(short = 'g', long = "gdb", value_name = "PORT", env = "XLATE_GDB")]
@@ -272,7 +278,16 @@ fn run(args: RunArgs) -> ExitCode {
             ..Default::default()
         }),
     };
+    if args.verify && matches!(args.engine, Engine::Interp) {
+        return fail(
+            "--verify checks the JIT against the interpreter: it needs --engine jit",
+            2,
+        );
+    }
     if args.bare.bare {
+        if args.verify {
+            return fail("--verify is for Linux programs, not --bare", 2);
+        }
         return test_cmd::run_bare(&path, &args.bare, engine);
     }
     let strace_out: Option<Box<dyn Write + Send>> = match &args.strace_file {
@@ -314,6 +329,7 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let mut proc = Process::new(mem, path.clone(), opts);
     proc.strace_out = strace_out;
+    proc.verify = args.verify;
     let _watchdog = args.sandbox.apply(&mut proc);
     let mut argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.clone().into_vec()).collect();
     if let (Some(a0), Some(first)) = (&args.argv0, argv.first_mut()) {
@@ -387,7 +403,19 @@ fn run(args: RunArgs) -> ExitCode {
                 j.interp_blocks,
                 j.compile_failures
             );
+            if args.verify {
+                eprintln!(
+                    "xlate: stats: verify: {} entries into translated code checked against the interpreter, {} not checked",
+                    j.verified, j.verify_skipped
+                );
+            }
         }
+    }
+    if let Some(m) = proc.verify_report.take() {
+        let symbols = trace_cmd::guest_symbols(&path, loaded.load_bias);
+        let _ = std::io::stdout().flush();
+        eprint!("{}", verify_cmd::report(&m, &symbols));
+        return ExitCode::from(linux::VERIFY_EXIT as u8);
     }
     match exit {
         Exit::Code(c) => ExitCode::from((c & 0xff) as u8),
@@ -417,6 +445,9 @@ fn reexec_args(args: &RunArgs) -> Vec<OsString> {
     }
     if args.strace {
         v.push("--strace".into());
+    }
+    if args.verify {
+        v.push("--verify".into());
     }
     // The sandbox carries over to the new program (which execve resolved inside the root).
     if let Some(r) = &args.sandbox.root {

@@ -130,6 +130,7 @@ cxx thr_cxx      thr_cxx.cc   -static -pthread
 asm jump_garbage jump_garbage.S
 asm jump_unmapped jump_unmapped.S
 asm sbx_spin     sbx_spin.S
+asm verify_inject verify_inject.S
 c   sbx_alloc    sbx_alloc.c  -static
 c   sbx_mem      sbx_mem.c    -static
 c   sbx_escape   sbx_escape.c -static

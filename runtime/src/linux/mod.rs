@@ -100,7 +100,15 @@ pub struct Process {
     /// (another thread's riscv_flush_icache or unmapping flushes it only if they meet).
     code_lines: std::collections::HashSet<u64>,
     last_line: u64,
+    /// `--verify`: the JIT checks each entry into translated code against the interpreter
+    /// (while the process has one thread; see `translator::jit::verify`).
+    pub verify: bool,
+    /// The first difference `--verify` found; the run then ends (status `VERIFY_EXIT`).
+    pub verify_report: Option<Box<translator::jit::verify::Mismatch>>,
 }
+
+/// Exit status of a run that `--verify` stopped at a difference between the engines.
+pub const VERIFY_EXIT: i32 = 122;
 
 impl Process {
     pub fn new(mem: Arc<GuestMemory>, exe_path: PathBuf, opts: Options) -> Self {
@@ -127,6 +135,8 @@ impl Process {
             local_flush: false,
             code_lines: Default::default(),
             last_line: u64::MAX,
+            verify: false,
+            verify_report: None,
         }
     }
 
@@ -386,7 +396,17 @@ fn run_jit(
     m: &mut Interp<Process>,
     budget: u64,
 ) -> Result<(), Exception> {
+    if m.env.verify {
+        // Verification undoes the interpreter's stores before the translated code runs them
+        // again: only sound while no other thread can see or race with them.
+        jit.set_lockstep(m.env.group.is_none());
+    }
     let r = jit.run(m, budget);
+    if m.env.verify {
+        if let Some(x) = jit.take_mismatch() {
+            m.env.verify_report = Some(x);
+        }
+    }
     if !m.env.jit_code.as_ref().is_some_and(|c| jit.uses(c)) {
         m.env.jit_code = Some(jit.shared_code());
     }
@@ -458,6 +478,9 @@ where
         };
         if let Some(hit) = m.env.limits.poll(count) {
             break Exit::Limit(hit);
+        }
+        if m.env.verify_report.is_some() {
+            break Exit::Code(VERIFY_EXIT);
         }
         match step(m, m.env.limits.budget(count).min(SLICE)) {
             Ok(()) => {}

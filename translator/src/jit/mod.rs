@@ -25,6 +25,7 @@
 pub mod clif;
 mod code;
 mod probe;
+pub mod verify;
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -340,6 +341,11 @@ pub struct JitStats {
     pub interp_blocks: u64,
     /// Exits of translated code to the interpreter for a memory access off the fast path.
     pub slow_exits: u64,
+    /// Lockstep verification ([`JitEngine::set_lockstep`]): entries into translated code
+    /// checked against the interpreter, and entries not checked (the interpreter's result
+    /// was kept, see [`verify`]).
+    pub verified: u64,
+    pub verify_skipped: u64,
 }
 
 /// One block just translated, as told to a [`BlockObserver`].
@@ -413,6 +419,11 @@ pub struct JitEngine<X: Env> {
     dump: bool,
     /// Told about each translated block ([`JitEngine::set_observer`]).
     observer: Option<std::sync::Arc<dyn BlockObserver>>,
+    /// Lockstep verification state, when on ([`JitEngine::set_lockstep`]).
+    lockstep: Option<Box<verify::Lockstep<X>>>,
+    /// `XLATE_JIT_FAULT_INJECT`: the decode-table name of an instruction to translate wrongly
+    /// (its destination register's lowest bit flipped), for testing `--verify`.
+    inject: Option<String>,
     pub stats: JitStats,
 }
 
@@ -783,6 +794,10 @@ impl<X: Env> JitEngine<X> {
             fast_known: false,
             dump: std::env::var_os("XLATE_JIT_DUMP").is_some(),
             observer: None,
+            lockstep: None,
+            inject: std::env::var("XLATE_JIT_FAULT_INJECT")
+                .ok()
+                .filter(|v| !v.is_empty()),
             stats: JitStats::default(),
             cfg,
         }
@@ -881,6 +896,9 @@ impl<X: Env> JitEngine<X> {
         self.map.clear();
         self.blocks.clear();
         self.dcache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
+        if let Some(l) = &mut self.lockstep {
+            l.clear();
+        }
         self.stats.flushes += 1;
     }
 
@@ -1111,6 +1129,9 @@ impl<X: Env> JitEngine<X> {
                 let len = u64::from(d.insn.len);
                 e.begin_insn(n, *a, len);
                 let r = (d.sem)(&mut e, &d.insn);
+                if r.is_ok() && !e.ended && self.inject.as_deref() == Some(d.name) {
+                    verify::inject(&mut e, &d.insn);
+                }
                 n += 1;
                 at = a.wrapping_add(len);
                 if let Err(ex) = r {
@@ -1167,6 +1188,18 @@ impl<X: Env> JitEngine<X> {
         };
         self.stats.blocks_translated += 1;
         self.stats.insns_translated += n;
+        if let Some(l) = &mut self.lockstep {
+            let list: Vec<Vec<(u64, u32, u8)>> = blocks
+                .iter()
+                .map(|(_, insns)| {
+                    insns
+                        .iter()
+                        .map(|(a, d)| (*a, d.insn.bits() as u32, d.insn.len))
+                        .collect()
+                })
+                .collect();
+            l.meta.insert(code, verify::Meta::new(&list, &bytes));
+        }
         if let Some(o) = &self.observer {
             // Every instruction of the region's guest blocks, block by block.
             let list: Vec<(u64, u32, u8)> = blocks
@@ -1252,6 +1285,20 @@ impl<X: Env> JitEngine<X> {
     /// is precise on return (the faulting instruction for an exception, otherwise the next
     /// instruction) and `instret` counts exactly the instructions retired.
     pub fn run(&mut self, interp: &mut Interp<X>, budget: u64) -> Result<(), Exception> {
+        if self.lockstep.is_some() {
+            return self.run_inner::<true>(interp, budget);
+        }
+        self.run_inner::<false>(interp, budget)
+    }
+
+    /// [`JitEngine::run`], with each entry into translated code verified against the
+    /// interpreter when `VERIFY` (see [`verify`]).
+    #[inline(always)]
+    fn run_inner<const VERIFY: bool>(
+        &mut self,
+        interp: &mut Interp<X>,
+        budget: u64,
+    ) -> Result<(), Exception> {
         let stop_at = interp.cpu.instret.saturating_add(budget);
         if code::fork_epoch() != self.fork_epoch {
             self.after_fork();
@@ -1310,7 +1357,10 @@ impl<X: Env> JitEngine<X> {
             // Announce that this thread runs translated code, then make sure the code is
             // still current: a thread resetting the code memory waits for `in_jit` to clear,
             // and one invalidating it lowers `stop_at` after moving the generation on.
-            self.ctx.stop_at.store(stop_at, Ordering::SeqCst);
+            // Verified code runs one region per entry (no chaining, back edges leave).
+            self.ctx
+                .stop_at
+                .store(if VERIFY { 0 } else { stop_at }, Ordering::SeqCst);
             self.ctx.in_jit.store(true, Ordering::SeqCst);
             if self.shared.resetting.load(Ordering::SeqCst)
                 || self.shared.gen.load(Ordering::SeqCst) != self.gen
@@ -1321,8 +1371,21 @@ impl<X: Env> JitEngine<X> {
                 }
                 continue;
             }
-            let r = self.enter(interp, code);
+            let r = if VERIFY {
+                match self.verify_enter(interp, code) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.ctx.in_jit.store(false, Ordering::SeqCst);
+                        return Err(e);
+                    }
+                }
+            } else {
+                self.enter(interp, code)
+            };
             self.ctx.in_jit.store(false, Ordering::SeqCst);
+            if VERIFY && self.lockstep_failed() {
+                return Ok(());
+            }
             let req = self.ctx.requests.swap(0, Ordering::Relaxed);
             if req & REQ_FLUSH != 0 {
                 self.flush();

@@ -9,7 +9,8 @@
 //! tail-calls the next instruction's handler, so there is no central dispatch loop and no
 //! per-instruction bookkeeping (the retired count is added once per block exit). A block's
 //! end goes on to the next block through the jump cache (see `chain`) while the budget
-//! lasts, so the dispatch loop runs only on misses and stop requests. Loads and stores access
+//! lasts, so the dispatch loop runs only on misses and stop requests; a taken branch or jump
+//! to an instruction of its own block goes straight there (see `in_block`). Loads and stores access
 //! the environment's [`FastMem`] inline when they can (see `InlineMem`). The hottest
 //! RV64I instructions have handlers of their own, monomorphized from the decode table's
 //! semantic functions (see [`Kind`]); every other instruction runs in the generic handler,
@@ -230,8 +231,9 @@ impl FastMem {
     #[inline(always)]
     fn host(&self, addr: u64, w: Width, need: u8, deny: u8) -> Option<*mut u8> {
         let page = addr >> self.page_shift;
-        let in_page =
-            (addr & ((1u64 << self.page_shift) - 1)) + w.bytes() <= 1u64 << self.page_shift;
+        // (A byte is always in one page: no check for it, as `w` is a constant here.)
+        let in_page = w == Width::B
+            || (addr & ((1u64 << self.page_shift) - 1)) + w.bytes() <= 1u64 << self.page_shift;
         if page >= self.pages || !in_page {
             return None;
         }
@@ -847,12 +849,29 @@ impl<X: Env> Block<X> {
     /// instruction unless the block is `terminated` (its last instruction sets `pc`).
     pub fn new(start: u64, end: u64, insns: Vec<Step<X>>, terminated: bool) -> Self {
         let mut ops: Vec<Op<X>> = insns.iter().map(Op::of).collect();
+        // Taken branches (and the jump that ends the block) whose target is an instruction of
+        // this block go on there directly (see `in_block`).
+        for (i, s) in insns.iter().enumerate() {
+            let opcode = s.d.insn.raw & 0x7f;
+            let links = match opcode {
+                0x63 => s.flow == Flow::Branch,
+                0x6f => terminated && i + 1 == insns.len(),
+                _ => false,
+            };
+            if links {
+                let target = s.pc.wrapping_add(s.d.insn.imm as u64);
+                if let Some(k) = insns.iter().position(|t| t.pc == target) {
+                    ops[i].link = k as u32;
+                }
+            }
+        }
         ops.push(Op {
             h: if terminated { end_kept } else { end_next },
             sem: crate::decode::illegal::<Interp<X>>,
             insn: Decoded::<Interp<X>>::illegal(0, 0, 2).insn,
             pc: end,
             flow: Flow::Next,
+            link: NO_LINK,
         });
         Block {
             start,
@@ -1126,14 +1145,7 @@ fn jc_slot(pc: u64) -> usize {
 #[inline(always)]
 fn chain<X: Env>(m: &mut Interp<X>) -> Result<(), Exception> {
     let mut ops: *const [Op<X>] = &*m.stop_op;
-    if m.cpu.instret < m.chain_stop
-        && !m.env.code_flush_pending()
-        && (X::EXITS_ASYNC || {
-            m.chain_exit = m.env.exit_requested();
-            !m.chain_exit
-        })
-        && m.env.code_context() == m.chain_cx
-    {
+    if may_go_on(m, m.cpu.instret) {
         let pc = m.cpu.pc;
         // SAFETY: `chain_stop != 0` only inside `InterpEngine::run`, and then `chain_jc`
         // points to its jump cache of `JUMP_CACHE_SIZE` entries, which is not resized.
@@ -1147,6 +1159,44 @@ fn chain<X: Env>(m: &mut Interp<X>) -> Result<(), Exception> {
     // SAFETY: a jump cache entry holds the ops of a live block or the engine's stop op (see
     // `InterpEngine::run`); `m.stop_op` lives as long as `m`.
     run_ops(m, unsafe { &*ops })
+}
+
+/// Whether a run that has retired `instret` instructions may go on to another block (or
+/// loop in its block) without returning to [`InterpEngine::run`]: budget left, no code
+/// change, no exit request, the same code context. Asking consumes an exit request, so a
+/// request seen is noted in `chain_exit`.
+#[inline(always)]
+fn may_go_on<X: Env>(m: &mut Interp<X>, instret: u64) -> bool {
+    instret < m.chain_stop
+        && !m.env.code_flush_pending()
+        && (X::EXITS_ASYNC || {
+            m.chain_exit = m.env.exit_requested();
+            !m.chain_exit
+        })
+        && m.env.code_context() == m.chain_cx
+}
+
+/// A taken branch or jump, op `n` of `ops`, whose target is op `k` of the same block (its
+/// [`Op::link`]; `cpu.pc` is already the target): goes on there without leaving the block.
+/// Forward, that skips ops; backward, it is a loop, which goes on only when the run may (see
+/// [`may_go_on`]), and otherwise leaves the block like any taken branch. While a block runs,
+/// `cpu.instret` plus the index of the op in flight is the number of instructions retired
+/// (the end op, [`fault`] and CSR accesses add the index); going on at `k` keeps that so.
+#[inline(always)]
+fn in_block<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize, k: usize) -> Result<(), Exception> {
+    let retired = m.cpu.instret.wrapping_add(n as u64 + 1);
+    let (ops, k): (*const [Op<X>], usize) = if k > n || may_go_on(m, retired) {
+        m.cpu.instret = retired.wrapping_sub(k as u64);
+        (ops, k)
+    } else {
+        m.cpu.instret = retired;
+        (&*m.stop_op, 0)
+    };
+    // One tail call on every path (as in `chain`), so that loops do not grow the stack.
+    // SAFETY: `ops` is the running block's op list or `m.stop_op`, which lives as long as
+    // `m`; `k` is inside it (`Op::link` indexes an instruction op of the block).
+    let ops = unsafe { &*ops };
+    (at(ops, k).h)(m, ops, k)
 }
 
 /// The handler of the stop op: returns to [`InterpEngine::run`].
@@ -1171,7 +1221,13 @@ struct Op<X> {
     /// The instruction's address; for the end op, where execution continues.
     pc: u64,
     flow: Flow,
+    /// For a conditional branch, or the jump that ends a block: the index in the block's ops
+    /// of the instruction at its target, when the block holds it ([`NO_LINK`] otherwise).
+    link: u32,
 }
+
+/// [`Op::link`] of an op whose target is not in its block (or that has none).
+const NO_LINK: u32 = u32::MAX;
 
 impl<X: Env> Op<X> {
     /// An op whose handler returns (see [`chain`]).
@@ -1182,6 +1238,7 @@ impl<X: Env> Op<X> {
             insn: Decoded::<Interp<X>>::illegal(0, 0, 2).insn,
             pc: 0,
             flow: Flow::Next,
+            link: NO_LINK,
         }
     }
 
@@ -1192,6 +1249,7 @@ impl<X: Env> Op<X> {
             insn: s.d.insn,
             pc: s.pc,
             flow: s.flow,
+            link: NO_LINK,
         }
     }
 }
@@ -1218,13 +1276,13 @@ fn next<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Except
 /// The end of a block whose last instruction does not set `pc`: continue at the op's `pc`.
 fn end_next<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exception> {
     m.cpu.pc = at(ops, n).pc;
-    m.cpu.instret += n as u64;
+    m.cpu.instret = m.cpu.instret.wrapping_add(n as u64);
     chain(m)
 }
 
 /// The end of a block whose last instruction set `pc`.
 fn end_kept<X: Env>(m: &mut Interp<X>, _: &[Op<X>], n: usize) -> Result<(), Exception> {
-    m.cpu.instret += n as u64;
+    m.cpu.instret = m.cpu.instret.wrapping_add(n as u64);
     chain(m)
 }
 
@@ -1239,7 +1297,7 @@ fn generic<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exc
     }
     if op.flow == Flow::Branch && m.cpu.pc != op.pc.wrapping_add(m.len) {
         // A taken branch inside the block leaves it.
-        m.cpu.instret += n as u64 + 1;
+        m.cpu.instret = m.cpu.instret.wrapping_add(n as u64 + 1);
         return chain(m);
     }
     next(m, ops, n)
@@ -1267,7 +1325,10 @@ fn run_ops<X: Env>(interp: &mut Interp<X>, ops: &[Op<X>]) -> Result<(), Exceptio
 /// emitter:
 /// * `plain`: the semantics read neither `pc()` nor `insn_len()`;
 /// * `at_pc`: they read them (links, pc-relative values);
-/// * `branch`: a conditional branch; a taken branch inside a block leaves it.
+/// * `branch`: a conditional branch; taken, it goes on at its target in the block (see
+///   [`in_block`]) or leaves the block;
+/// * `jump`: `jal`, which also goes on at its target when that is in the block (a block
+///   ending with a jump back into itself is a loop).
 macro_rules! specialised {
     ($($kind:ident = $name:literal => $how:ident $sem:path;)*) => {
         /// How [`run_block`] dispatches a step (see [`Step::kind`]).
@@ -1354,16 +1415,30 @@ macro_rules! specialised {
             return Err(fault($m, $op, $n, e));
         }
         if $op.flow == Flow::Branch && $m.cpu.pc != $op.pc.wrapping_add($m.len) {
-            // A taken branch inside the block leaves it.
-            $m.cpu.instret += $n as u64 + 1;
+            // Taken: on to its target in the block, or out of the block.
+            if $op.link != NO_LINK {
+                return in_block($m, $ops, $n, $op.link as usize);
+            }
+            $m.cpu.instret = $m.cpu.instret.wrapping_add($n as u64 + 1);
             return chain($m);
+        }
+    }};
+    (@jump $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
+        $m.pc = $op.pc;
+        $m.len = u64::from($op.insn.len);
+        if let Err(e) = $sem($m, &$op.insn) {
+            return Err(fault($m, $op, $n, e));
+        }
+        // The jump that ends a block, to an instruction of the block: a loop.
+        if $op.link != NO_LINK {
+            return in_block($m, $ops, $n, $op.link as usize);
         }
     }};
 }
 specialised! {
     Lui = "lui" => plain rvi::lui;
     Auipc = "auipc" => at_pc rvi::auipc;
-    Jal = "jal" => at_pc rvi::jal;
+    Jal = "jal" => jump rvi::jal;
     Jalr = "jalr" => at_pc rvi::jalr;
     Beq = "beq" => branch rvi::beq;
     Bne = "bne" => branch rvi::bne;
@@ -1423,6 +1498,6 @@ fn fault<X>(interp: &mut Interp<X>, op: &Op<X>, n: usize, mut e: Exception) -> E
         e.tval = op.insn.bits();
     }
     interp.cpu.pc = op.pc;
-    interp.cpu.instret += n as u64;
+    interp.cpu.instret = interp.cpu.instret.wrapping_add(n as u64);
     e
 }

@@ -54,6 +54,10 @@ pub struct TestEnv {
     fast: Option<(*mut u8, Vec<u8>)>,
     /// Calls of `Env::load` and `Env::store`.
     pub accesses: u64,
+    /// Whether `Env::code_flush_pending` says no flush is pending (code never changes
+    /// behind the engine's back here), so that the interpreter chains blocks. Off by default:
+    /// every block then returns to the engine's run loop.
+    pub chains: bool,
 }
 
 /// Permission bits of [`TestEnv::offer_fast_memory`]'s pages.
@@ -70,6 +74,7 @@ impl Default for TestEnv {
             fence_i: 0,
             fast: None,
             accesses: 0,
+            chains: false,
         }
     }
 }
@@ -175,6 +180,9 @@ impl Env for TestEnv {
     }
     fn take_code_flush(&mut self) -> bool {
         false
+    }
+    fn code_flush_pending(&self) -> bool {
+        !self.chains
     }
     fn fast_memory(&self) -> Option<FastMem> {
         let (base, perms) = self.fast.as_ref()?;

@@ -525,6 +525,7 @@ macro_rules! with_guest_cases {
             exit_underscore,
             auxv,
             upcase,
+            verify_inject,
             isa_int,
             isa_zb,
             isa_fp,

@@ -99,6 +99,29 @@ pub fn x86_capstone() -> Result<Capstone> {
         .map_err(|e| anyhow!("cannot start capstone: {e}"))
 }
 
+/// Appends the disassembly of host code `code` at `addr` to `s`, one instruction per line
+/// (address, bytes, mnemonic, operands), or capstone's error.
+pub fn write_host_code(cs: &Capstone, code: &[u8], addr: u64, s: &mut String) {
+    use std::fmt::Write as _;
+    match cs.disasm_all(code, addr) {
+        Ok(insns) => {
+            for i in insns.iter() {
+                let hex: String = i.bytes().iter().map(|x| format!("{x:02x}")).collect();
+                let _ = writeln!(
+                    s,
+                    "{:x}:\t{hex:<20}\t{}\t{}",
+                    i.address(),
+                    i.mnemonic().unwrap_or("?"),
+                    i.op_str().unwrap_or("")
+                );
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(s, "(capstone: {e})");
+        }
+    }
+}
+
 /// The code of an ELF file: executable sections and function/label symbols.
 struct Image {
     /// (name, start address, bytes) of each executable section.

@@ -177,24 +177,7 @@ impl BlockObserver for Observer {
             }
             s.push_str("---- host (x86-64)\n");
             if let Some(cs) = self.x86.as_ref().and_then(|c| c.lock().ok()) {
-                match cs.0.disasm_all(b.host_code, b.host_addr as u64) {
-                    Ok(insns) => {
-                        for i in insns.iter() {
-                            let hex: String =
-                                i.bytes().iter().map(|x| format!("{x:02x}")).collect();
-                            let _ = writeln!(
-                                s,
-                                "{:x}:\t{hex:<20}\t{}\t{}",
-                                i.address(),
-                                i.mnemonic().unwrap_or("?"),
-                                i.op_str().unwrap_or("")
-                            );
-                        }
-                    }
-                    Err(e) => {
-                        let _ = writeln!(s, "(capstone: {e})");
-                    }
-                }
+                crate::disasm_cmd::write_host_code(&cs.0, b.host_code, b.host_addr as u64, &mut s);
             }
             s.push('\n');
             if let Ok(mut w) = d.lock() {

@@ -67,23 +67,7 @@ pub fn report(m: &Mismatch, symbols: &Symbols) -> String {
         m.host_addr
     );
     match disasm_cmd::x86_capstone() {
-        Ok(cs) => match cs.disasm_all(&m.host_code, m.host_addr as u64) {
-            Ok(insns) => {
-                for i in insns.iter() {
-                    let hex: String = i.bytes().iter().map(|x| format!("{x:02x}")).collect();
-                    let _ = writeln!(
-                        s,
-                        "{:x}:\t{hex:<20}\t{}\t{}",
-                        i.address(),
-                        i.mnemonic().unwrap_or("?"),
-                        i.op_str().unwrap_or("")
-                    );
-                }
-            }
-            Err(e) => {
-                let _ = writeln!(s, "(capstone: {e})");
-            }
-        },
+        Ok(cs) => disasm_cmd::write_host_code(&cs, &m.host_code, m.host_addr as u64, &mut s),
         Err(e) => {
             let _ = writeln!(s, "({e})");
         }

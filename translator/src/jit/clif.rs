@@ -670,6 +670,28 @@ impl ClifEmitter {
         c.ins().iadd(addr, addend)
     }
 
+    /// The inline path of a guest access, when the environment offers one: checks it (fast
+    /// memory or software TLB) and returns the host address, the miss block, and whether a
+    /// miss leaves the block ([`exit::SLOW`]) rather than calling the helper (the software
+    /// TLB's misses always call it: that is how its entries get filled).
+    fn inline_access(
+        &mut self,
+        addr: Value,
+        w: Width,
+        store: bool,
+    ) -> Option<(Value, Block, bool)> {
+        if let Some(fm) = self.low.fast {
+            let slow = self.new_block(true);
+            self.fast_check(&fm, addr, w, store, slow);
+            let host = self.cursor().ins().iadd_imm_s(addr, fm.base() as i64);
+            return Some((host, slow, self.low.slow_exit));
+        }
+        let t = self.low.tlb?;
+        let slow = self.new_block(true);
+        let host = self.tlb_check(&t, addr, w, store, slow);
+        Some((host, slow, false))
+    }
+
     fn guest_load(&mut self, host: Value, w: Width, signed: bool) -> Value {
         let mut c = self.cursor();
         let f = guest();
@@ -954,73 +976,40 @@ impl Emitter for ClifEmitter {
     }
 
     fn load(&mut self, addr: Value, w: Width, signed: bool) -> Result<Value, Exception> {
-        if let Some(fm) = self.low.fast {
-            let slow = self.new_block(true);
-            self.fast_check(&fm, addr, w, false, slow);
-            let base = fm.base() as i64;
-            let host = self.cursor().ins().iadd_imm_s(addr, base);
-            let r = self.guest_load(host, w, signed);
-            if self.low.slow_exit {
-                self.exit_slow(slow);
-                return Ok(r);
-            }
-            let join = self.new_block(false);
-            let v = self.func.dfg.append_block_param(join, I64);
-            self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
-            self.cur = slow;
-            let r = self.load_helper(addr, w, signed);
-            self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
-            self.cur = join;
-            return Ok(v);
+        let Some((host, slow, exit)) = self.inline_access(addr, w, false) else {
+            return Ok(self.load_helper(addr, w, signed));
+        };
+        let r = self.guest_load(host, w, signed);
+        if exit {
+            self.exit_slow(slow);
+            return Ok(r);
         }
-        if let Some(t) = self.low.tlb {
-            let slow = self.new_block(true);
-            let host = self.tlb_check(&t, addr, w, false, slow);
-            let r = self.guest_load(host, w, signed);
-            let join = self.new_block(false);
-            let v = self.func.dfg.append_block_param(join, I64);
-            self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
-            self.cur = slow;
-            let r = self.load_helper(addr, w, signed);
-            self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
-            self.cur = join;
-            return Ok(v);
-        }
-        Ok(self.load_helper(addr, w, signed))
+        let join = self.new_block(false);
+        let v = self.func.dfg.append_block_param(join, I64);
+        self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
+        self.cur = slow;
+        let r = self.load_helper(addr, w, signed);
+        self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
+        self.cur = join;
+        Ok(v)
     }
 
     fn store(&mut self, addr: Value, val: Value, w: Width) -> Result<(), Exception> {
-        if let Some(fm) = self.low.fast {
-            let slow = self.new_block(true);
-            self.fast_check(&fm, addr, w, true, slow);
-            let base = fm.base() as i64;
-            let host = self.cursor().ins().iadd_imm_s(addr, base);
-            self.guest_store(host, val, w);
-            if self.low.slow_exit {
-                self.exit_slow(slow);
-                return Ok(());
-            }
-            let join = self.new_block(false);
-            self.cursor().ins().jump(join, &[]);
-            self.cur = slow;
+        let Some((host, slow, exit)) = self.inline_access(addr, w, true) else {
             self.store_helper(addr, val, w);
-            self.cursor().ins().jump(join, &[]);
-            self.cur = join;
+            return Ok(());
+        };
+        self.guest_store(host, val, w);
+        if exit {
+            self.exit_slow(slow);
             return Ok(());
         }
-        if let Some(t) = self.low.tlb {
-            let slow = self.new_block(true);
-            let host = self.tlb_check(&t, addr, w, true, slow);
-            self.guest_store(host, val, w);
-            let join = self.new_block(false);
-            self.cursor().ins().jump(join, &[]);
-            self.cur = slow;
-            self.store_helper(addr, val, w);
-            self.cursor().ins().jump(join, &[]);
-            self.cur = join;
-            return Ok(());
-        }
+        let join = self.new_block(false);
+        self.cursor().ins().jump(join, &[]);
+        self.cur = slow;
         self.store_helper(addr, val, w);
+        self.cursor().ins().jump(join, &[]);
+        self.cur = join;
         Ok(())
     }
 

@@ -54,10 +54,6 @@ impl FastTlb {
         self.current[1] = self.tables[2 * key + 1].as_ptr() as u64;
     }
 
-    pub fn key(&self) -> usize {
-        self.key
-    }
-
     /// Forgets every entry.
     pub fn flush(&mut self) {
         for (i, t) in self.tables.iter_mut().enumerate() {
@@ -94,7 +90,8 @@ impl FastTlb {
         }
     }
 
-    /// The current entry for `va`'s page, if any (for tests).
+    /// The host address the current tables give `va`, if any (for tests).
+    #[cfg(test)]
     pub fn lookup(&self, store: bool, va: u64) -> Option<u64> {
         let t = &self.tables[2 * self.key + usize::from(store)];
         let e = t[((va >> 12) as usize) & (SIZE - 1)];

@@ -359,14 +359,11 @@ impl Hart {
         }
         self.last_code_page = Some((vp, cx, pp));
         if self.code_pages.insert((vp, cx), pp) != Some(pp) {
-            if let Some(i) = pa.checked_sub(self.bus.ram_base) {
-                let page = (i >> 12) as usize;
-                if let Some(w) = self.code_ram.get_mut(page / 64) {
-                    if *w >> (page % 64) & 1 == 0 {
-                        *w |= 1 << (page % 64);
-                        // Stores to it must be seen (self-modifying code): no inline stores.
-                        self.tlb.fast.flush_stores();
-                    }
+            if let Some((i, bit)) = self.code_ram_bit(pa) {
+                if self.code_ram[i] & bit == 0 {
+                    self.code_ram[i] |= bit;
+                    // Stores to it must be seen (self-modifying code): no inline stores.
+                    self.tlb.fast.flush_stores();
                 }
             }
         }
@@ -375,14 +372,23 @@ impl Hart {
     /// A store to physical `pa` (RAM or not): marks the code dirty when it hits a code page.
     #[inline(always)]
     fn note_store(&mut self, pa: u64) {
-        if let Some(i) = pa.checked_sub(self.bus.ram_base) {
-            let page = (i >> 12) as usize;
-            if let Some(w) = self.code_ram.get(page / 64) {
-                if w >> (page % 64) & 1 != 0 {
-                    self.code_dirty = true;
-                }
-            }
+        if self.holds_code(pa) {
+            self.code_dirty = true;
         }
+    }
+
+    /// Where the bit of `pa`'s page is in `code_ram` (word index, mask), if `pa` is in RAM.
+    #[inline(always)]
+    fn code_ram_bit(&self, pa: u64) -> Option<(usize, u64)> {
+        let page = (pa.checked_sub(self.bus.ram_base)? >> 12) as usize;
+        (page / 64 < self.code_ram.len()).then_some((page / 64, 1 << (page % 64)))
+    }
+
+    /// Whether code was fetched from `pa`'s page since the last code flush.
+    #[inline(always)]
+    fn holds_code(&self, pa: u64) -> bool {
+        self.code_ram_bit(pa)
+            .is_some_and(|(i, bit)| self.code_ram[i] & bit != 0)
     }
 
     /// After a TLB flush (`sfence.vma` of `va`, or all when `None`; a `satp` write): requests
@@ -498,16 +504,7 @@ impl Hart {
     /// fetched from (stores to it are noted) and not HTIF's `tohost` page (a store runs a
     /// command).
     fn plain_store_page(&self, pa: u64) -> bool {
-        if self.bus.htif.tohost.is_some_and(|t| t >> 12 == pa >> 12) {
-            return false;
-        }
-        let Some(i) = pa.checked_sub(self.bus.ram_base) else {
-            return false;
-        };
-        let page = (i >> 12) as usize;
-        self.code_ram
-            .get(page / 64)
-            .is_some_and(|w| w >> (page % 64) & 1 == 0)
+        self.bus.htif.tohost.is_none_or(|t| t >> 12 != pa >> 12) && !self.holds_code(pa)
     }
 
     fn store_aligned(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {

@@ -828,7 +828,7 @@ impl<X: Env> JitEngine<X> {
         Lowering {
             host_cc: self.isa.default_call_conv(),
             fast: self.fast,
-            tlb: if self.fast.is_none() { self.tlb } else { None },
+            tlb: self.tlb,
             slow_exit: true,
             helpers: HelperAddrs {
                 load: h_load::<X> as HelperFn as usize,

@@ -18,6 +18,8 @@ pub const GUEST_SPACE: u64 = 1 << 38;
 pub const PAGE_SIZE: u64 = 4096;
 pub const PAGE_SHIFT: u32 = 12;
 const NPAGES: u64 = GUEST_SPACE >> PAGE_SHIFT;
+// Translated code and the interpreter check guest pages of this size inline.
+const _: () = assert!(PAGE_SHIFT == translator::interp::FastMem::PAGE_SHIFT);
 /// The permission table, followed by one page holding the "code changed" flag at `NPAGES`.
 const PERMS_LEN: usize = NPAGES as usize + PAGE_SIZE as usize;
 
@@ -516,7 +518,6 @@ impl GuestMemory {
                 self.base,
                 self.perms,
                 NPAGES,
-                PAGE_SHIFT,
                 prot::READ,
                 prot::WRITE,
                 prot::CODE,

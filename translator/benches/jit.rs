@@ -113,7 +113,6 @@ impl Env for BenchEnv {
                 self.base,
                 self.perms.as_ptr(),
                 (SIZE / 4096) as u64,
-                12,
                 1,
                 2,
                 16,

@@ -153,7 +153,7 @@ impl Env for NoEnv {
 }
 
 /// Describes a guest memory that translated code may access directly: guest address `a` is host
-/// address `base + a`, and `perms[a >> page_shift]` holds the permission bits of its page for
+/// address `base + a`, and `perms[a >> 12]` holds the permission bits of its (4 KiB) page for
 /// every page below `pages`. An access is done inline only if its page is inside the table, has
 /// the needed bit (`read` for loads; `write` and not `code` for stores) and the access does not
 /// cross the page; every other access goes through the [`Env`] (which reports the fault or
@@ -163,7 +163,6 @@ pub struct FastMem {
     base: *mut u8,
     perms: *const u8,
     pages: u64,
-    page_shift: u32,
     read: u8,
     write: u8,
     code: u8,
@@ -174,14 +173,13 @@ impl FastMem {
     ///
     /// For as long as the `Env` that returns this value lives and keeps returning it: `perms`
     /// points to `pages` readable bytes; for every page `p < pages` whose permission byte has
-    /// `read` set, the `1 << page_shift` host bytes at `base + (p << page_shift)` are readable,
+    /// `read` set, the [`FastMem::PAGE_SIZE`] host bytes at `base + p * PAGE_SIZE` are readable,
     /// and writable if the byte has `write` set. Permission bytes may change between accesses
     /// (the table is read at each access).
     pub unsafe fn new(
         base: *mut u8,
         perms: *const u8,
         pages: u64,
-        page_shift: u32,
         read: u8,
         write: u8,
         code: u8,
@@ -190,7 +188,6 @@ impl FastMem {
             base,
             perms,
             pages,
-            page_shift,
             read,
             write,
             code,
@@ -205,9 +202,10 @@ impl FastMem {
     pub fn pages(&self) -> u64 {
         self.pages
     }
-    pub fn page_shift(&self) -> u32 {
-        self.page_shift
-    }
+    /// Guest pages are 4 KiB in every environment (a constant, so inline checks shift and
+    /// mask by immediates).
+    pub const PAGE_SHIFT: u32 = 12;
+    pub const PAGE_SIZE: u64 = 1 << Self::PAGE_SHIFT;
     /// Permission bits: readable, writable, and "holds translated code" (stores take the slow
     /// path so the environment can detect self-modifying code).
     pub fn bits(&self) -> (u8, u8, u8) {
@@ -220,7 +218,6 @@ impl FastMem {
         base: std::ptr::null_mut(),
         perms: std::ptr::null(),
         pages: 0,
-        page_shift: 12,
         read: 0,
         write: 0,
         code: 0,
@@ -230,10 +227,9 @@ impl FastMem {
     /// permission byte has all of `need` and none of `deny`.
     #[inline(always)]
     fn host(&self, addr: u64, w: Width, need: u8, deny: u8) -> Option<*mut u8> {
-        let page = addr >> self.page_shift;
+        let page = addr >> Self::PAGE_SHIFT;
         // (A byte is always in one page: no check for it, as `w` is a constant here.)
-        let in_page = w == Width::B
-            || (addr & ((1u64 << self.page_shift) - 1)) + w.bytes() <= 1u64 << self.page_shift;
+        let in_page = w == Width::B || addr & (Self::PAGE_SIZE - 1) <= Self::PAGE_SIZE - w.bytes();
         if page >= self.pages || !in_page {
             return None;
         }

@@ -170,17 +170,7 @@ impl Env for TestEnv {
         }
         // SAFETY: base and perms point to buffers owned by self that never move or shrink;
         // every page below NPAGES is host read-write whatever its guest permissions.
-        Some(unsafe {
-            FastMem::new(
-                self.base,
-                self.perms.as_ptr(),
-                NPAGES,
-                12,
-                READ,
-                WRITE,
-                CODE,
-            )
-        })
+        Some(unsafe { FastMem::new(self.base, self.perms.as_ptr(), NPAGES, READ, WRITE, CODE) })
     }
 }
 

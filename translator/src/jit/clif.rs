@@ -545,20 +545,17 @@ impl ClifEmitter {
         self.exit_if(r);
     }
 
-    /// Fills `slow` (the fast path's miss block) with an exit before the current instruction:
-    /// the dispatcher runs it in the interpreter ([`exit::SLOW`]), which does the access through
-    /// the environment (a fault, a store into a page holding code, a page-crossing access).
-    /// Exiting instead of calling a helper keeps guest registers out of callee-saved host
-    /// registers and stack slots in the hot path.
-    fn exit_slow(&mut self, slow: Block) {
-        let cont = self.cur;
-        self.cur = slow;
+    /// Ends the current block (the fast path's miss block) with an exit before the current
+    /// instruction: the dispatcher runs it in the interpreter ([`exit::SLOW`]), which does the
+    /// access through the environment (a fault, a store into a page holding code, a
+    /// page-crossing access). Exiting instead of calling a helper keeps guest registers out of
+    /// callee-saved host registers and stack slots in the hot path.
+    fn exit_slow_here(&mut self) {
         let n = self.n;
         self.write_back(n);
         let pc = self.iconst(self.pc);
         self.store_pc(pc);
         self.ret(exit::SLOW);
-        self.cur = cont;
     }
 
     /// Ends the block with the static exception the semantics returned.
@@ -606,23 +603,37 @@ impl ClifEmitter {
         self.cur = cont;
     }
 
-    /// Inline permission check of the fast path: branches to `slow` unless the access may be
-    /// done directly at `base + addr`, and continues in a new (fast-path) block. Each test is
-    /// its own compare-and-branch (page inside the table, permission bits, no page crossing).
-    fn fast_check(&mut self, fm: &FastMem, addr: Value, w: Width, store: bool, slow: Block) {
-        let (read, write, code) = fm.bits();
-        let shift = fm.page_shift();
-        let page_size = 1i64 << shift;
+    /// Inline permission check of the fast path: branches to `miss` unless the access may be
+    /// done directly at `base + addr`, and continues in a new (fast-path) block. For accesses
+    /// wider than a byte, the address is first rotated right by log2(width): an aligned
+    /// address becomes `addr >> log2(width)`, a misaligned one gets its low bits at the top,
+    /// so one page-number bound check also rejects misaligned (hence possibly page-crossing)
+    /// accesses. `miss` then retries them with [`ClifEmitter::fast_check_full`].
+    fn fast_check(&mut self, fm: &FastMem, addr: Value, w: Width, store: bool, miss: Block) {
+        let shift = i64::from(FastMem::PAGE_SHIFT);
+        let k = w.bytes().trailing_zeros() as i64;
         let pages = fm.pages() as i64;
-        let perms = fm.perms() as i64;
         let inb = self.new_block(false);
         let mut c = self.cursor();
-        let page = c.ins().ushr_imm_s(addr, shift as i64);
+        let page = if k == 0 {
+            c.ins().ushr_imm_s(addr, shift)
+        } else {
+            let r = c.ins().rotr_imm_s(addr, k);
+            c.ins().ushr_imm_s(r, shift - k)
+        };
         let out = c
             .ins()
             .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, page, pages);
-        c.ins().brif(out, slow, &[], inb, &[]);
+        c.ins().brif(out, miss, &[], inb, &[]);
         self.cur = inb;
+        self.perm_check(fm, page, store, miss);
+    }
+
+    /// The permission test of [`ClifEmitter::fast_check`] for page number `page` (inside the
+    /// table): continues in a new block, or branches to `miss`.
+    fn perm_check(&mut self, fm: &FastMem, page: Value, store: bool, miss: Block) {
+        let (read, write, code) = fm.bits();
+        let perms = fm.perms() as i64;
         let perm_ok = self.new_block(false);
         let mut c = self.cursor();
         let pa = c.ins().iadd_imm_s(page, perms);
@@ -630,22 +641,36 @@ impl ClifEmitter {
         if store {
             let m = c.ins().band_imm_s(p, (write | code) as i64);
             let bad = c.ins().icmp_imm_s(IntCC::NotEqual, m, write as i64);
-            c.ins().brif(bad, slow, &[], perm_ok, &[]);
+            c.ins().brif(bad, miss, &[], perm_ok, &[]);
         } else {
             let m = c.ins().band_imm_s(p, read as i64);
-            c.ins().brif(m, perm_ok, &[], slow, &[]);
+            c.ins().brif(m, perm_ok, &[], miss, &[]);
         }
         self.cur = perm_ok;
-        if w != Width::B {
-            let fast = self.new_block(false);
-            let mut c = self.cursor();
-            let o = c.ins().band_imm_s(addr, page_size - 1);
-            let cross =
-                c.ins()
-                    .icmp_imm_s(IntCC::UnsignedGreaterThan, o, page_size - w.bytes() as i64);
-            c.ins().brif(cross, slow, &[], fast, &[]);
-            self.cur = fast;
-        }
+    }
+
+    /// The second chance of a multi-byte access [`ClifEmitter::fast_check`] rejected (in the
+    /// cold block it branched to): a misaligned access inside one permitted page is still done
+    /// inline; anything else (outside the table, not permitted, crossing a page) branches to
+    /// `slow`.
+    fn fast_check_full(&mut self, fm: &FastMem, addr: Value, w: Width, store: bool, slow: Block) {
+        let shift = i64::from(FastMem::PAGE_SHIFT);
+        let size = FastMem::PAGE_SIZE as i64;
+        let inb = self.new_block(true);
+        let mut c = self.cursor();
+        let o = c.ins().band_imm_s(addr, size - 1);
+        let cross = c
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThan, o, size - w.bytes() as i64);
+        let page = c.ins().ushr_imm_s(addr, shift);
+        let out = c
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, page, fm.pages() as i64);
+        let bad = c.ins().bor(cross, out);
+        c.ins().brif(bad, slow, &[], inb, &[]);
+        self.cur = inb;
+        self.perm_check(fm, page, store, slow);
+        self.func.layout.set_cold(self.cur);
     }
 
     /// Inline probe of the software TLB: branches to `slow` unless the entry for `addr`'s page
@@ -670,26 +695,41 @@ impl ClifEmitter {
         c.ins().iadd(addr, addend)
     }
 
-    /// The inline path of a guest access, when the environment offers one: checks it (fast
-    /// memory or software TLB) and returns the host address, the miss block, and whether a
-    /// miss leaves the block ([`exit::SLOW`]) rather than calling the helper (the software
-    /// TLB's misses always call it: that is how its entries get filled).
+    /// The inline paths of a guest access, when the environment offers them: checks (fast
+    /// memory or software TLB) that end in blocks where the access may be done at a host
+    /// address, as `(block, host address)` pairs (the fast path first; the caller emits the
+    /// access at the end of each and joins them), the miss block, and whether a miss leaves the
+    /// block ([`exit::SLOW`]) rather than calling the helper (the software TLB's misses always
+    /// call it: that is how its entries get filled). Leaves the cursor in the fast path.
     fn inline_access(
         &mut self,
         addr: Value,
         w: Width,
         store: bool,
-    ) -> Option<(Value, Block, bool)> {
+    ) -> Option<(Vec<(Block, Value)>, Block, bool)> {
         if let Some(fm) = self.low.fast {
             let slow = self.new_block(true);
-            self.fast_check(&fm, addr, w, store, slow);
+            let mut paths = Vec::with_capacity(2);
+            if w == Width::B {
+                self.fast_check(&fm, addr, w, store, slow);
+            } else {
+                let retry = self.new_block(true);
+                self.fast_check(&fm, addr, w, store, retry);
+                let fast = self.cur;
+                self.cur = retry;
+                self.fast_check_full(&fm, addr, w, store, slow);
+                let host = self.cursor().ins().iadd_imm_s(addr, fm.base() as i64);
+                paths.push((self.cur, host));
+                self.cur = fast;
+            }
             let host = self.cursor().ins().iadd_imm_s(addr, fm.base() as i64);
-            return Some((host, slow, self.low.slow_exit));
+            paths.insert(0, (self.cur, host));
+            return Some((paths, slow, self.low.slow_exit));
         }
         let t = self.low.tlb?;
         let slow = self.new_block(true);
         let host = self.tlb_check(&t, addr, w, store, slow);
-        Some((host, slow, false))
+        Some((vec![(self.cur, host)], slow, false))
     }
 
     fn guest_load(&mut self, host: Value, w: Width, signed: bool) -> Value {
@@ -976,39 +1016,45 @@ impl Emitter for ClifEmitter {
     }
 
     fn load(&mut self, addr: Value, w: Width, signed: bool) -> Result<Value, Exception> {
-        let Some((host, slow, exit)) = self.inline_access(addr, w, false) else {
+        let Some((paths, slow, exit)) = self.inline_access(addr, w, false) else {
             return Ok(self.load_helper(addr, w, signed));
         };
-        let r = self.guest_load(host, w, signed);
-        if exit {
-            self.exit_slow(slow);
-            return Ok(r);
-        }
         let join = self.new_block(false);
         let v = self.func.dfg.append_block_param(join, I64);
-        self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
+        for (b, host) in paths {
+            self.cur = b;
+            let r = self.guest_load(host, w, signed);
+            self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
+        }
         self.cur = slow;
-        let r = self.load_helper(addr, w, signed);
-        self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
+        if exit {
+            self.exit_slow_here();
+        } else {
+            let r = self.load_helper(addr, w, signed);
+            self.cursor().ins().jump(join, &[BlockArg::Value(r)]);
+        }
         self.cur = join;
         Ok(v)
     }
 
     fn store(&mut self, addr: Value, val: Value, w: Width) -> Result<(), Exception> {
-        let Some((host, slow, exit)) = self.inline_access(addr, w, true) else {
+        let Some((paths, slow, exit)) = self.inline_access(addr, w, true) else {
             self.store_helper(addr, val, w);
             return Ok(());
         };
-        self.guest_store(host, val, w);
-        if exit {
-            self.exit_slow(slow);
-            return Ok(());
-        }
         let join = self.new_block(false);
-        self.cursor().ins().jump(join, &[]);
+        for (b, host) in paths {
+            self.cur = b;
+            self.guest_store(host, val, w);
+            self.cursor().ins().jump(join, &[]);
+        }
         self.cur = slow;
-        self.store_helper(addr, val, w);
-        self.cursor().ins().jump(join, &[]);
+        if exit {
+            self.exit_slow_here();
+        } else {
+            self.store_helper(addr, val, w);
+            self.cursor().ins().jump(join, &[]);
+        }
         self.cur = join;
         Ok(())
     }

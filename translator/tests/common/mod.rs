@@ -195,7 +195,6 @@ impl Env for TestEnv {
                 *base,
                 perms.as_ptr(),
                 perms.len() as u64,
-                12,
                 FAST_READ,
                 FAST_WRITE,
                 FAST_CODE,

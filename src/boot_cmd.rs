@@ -142,6 +142,9 @@ fn config(args: &BootArgs) -> Result<BootConfig, ExitCode> {
         Engine::Jit => runtime::machine::Engine::Jit(translator::jit::JitConfig {
             code_cache_size: args.code_cache_size,
             jit_threshold: args.jit_threshold,
+            // A boot compiles thousands of regions once each: on a second host core the
+            // guest goes on (interpreted) meanwhile.
+            background: std::thread::available_parallelism().is_ok_and(|n| n.get() > 1),
             ..Default::default()
         }),
     };

@@ -312,6 +312,7 @@ fn main() {
                     jit_threshold: threshold,
                     opt_level: opt,
                     verify: false,
+                    background: false,
                 };
                 let mut je = JitEngine::new(cfg).expect("jit");
                 let t = Instant::now();

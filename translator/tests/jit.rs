@@ -234,6 +234,7 @@ fn jit_cfg(threshold: u32, opt: OptLevel) -> JitConfig {
         jit_threshold: threshold,
         opt_level: opt,
         verify: true,
+        background: false,
     }
 }
 
@@ -323,6 +324,20 @@ fn check_program(name: &str, setup: &dyn Fn(&mut TestEnv, &mut CpuState)) -> Int
             }
         }
     }
+    // Compiled on a background thread: code is installed whenever it is ready (the interpreter
+    // runs the block meanwhile), with the same end state.
+    for budget in [u64::MAX, 7] {
+        let what = format!("{name} (background budget={budget})");
+        let mut m = machine(true, setup);
+        let mut j = JitEngine::new(JitConfig {
+            background: true,
+            ..jit_cfg(0, OptLevel::Speed)
+        })
+        .expect("jit");
+        let jex = run_jit(&mut j, &mut m, budget, LIMIT);
+        assert_eq!(ex, jex, "{what}: exception");
+        assert_same(&reference, &m, &what);
+    }
     reference
 }
 
@@ -348,6 +363,38 @@ fn counting_loop() {
     let m = check_program("counting_loop", &|env, _| code(env, &prog));
     assert_eq!(m.cpu.x[3], 1000 * 1001 / 2);
     assert_eq!(m.cpu.pc, CODE_AT + 7 * 4);
+}
+
+#[test]
+fn background_compiler_installs_code_while_the_interpreter_runs() {
+    // A loop of 20 million iterations: interpreted, far longer than compiling it takes, so
+    // the background compiler's code is installed and entered before it ends.
+    let prog = [
+        addi(1, 0, 0),
+        lui(2, 0x1313),   // 0x1313000
+        addi(2, 2, -768), // - 0x300 = 20_000_000
+        addi(3, 0, 0),
+        // loop:
+        addi(1, 1, 1),
+        add(3, 3, 1),
+        beq(1, 2, 8),
+        jal(0, -12),
+        ECALL,
+    ];
+    let mut m = machine(true, &|env, _| code(env, &prog));
+    let mut j = JitEngine::new(JitConfig {
+        background: true,
+        ..jit_cfg(1, OptLevel::Speed)
+    })
+    .expect("jit");
+    let ex = run_jit(&mut j, &mut m, 1 << 20, u64::MAX);
+    assert_eq!(ex.map(|e| e.cause), Some(Cause::EcallFromU));
+    let n: u64 = 20_000_000;
+    assert_eq!(m.cpu.x[3], n * (n + 1) / 2);
+    // Four to set up, four per iteration but the last (three), the ecall does not retire.
+    assert_eq!(m.cpu.instret, 4 * n + 3);
+    assert!(j.stats.blocks_translated > 0, "nothing installed");
+    assert!(j.stats.jit_entries > 0, "translated code never ran");
 }
 
 #[test]

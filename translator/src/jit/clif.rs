@@ -153,6 +153,9 @@ pub struct ClifEmitter {
     base_regs: [Option<Value>; 64],
 }
 
+/// Where an inline guest access may be done: (IR block, host address) pairs.
+type InlinePaths = Vec<(Block, Value)>;
+
 /// One guest block of a region.
 struct RegionBlock {
     pc: u64,
@@ -706,7 +709,7 @@ impl ClifEmitter {
         addr: Value,
         w: Width,
         store: bool,
-    ) -> Option<(Vec<(Block, Value)>, Block, bool)> {
+    ) -> Option<(InlinePaths, Block, bool)> {
         if let Some(fm) = self.low.fast {
             let slow = self.new_block(true);
             let mut paths = Vec::with_capacity(2);

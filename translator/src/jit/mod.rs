@@ -286,6 +286,11 @@ pub struct JitConfig {
     pub opt_level: OptLevel,
     /// Run the Cranelift IR verifier on every block (slow; for tests and debug builds).
     pub verify: bool,
+    /// Compile on a background thread ([`Compiler`]): a hot block is decoded and lowered to
+    /// IR on the running thread, which goes on interpreting it until the compiled code is
+    /// installed (at a later dispatch). For workloads where compiling dominates (booting a
+    /// kernel); off in lockstep verification.
+    pub background: bool,
 }
 
 /// Default size of the code cache (bytes).
@@ -303,6 +308,7 @@ impl Default for JitConfig {
             jit_threshold: DEFAULT_JIT_THRESHOLD,
             opt_level: OptLevel::None,
             verify: cfg!(debug_assertions),
+            background: false,
         }
     }
 }
@@ -424,7 +430,70 @@ pub struct JitEngine<X: Env> {
     /// `XLATE_JIT_FAULT_INJECT`: the decode-table name of an instruction to translate wrongly
     /// (its destination register's lowest bit flipped), for testing `--verify`.
     inject: Option<String>,
+    /// The background compiler, when `cfg.background` (started on first use).
+    compiler: Option<Compiler>,
     pub stats: JitStats,
+}
+
+/// A region lowered to IR, sent to the background compiler.
+struct Job {
+    key: (u64, u64),
+    /// The shared code generation it was lowered for (its chain slots belong to it).
+    gen: u64,
+    func: Function,
+    /// Guest instructions translated, and each one (address, bits, length) for observers.
+    n: u64,
+    insns: Vec<(u64, u32, u8)>,
+    ir: Option<String>,
+}
+
+/// A compiled [`Job`]: its host code bytes (or Cranelift's error) and the time it took.
+struct Done {
+    job: Job,
+    code: Result<Vec<u8>, String>,
+    ns: u64,
+}
+
+/// A thread with its own Cranelift context compiling [`Job`]s in order. The engine installs
+/// the results from its dispatch loop ([`JitEngine::install_compiled`]); results for an older
+/// code generation are dropped.
+struct Compiler {
+    jobs: std::sync::mpsc::Sender<Job>,
+    done: std::sync::mpsc::Receiver<Done>,
+    /// Results sent and not yet received (checked before `done` is polled).
+    ready: Arc<AtomicU64>,
+    inflight: usize,
+}
+
+impl Compiler {
+    fn start(isa: OwnedTargetIsa) -> Option<Self> {
+        let (jobs, job_rx) = std::sync::mpsc::channel::<Job>();
+        let (done_tx, done) = std::sync::mpsc::channel::<Done>();
+        let ready = Arc::new(AtomicU64::new(0));
+        let r = Arc::clone(&ready);
+        std::thread::Builder::new()
+            .name("xlate-compile".into())
+            .spawn(move || {
+                let mut cctx = Context::new();
+                for mut job in job_rx {
+                    let t0 = Instant::now();
+                    let func = std::mem::replace(&mut job.func, Function::new());
+                    let code = compile(&*isa, &mut cctx, func, false);
+                    let ns = t0.elapsed().as_nanos() as u64;
+                    if done_tx.send(Done { job, code, ns }).is_err() {
+                        break;
+                    }
+                    r.fetch_add(1, Ordering::Release);
+                }
+            })
+            .ok()?;
+        Some(Self {
+            jobs,
+            done,
+            ready,
+            inflight: 0,
+        })
+    }
 }
 
 fn width_of(code: u64) -> Width {
@@ -798,6 +867,7 @@ impl<X: Env> JitEngine<X> {
             inject: std::env::var("XLATE_JIT_FAULT_INJECT")
                 .ok()
                 .filter(|v| !v.is_empty()),
+            compiler: None,
             stats: JitStats::default(),
             cfg,
         }
@@ -1056,7 +1126,10 @@ impl<X: Env> JitEngine<X> {
             g.pending.insert(key);
             g.next_slot - SLOTS_PER_TRANSLATION
         };
-        let code = self.translate_reserved(env, pc, base);
+        let Some(code) = self.translate_reserved(env, pc, base) else {
+            // Queued for the background compiler: stays pending until installed.
+            return 0;
+        };
         let mut g = lock(&self.shared.inner);
         if self.shared.gen.load(Ordering::SeqCst) == self.gen {
             g.pending.remove(&key);
@@ -1064,15 +1137,104 @@ impl<X: Env> JitEngine<X> {
         code
     }
 
-    /// [`JitEngine::translate`] once it reserved the chain slots from `base` on.
-    fn translate_reserved(&mut self, env: &mut X, pc: u64, base: u32) -> usize {
+    /// Installs what the background compiler finished (see [`Compiler`]).
+    fn install_compiled(&mut self) {
+        let Some(c) = &mut self.compiler else { return };
+        if c.ready.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        let mut done = Vec::new();
+        while let Ok(d) = c.done.try_recv() {
+            c.ready.fetch_sub(1, Ordering::AcqRel);
+            c.inflight -= 1;
+            done.push(d);
+        }
+        for d in done {
+            self.stats.compile_ns += d.ns;
+            let key = d.job.key;
+            if d.job.gen != self.gen {
+                continue;
+            }
+            let code = match d.code {
+                Ok(bytes) => self.install_code(key, &bytes, d.job.n, &d.job.insns, d.job.ir),
+                Err(_) => {
+                    self.stats.compile_failures += 1;
+                    if let Some(&i) = self.map.get(&key) {
+                        self.blocks[i as usize].no_jit = true;
+                    }
+                    0
+                }
+            };
+            let mut g = lock(&self.shared.inner);
+            if self.shared.gen.load(Ordering::SeqCst) == self.gen {
+                g.pending.remove(&key);
+            }
+            drop(g);
+            if code != 0 {
+                if let Some(&i) = self.map.get(&key) {
+                    self.blocks[i as usize].code = code;
+                }
+            }
+        }
+    }
+
+    /// Copies compiled code for `key` into the code memory and makes it findable; returns its
+    /// address, or 0 if the code changed meanwhile or the memory is full (then reset).
+    fn install_code(
+        &mut self,
+        key: (u64, u64),
+        bytes: &[u8],
+        n: u64,
+        insns: &[(u64, u32, u8)],
+        ir: Option<String>,
+    ) -> usize {
+        self.stats.code_bytes += bytes.len() as u64;
+        let code = {
+            let mut g = lock(&self.shared.inner);
+            if self.shared.gen.load(Ordering::SeqCst) != self.gen {
+                // Code changed (or was reset, recycling our chain slots) meanwhile.
+                return 0;
+            }
+            match g.code.install(bytes) {
+                Some(p) => {
+                    g.map.insert(key, p as usize);
+                    TRANSLATIONS.fetch_add(1, Ordering::Relaxed);
+                    p as usize
+                }
+                None => {
+                    // Full: start over with empty code memory (this block is translated again
+                    // when it is next hot).
+                    drop(g);
+                    self.shared.reset_all(&self.ctx);
+                    return 0;
+                }
+            }
+        };
+        self.stats.blocks_translated += 1;
+        self.stats.insns_translated += n;
+        if let Some(o) = &self.observer {
+            o.translated(&TranslatedBlock {
+                guest_pc: key.0,
+                guest_insns: n,
+                insns,
+                host_addr: code,
+                host_code: bytes,
+                ir: ir.as_deref(),
+            });
+        }
+        code
+    }
+
+    /// [`JitEngine::translate`] once it reserved the chain slots from `base` on: the host code
+    /// (0 if none), or `None` when the region was queued for the background compiler.
+    fn translate_reserved(&mut self, env: &mut X, pc: u64, base: u32) -> Option<usize> {
         let key = (pc, self.context);
         let t0 = Instant::now();
         // Decode the region, dry-run its semantics to learn its register use, then emit its
         // IR: one IR block per guest block, branching to each other in host registers.
         let region = self.decode_region(env, pc);
         if region.is_empty() {
-            return 0;
+            return Some(0);
         }
         let mut probe = Probe::new(pc);
         // Per block: registers written, guest addresses it may continue at.
@@ -1153,6 +1315,35 @@ impl<X: Env> JitEngine<X> {
             Some(o) if o.want_ir() => Some(e.func.display().to_string()),
             _ => None,
         };
+        // Every instruction of the region's guest blocks, block by block.
+        let insns: Vec<(u64, u32, u8)> = blocks
+            .iter()
+            .flat_map(|(_, insns)| insns.iter())
+            .map(|(a, d)| (*a, d.insn.bits() as u32, d.insn.len))
+            .collect();
+        if self.cfg.background && self.lockstep.is_none() && !self.dump {
+            if self.compiler.is_none() {
+                self.compiler = Compiler::start(self.isa.clone());
+            }
+            if let Some(c) = &mut self.compiler {
+                let job = Job {
+                    key,
+                    gen: self.gen,
+                    func: e.func,
+                    n,
+                    insns,
+                    ir,
+                };
+                if c.jobs.send(job).is_ok() {
+                    c.inflight += 1;
+                    self.stats.compile_ns += t0.elapsed().as_nanos() as u64;
+                    return None;
+                }
+                // The compiler thread is gone: compile here from now on.
+                self.compiler = None;
+                return Some(0);
+            }
+        }
         let compiled = compile(&*self.isa, &mut self.cctx, e.func, self.dump);
         self.stats.compile_ns += t0.elapsed().as_nanos() as u64;
         let bytes = match compiled {
@@ -1161,33 +1352,13 @@ impl<X: Env> JitEngine<X> {
                 self.stats.compile_failures += 1;
                 let i = self.block_index(pc);
                 self.blocks[i].no_jit = true;
-                return 0;
+                return Some(0);
             }
         };
-        self.stats.code_bytes += bytes.len() as u64;
-        let code = {
-            let mut g = lock(&self.shared.inner);
-            if self.shared.gen.load(Ordering::SeqCst) != self.gen {
-                // Code changed (or was reset, recycling our chain slots) meanwhile.
-                return 0;
-            }
-            match g.code.install(&bytes) {
-                Some(p) => {
-                    g.map.insert(key, p as usize);
-                    TRANSLATIONS.fetch_add(1, Ordering::Relaxed);
-                    p as usize
-                }
-                None => {
-                    // Full: start over with empty code memory (this block is translated again
-                    // when it is next hot).
-                    drop(g);
-                    self.shared.reset_all(&self.ctx);
-                    return 0;
-                }
-            }
-        };
-        self.stats.blocks_translated += 1;
-        self.stats.insns_translated += n;
+        let code = self.install_code(key, &bytes, n, &insns, ir);
+        if code == 0 {
+            return Some(0);
+        }
         if let Some(l) = &mut self.lockstep {
             let list: Vec<Vec<(u64, u32, u8)>> = blocks
                 .iter()
@@ -1200,23 +1371,7 @@ impl<X: Env> JitEngine<X> {
                 .collect();
             l.meta.insert(code, verify::Meta::new(&list, &bytes));
         }
-        if let Some(o) = &self.observer {
-            // Every instruction of the region's guest blocks, block by block.
-            let list: Vec<(u64, u32, u8)> = blocks
-                .iter()
-                .flat_map(|(_, insns)| insns.iter())
-                .map(|(a, d)| (*a, d.insn.bits() as u32, d.insn.len))
-                .collect();
-            o.translated(&TranslatedBlock {
-                guest_pc: pc,
-                guest_insns: n,
-                insns: &list,
-                host_addr: code,
-                host_code: &bytes,
-                ir: ir.as_deref(),
-            });
-        }
-        code
+        Some(code)
     }
 
     /// Decodes the region of guest code translated for an entry at `pc`: guest blocks (start
@@ -1317,6 +1472,7 @@ impl<X: Env> JitEngine<X> {
             if interp.env.take_code_flush() {
                 self.flush();
             }
+            self.install_compiled();
             if self.shared.gen.load(Ordering::Acquire) != self.gen {
                 // Another thread changed the shared code.
                 self.catch_up();

@@ -296,6 +296,19 @@ impl SoftTlb {
     pub fn mask(&self) -> u64 {
         self.mask
     }
+
+    /// The host address of the `w` bytes at guest `va` if the current load (or store) table
+    /// translates them (the probe translated code does inline).
+    #[inline(always)]
+    fn host(&self, va: u64, w: Width, store: bool) -> Option<*mut u8> {
+        // SAFETY: the `SoftTlb` contract: `current` points to two readable words, each the
+        // address of a table of `mask + 1` entries; the index is masked.
+        let e = unsafe {
+            let table = *self.current.add(usize::from(store)) as *const SoftTlbEntry;
+            *table.add(((va >> 12) & self.mask) as usize)
+        };
+        (e.tag == va & !(0xfff ^ (w.bytes() - 1))).then(|| va.wrapping_add(e.addend) as *mut u8)
+    }
 }
 
 /// A hart being interpreted: the CPU state, its environment, and the instruction in flight.
@@ -323,13 +336,18 @@ pub struct Interp<X> {
     /// The environment's [`FastMem`] (or [`FastMem::NONE`]), as it last returned it (on
     /// creation, on entering [`InterpEngine::run`] and before decoding a block there).
     mem: FastMem,
+    /// The environment's [`SoftTlb`] (probed when `mem` does not allow an access), as it
+    /// returned it when `mem` was taken.
+    tlb: Option<SoftTlb>,
 }
 
 impl<X: Env> Interp<X> {
     pub fn new(cpu: CpuState, env: X) -> Self {
         let mem = env.fast_memory().unwrap_or(FastMem::NONE);
+        let tlb = env.soft_tlb();
         Self {
             mem,
+            tlb,
             cpu,
             env,
             pc: 0,
@@ -345,7 +363,7 @@ impl<X: Env> Interp<X> {
 }
 
 /// The interpreter as the emitter of the specialised load and store handlers: an access that
-/// [`FastMem::host`] allows is done inline; any other one is not done at all but reported as
+/// [`FastMem::host`] or the [`SoftTlb`] allows is done inline; any other one is not done at all but reported as
 /// an `Err` (with no side effect before it: the semantic functions compute the address and
 /// value, then access memory once). The handler then runs the instruction again in the
 /// generic handler, through the environment, which does it or raises the right exception.
@@ -365,12 +383,16 @@ impl<X: Env> Emitter for InlineMem<'_, X> {
     #[inline(always)]
     fn load(&mut self, addr: u64, w: Width, signed: bool) -> Result<u64, Exception> {
         let m = &self.0.mem;
-        let Some(p) = m.host(addr, w, m.read, 0) else {
+        let Some(p) = m
+            .host(addr, w, m.read, 0)
+            .or_else(|| self.0.tlb.and_then(|t| t.host(addr, w, false)))
+        else {
             return Err(NOT_INLINE);
         };
         // SAFETY: `host` checked the `w` bytes are in one readable page of the region
-        // (host-readable per the `FastMem` contract); unaligned reads, as guest addresses
-        // may be unaligned.
+        // (host-readable per the `FastMem` contract), or the TLB's load table maps them (and
+        // then they are aligned, per the `SoftTlb` contract); unaligned reads, as guest
+        // addresses may be unaligned.
         let v = unsafe { w.read_host(p) };
         Ok(if signed { sext_w(v, w) } else { v })
     }
@@ -378,11 +400,15 @@ impl<X: Env> Emitter for InlineMem<'_, X> {
     fn store(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
         let m = &self.0.mem;
         // Pages holding decoded code are left to the environment, which notes the change.
-        let Some(p) = m.host(addr, w, m.write, m.code) else {
+        let Some(p) = m
+            .host(addr, w, m.write, m.code)
+            .or_else(|| self.0.tlb.and_then(|t| t.host(addr, w, true)))
+        else {
             return Err(NOT_INLINE);
         };
         // SAFETY: `host` checked the `w` bytes are in one writable page of the region that
-        // holds no code (host-writable per the `FastMem` contract).
+        // holds no code (host-writable per the `FastMem` contract), or the TLB's store table
+        // maps them (which the environment fills only for such pages, see `SoftTlb`).
         unsafe { w.write_host(p, val) };
         Ok(())
     }
@@ -976,7 +1002,7 @@ impl<X: Env> InterpEngine<X> {
     pub fn decode_block(&mut self, env: &mut X, pc: u64) -> Result<Block<X>, Exception> {
         let mut insns: Vec<Step<X>> = Vec::new();
         let mut at = pc;
-        let inline_mem = env.fast_memory().is_some();
+        let inline_mem = env.fast_memory().is_some() || env.soft_tlb().is_some();
         let mut terminated = false;
         while insns.len() < MAX_BLOCK_INSNS {
             let lo = match env.fetch16(at) {
@@ -1046,6 +1072,7 @@ impl<X: Env> InterpEngine<X> {
             Some(&i) => i,
             None => {
                 interp.mem = interp.env.fast_memory().unwrap_or(FastMem::NONE);
+                interp.tlb = interp.env.soft_tlb();
                 let b = self.decode_block(&mut interp.env, pc)?;
                 let i = self.blocks.len() as u32;
                 self.blocks.push(b);
@@ -1068,6 +1095,7 @@ impl<X: Env> InterpEngine<X> {
         let stop_at = interp.cpu.instret.saturating_add(budget);
         interp.chain_jc = self.jump_cache.as_ptr();
         interp.mem = interp.env.fast_memory().unwrap_or(FastMem::NONE);
+        interp.tlb = interp.env.soft_tlb();
         let r = self.run_chained(interp, stop_at);
         interp.chain_stop = 0;
         r

@@ -201,6 +201,44 @@ pub struct Helper {
     pub f: extern "C" fn(&mut CpuState, u64, u64, u64) -> u64,
     /// Whether the helper can raise an exception (engines may skip the check when it cannot).
     pub may_raise: bool,
+    /// A host operation a compiling engine may emit inline instead of the call, under the
+    /// conditions documented on [`FpFast`]; the helper stays the reference (and the slow path).
+    /// The interpreter ignores it.
+    pub fast: Option<FpFast>,
+}
+
+/// An inline fast path of a floating-point helper (see `fpu`'s helper conventions): the
+/// operation on IEEE binary64 (`double`) or binary32 values, taken only when the host result is
+/// provably the helper's, value and `fflags`: round to nearest even (a static `rm` of 0, or 7
+/// with `frm` = 0), single operands properly NaN-boxed, and, for arithmetic, `NX` already set
+/// in `fflags` and a result that rules out every other flag (see `jit/fp.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FpFast {
+    pub op: FpFastOp,
+    pub double: bool,
+}
+
+/// The operations of [`FpFast`], with where the helper takes its rounding-mode argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FpFastOp {
+    /// `a + b`, `a - b`, `a * b`, `a / b`; rounding mode in `c`.
+    Add,
+    Sub,
+    Mul,
+    Div,
+    /// `sqrt(a)`; rounding mode in `b`.
+    Sqrt,
+    /// `a * b + c` fused, with the static rounding-mode encoding `rm` (7: `frm`).
+    Fma {
+        rm: u8,
+    },
+    /// `fmin`/`fmax` of `a` and `b`.
+    Min,
+    Max,
+    /// `feq`/`flt`/`fle` of `a` and `b` (0 or 1).
+    Eq,
+    Lt,
+    Le,
 }
 
 /// Instruction semantics are written against this trait; see the module documentation.

@@ -882,11 +882,13 @@ static MIX: Helper = Helper {
     name: "test_mix",
     f: helper_mix,
     may_raise: false,
+    fast: None,
 };
 static RAISE: Helper = Helper {
     name: "test_raise",
     f: helper_raise,
     may_raise: true,
+    fast: None,
 };
 
 /// One operation of a synthetic instruction (registers are indices 0..32; f registers too).

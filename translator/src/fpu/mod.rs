@@ -24,7 +24,7 @@ pub mod soft;
 #[cfg(test)]
 mod tests;
 
-use crate::emit::Helper;
+use crate::emit::{FpFast, FpFastOp, Helper};
 use crate::{Cause, CpuState};
 pub use soft::{CmpOp, Fmt, Op, F32, F64};
 
@@ -384,33 +384,117 @@ macro_rules! h {
             name: $name,
             f: $f,
             may_raise: $raise,
+            fast: None,
+        }
+    };
+    ($name:expr, $f:expr, $raise:expr, $op:expr, $d:expr) => {
+        Helper {
+            name: $name,
+            f: $f,
+            may_raise: $raise,
+            fast: Some(FpFast {
+                op: $op,
+                double: $d,
+            }),
         }
     };
 }
 
 macro_rules! helpers {
-    ($F:ty, $s:literal) => {
+    ($F:ty, $s:literal, $d:expr) => {
         FpHelpers {
-            add: h!(concat!("xlate_fadd_", $s), h_arith::<$F, 0>, true),
-            sub: h!(concat!("xlate_fsub_", $s), h_arith::<$F, 1>, true),
-            mul: h!(concat!("xlate_fmul_", $s), h_arith::<$F, 2>, true),
-            div: h!(concat!("xlate_fdiv_", $s), h_arith::<$F, 3>, true),
-            sqrt: h!(concat!("xlate_fsqrt_", $s), h_sqrt::<$F>, true),
+            add: h!(
+                concat!("xlate_fadd_", $s),
+                h_arith::<$F, 0>,
+                true,
+                FpFastOp::Add,
+                $d
+            ),
+            sub: h!(
+                concat!("xlate_fsub_", $s),
+                h_arith::<$F, 1>,
+                true,
+                FpFastOp::Sub,
+                $d
+            ),
+            mul: h!(
+                concat!("xlate_fmul_", $s),
+                h_arith::<$F, 2>,
+                true,
+                FpFastOp::Mul,
+                $d
+            ),
+            div: h!(
+                concat!("xlate_fdiv_", $s),
+                h_arith::<$F, 3>,
+                true,
+                FpFastOp::Div,
+                $d
+            ),
+            sqrt: h!(
+                concat!("xlate_fsqrt_", $s),
+                h_sqrt::<$F>,
+                true,
+                FpFastOp::Sqrt,
+                $d
+            ),
             fma: [
-                h!(concat!("xlate_fma_", $s, "_rne"), h_fma::<$F, 0>, false),
+                h!(
+                    concat!("xlate_fma_", $s, "_rne"),
+                    h_fma::<$F, 0>,
+                    false,
+                    FpFastOp::Fma { rm: 0 },
+                    $d
+                ),
                 h!(concat!("xlate_fma_", $s, "_rtz"), h_fma::<$F, 1>, false),
                 h!(concat!("xlate_fma_", $s, "_rdn"), h_fma::<$F, 2>, false),
                 h!(concat!("xlate_fma_", $s, "_rup"), h_fma::<$F, 3>, false),
                 h!(concat!("xlate_fma_", $s, "_rmm"), h_fma::<$F, 4>, false),
                 h!(concat!("xlate_fma_", $s, "_rm5"), h_fma::<$F, 5>, true),
                 h!(concat!("xlate_fma_", $s, "_rm6"), h_fma::<$F, 6>, true),
-                h!(concat!("xlate_fma_", $s, "_dyn"), h_fma::<$F, 7>, true),
+                h!(
+                    concat!("xlate_fma_", $s, "_dyn"),
+                    h_fma::<$F, 7>,
+                    true,
+                    FpFastOp::Fma { rm: 7 },
+                    $d
+                ),
             ],
-            min: h!(concat!("xlate_fmin_", $s), h_minmax::<$F, false>, false),
-            max: h!(concat!("xlate_fmax_", $s), h_minmax::<$F, true>, false),
-            eq: h!(concat!("xlate_feq_", $s), h_cmp::<$F, 0>, false),
-            lt: h!(concat!("xlate_flt_", $s), h_cmp::<$F, 1>, false),
-            le: h!(concat!("xlate_fle_", $s), h_cmp::<$F, 2>, false),
+            min: h!(
+                concat!("xlate_fmin_", $s),
+                h_minmax::<$F, false>,
+                false,
+                FpFastOp::Min,
+                $d
+            ),
+            max: h!(
+                concat!("xlate_fmax_", $s),
+                h_minmax::<$F, true>,
+                false,
+                FpFastOp::Max,
+                $d
+            ),
+            eq: h!(
+                concat!("xlate_feq_", $s),
+                h_cmp::<$F, 0>,
+                false,
+                FpFastOp::Eq,
+                $d
+            ),
+            lt: h!(
+                concat!("xlate_flt_", $s),
+                h_cmp::<$F, 1>,
+                false,
+                FpFastOp::Lt,
+                $d
+            ),
+            le: h!(
+                concat!("xlate_fle_", $s),
+                h_cmp::<$F, 2>,
+                false,
+                FpFastOp::Le,
+                $d
+            ),
             class: h!(concat!("xlate_fclass_", $s), h_class::<$F>, false),
             to_w: h!(
                 concat!("xlate_fcvt_w_", $s),
@@ -457,9 +541,9 @@ macro_rules! helpers {
 }
 
 /// Helpers of the F extension (single precision).
-pub static SINGLE: FpHelpers = helpers!(F32, "s");
+pub static SINGLE: FpHelpers = helpers!(F32, "s", false);
 /// Helpers of the D extension (double precision).
-pub static DOUBLE: FpHelpers = helpers!(F64, "d");
+pub static DOUBLE: FpHelpers = helpers!(F64, "d", true);
 /// `fcvt.s.d`: `(a, rm, _)`.
 pub static FCVT_S_D: Helper = h!("xlate_fcvt_s_d", h_cvt_s_d, true);
 /// `fcvt.d.s`: `(a, rm, _)`; `rm` is only checked for validity.

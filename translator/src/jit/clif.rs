@@ -30,6 +30,10 @@ use crate::{Cause, CpuState, Exception};
 use super::probe::Probe;
 use super::{exit, JitCtx};
 
+// Floating-point fast paths (a child module: it builds IR with the emitter's private state).
+#[path = "fp.rs"]
+mod fp;
+
 /// Addresses of the engine's Rust helpers for one `Env` type (all `extern "C" fn(*mut JitCtx,
 /// u64, u64, u64) -> u64`; see `jit/mod.rs`).
 #[derive(Clone, Copy, Debug)]
@@ -1113,6 +1117,9 @@ impl Emitter for ClifEmitter {
         read: bool,
         write: bool,
     ) -> Result<Value, Exception> {
+        if let Some(r) = self.fp_csr_inline(csr, op, src, write) {
+            return Ok(r);
+        }
         // The environment may read instret: make it exact for this instruction.
         let (cpu, i0, n) = (self.cpu, self.instret0, self.n);
         let mut c = self.cursor();
@@ -1136,6 +1143,9 @@ impl Emitter for ClifEmitter {
         b: Value,
         c: Value,
     ) -> Result<Value, Exception> {
+        if let Some(r) = h.fast.and_then(|f| self.fp_fast_call(h, f, a, b, c)) {
+            return Ok(r);
+        }
         let cpu = self.cpu;
         let r = self.call_helper(h.f as usize, cpu, a, b, c);
         if h.may_raise {

@@ -211,6 +211,7 @@ fn fp_fast_paths_match_interpreter() {
             jit_threshold: 0,
             opt_level: opt,
             verify: true,
+            background: false,
         })
         .expect("jit");
         let mut b = machine(&code, &init);
@@ -313,6 +314,7 @@ fn fp_fast_path_boundaries() {
                 jit_threshold: 0,
                 opt_level: OptLevel::Speed,
                 verify: false,
+                background: false,
             })
             .expect("jit");
             for &a in vals {

@@ -7,24 +7,9 @@
 
 mod common;
 
-use common::{Machine, BASE, DATA, SIZE};
+use common::{Machine, Rng, BASE, DATA, SIZE};
 use translator::emit::Width;
 use translator::interp::{Interp, Kind, NoEnv};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// Runs `m` for a few budgets; returns what each call returned.
 fn run(m: &mut Machine) -> Vec<Result<(), translator::Exception>> {

@@ -2,6 +2,9 @@
 //! instruction sequences drawn from the decode table run in both engines from the same state,
 //! and registers, pc, instret, the exception and memory must agree.
 
+mod common;
+
+use common::Rng;
 use translator::decode::Imm;
 use translator::emit::{AmoOp, CsrOp, Width};
 use translator::interp::{amo_apply, Env, FastMem, Interp, InterpEngine};
@@ -618,20 +621,6 @@ fn loop_of_several_blocks_runs_in_one_region() {
 }
 
 // ---- differential random testing ----
-
-/// Small deterministic PRNG (xorshift64*).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const RAND_CODE: u64 = 0x1000;
 const RAND_INSNS: u64 = 96;

@@ -6,6 +6,9 @@
 //! rounding modes static and dynamic, with NX preset or not. f and x registers, `fflags`, `frm`,
 //! pc, instret and the exception must agree bit for bit.
 
+mod common;
+
+use common::Rng;
 use translator::emit::{AmoOp, CsrOp, Width};
 use translator::interp::{Env, Interp, InterpEngine};
 use translator::jit::{JitConfig, JitEngine, OptLevel};
@@ -50,23 +53,6 @@ impl Env for Mem {
     fn fence_i(&mut self) {}
     fn take_code_flush(&mut self) -> bool {
         false
-    }
-}
-
-/// Small deterministic PRNG (xorshift64*).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
     }
 }
 

@@ -12,6 +12,25 @@ use translator::emit::{AmoOp, CsrOp, Width};
 use translator::interp::{amo_apply, Env, FastMem, Interp, InterpEngine};
 use translator::{Cause, CpuState, Exception};
 
+/// Small deterministic PRNG (xorshift64*) for randomized tests: a fixed seed gives the same
+/// cases on every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
 /// Where guest memory starts, and its size.
 pub const BASE: u64 = 0x1_0000;
 pub const SIZE: usize = 0x1_0000;

@@ -250,6 +250,14 @@ pub fn execve(p: &mut Process, a: &Args) -> SysResult {
     av.push(std::ptr::null());
     let mut ev: Vec<*const libc::c_char> = envp.iter().map(|s| s.as_ptr()).collect();
     ev.push(std::ptr::null());
+    // A signal the host handler took since the engine last polled (translated code polls
+    // every few thousand instructions) would be lost with this process image, where Linux
+    // delivers it before the call or keeps it pending across it: deliver it first, and the
+    // call is made again (see `signal::restart_after_eintr`). A `kill` right after a fork
+    // that execs (`sleep 10 & kill $!`) used to vanish this way.
+    if signal::deliverable(p) {
+        return Err(EINTR);
+    }
     signal::before_exec(p);
     // SAFETY: NULL-terminated arrays of host C strings that outlive the call.
     unsafe { libc::execve(prog.as_ptr(), av.as_ptr(), ev.as_ptr()) };

@@ -535,6 +535,11 @@ pub fn restart_after_eintr(p: &Process, nr: u64) -> bool {
     if matches!(nr, RT_SIGSUSPEND | RT_SIGTIMEDWAIT) {
         return false;
     }
+    // execve gives EINTR only to have a signal that arrived before it delivered first
+    // (`procs::execve`): the guest never sees it.
+    if nr == EXECVE {
+        return true;
+    }
     let set = pending_set(p) & !p.sys.sigmask;
     let Some(s) = pick(set) else {
         return true;

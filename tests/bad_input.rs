@@ -10,7 +10,7 @@
 //! and never a panic or a backtrace. A guest that dies by signal N makes xlate exit
 //! with 128+N or die by signal N itself (see `common::Status::matches_guest`).
 
-mod common;
+use crate::common;
 
 use common::{bad_dir, bin_dir, Output, Run, Status};
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! built-in SBI and under OpenSBI. Firmware tests skip when the packages are missing, except
 //! with XLATE_REQUIRE_FIRMWARE=1 (CI), where that is a failure.
 
-mod common;
+use crate::common;
 
 use common::console::{require_firmware, Session, FW_JUMP, STEP, UBOOT};
 

@@ -7,7 +7,7 @@
 //!
 //! Without the binary the tests print a notice and pass, unless XLATE_REQUIRE_BUSYBOX=1 (CI).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,7 @@
 //! remote-protocol client. Every transcript line is asserted exactly. Mandatory in CI with
 //! `XLATE_REQUIRE_GDB=1`; skipped (saying so) when `gdb-multiarch` is missing otherwise.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

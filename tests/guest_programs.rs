@@ -4,7 +4,7 @@
 //! RISC-V spec; see testsuites/README.md). One #[test] per case, so nextest runs them
 //! in parallel and reports each by name.
 
-mod common;
+use crate::common;
 
 use common::{Case, Status};
 

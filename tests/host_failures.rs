@@ -3,7 +3,7 @@
 //! one line saying so and status 125, never a panic; a code cache too small for the program
 //! is flushed whole and reused, and the guest cannot tell.
 
-mod common;
+use crate::common;
 
 use common::{Run, Status};
 

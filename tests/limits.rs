@@ -2,7 +2,7 @@
 //! `XLATE_*` twins): guests that run away are stopped with the limit's own exit status and
 //! one line on stderr saying why, under every engine.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

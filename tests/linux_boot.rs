@@ -5,7 +5,7 @@
 //! /tmp/xlate-kernel/Image; without it the tests skip, except with XLATE_REQUIRE_KERNEL=1
 //! (CI), where that is a failure.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -10,7 +10,7 @@
 //! static cases always run. Without qemu-riscv64, xlate is compared with the expected files
 //! alone (a failure when `XLATE_REQUIRE_QEMU=1`).
 
-mod common;
+use crate::common;
 
 use common::{Output, Run, Scratch};
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@
 //! Without qemu-riscv64 installed the tests print a notice and pass, unless
 //! XLATE_REQUIRE_QEMU=1 (CI), where that is a failure.
 
-mod common;
+use crate::common;
 
 use common::{Case, Output};
 use std::process::{Command, Stdio};

@@ -6,7 +6,7 @@
 //! `ecall` words are scrubbed from the code: random system calls are the syscall fuzzer's job
 //! (they could touch host files), not this test's.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! inside a fresh temporary root and must see only what is inside; files next to the root on
 //! the host must stay untouched. Normal programs still run under `--root`.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};

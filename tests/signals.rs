@@ -3,7 +3,7 @@
 //! next block boundary. SIGINT with the default action ends xlate by SIGINT (the shell sees
 //! 130); SIGTERM with a guest handler runs the handler (which prints and exits with 3).
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;

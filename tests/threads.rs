@@ -2,7 +2,7 @@
 //! (SIGINT to xlate) stop a guest whose threads all spin in translated code, under every
 //! engine. (The thread programs themselves are guest cases: thr_* in testsuites/linux.)
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

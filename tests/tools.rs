@@ -2,7 +2,7 @@
 //! xlate's own decoder), tracing, perf maps and profiles, block dumps, binfmt_misc
 //! registration lines and help texts. Every test asserts exact output.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! status, and a JIT deliberately mistranslating an instruction (XLATE_JIT_FAULT_INJECT) is
 //! caught at the right block, register and values.
 
-mod common;
+use crate::common;
 
 use common::{Case, Output, Run, Scratch, Status};
 

@@ -5,7 +5,7 @@
 //! input and the device tree's virtio-mmio nodes. The U-Boot tests skip when the packages are
 //! missing, except with XLATE_REQUIRE_FIRMWARE=1 (CI), where that is a failure.
 
-mod common;
+use crate::common;
 
 use common::console::{require_firmware, Session, FW_JUMP, UBOOT};
 

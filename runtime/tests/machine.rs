@@ -3,8 +3,7 @@
 //! MPRV, vectored interrupts, TW/TVM/TSR, FS, exact minstret, HTIF (RISC-V Privileged ISA
 //! 20211203).
 
-#[allow(dead_code)] // generated: exports every label, not all are used
-mod machine_code;
+use crate::machine_code;
 
 use machine_code as code;
 use runtime::machine::{Config, Engine, Limits, Machine, Outcome, Priv, RAM_BASE};

@@ -5,7 +5,7 @@
 //! pointers only; registers, pc, instret, memory, CSR accesses and exceptions must be
 //! identical.
 
-mod common;
+use crate::common;
 
 use common::{Machine, Rng, BASE, DATA, SIZE};
 use translator::emit::Width;

@@ -4,7 +4,7 @@
 //! every exception must be those of the generic dispatch (which never links), and every run
 //! that returns `Ok` must have retired at least its budget; with block chaining on and off.
 
-mod common;
+use crate::common;
 
 use common::{Machine, BASE, DATA};
 use translator::{Cause, Exception};

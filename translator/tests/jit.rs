@@ -2,7 +2,7 @@
 //! instruction sequences drawn from the decode table run in both engines from the same state,
 //! and registers, pc, instret, the exception and memory must agree.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use translator::decode::Imm;

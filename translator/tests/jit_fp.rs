@@ -6,7 +6,7 @@
 //! rounding modes static and dynamic, with NX preset or not. f and x registers, `fflags`, `frm`,
 //! pc, instret and the exception must agree bit for bit.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use translator::emit::{AmoOp, CsrOp, Width};

@@ -151,6 +151,10 @@ fn config(args: &BootArgs) -> Result<BootConfig, ExitCode> {
             // A boot compiles thousands of regions once each: on a second host core the
             // guest goes on (interpreted) meanwhile.
             background: std::thread::available_parallelism().is_ok_and(|n| n.get() > 1),
+            // Compiling dominates a boot: the single-pass allocator compiles about 3x faster
+            // (a Linux boot 15-20% faster end to end, measured 2026-11-27), and a boot's code
+            // runs too few times for the backtracking allocator's better code to pay.
+            regalloc: translator::jit::RegAlloc::SinglePass,
             ..Default::default()
         }),
     };

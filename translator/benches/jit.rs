@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use translator::emit::{AmoOp, CsrOp, Width};
 use translator::interp::{amo_apply, Env, FastMem, Interp, InterpEngine};
-use translator::jit::{JitConfig, JitEngine, OptLevel};
+use translator::jit::{JitConfig, JitEngine, OptLevel, RegAlloc};
 use translator::{Cause, CpuState, Exception};
 
 const SIZE: usize = 4 << 20;
@@ -311,6 +311,7 @@ fn main() {
                     code_cache_size: 16 << 20,
                     jit_threshold: threshold,
                     opt_level: opt,
+                    regalloc: RegAlloc::Backtracking,
                     verify: false,
                     background: false,
                 };

@@ -8,7 +8,7 @@ use common::Rng;
 use translator::decode::Imm;
 use translator::emit::{AmoOp, CsrOp, Width};
 use translator::interp::{amo_apply, Env, FastMem, Interp, InterpEngine};
-use translator::jit::{JitConfig, JitEngine, OptLevel};
+use translator::jit::{JitConfig, JitEngine, OptLevel, RegAlloc};
 use translator::{Cause, CpuState, Exception};
 
 const PAGE: u64 = 4096;
@@ -236,6 +236,7 @@ fn jit_cfg(threshold: u32, opt: OptLevel) -> JitConfig {
         code_cache_size: 1 << 20,
         jit_threshold: threshold,
         opt_level: opt,
+        regalloc: RegAlloc::Backtracking,
         verify: true,
         background: false,
     }
@@ -328,12 +329,19 @@ fn check_program(name: &str, setup: &dyn Fn(&mut TestEnv, &mut CpuState)) -> Int
         }
     }
     // Compiled on a background thread: code is installed whenever it is ready (the interpreter
-    // runs the block meanwhile), with the same end state.
-    for budget in [u64::MAX, 7] {
-        let what = format!("{name} (background budget={budget})");
+    // runs the block meanwhile), with the same end state; with either register allocator
+    // (`xlate boot` uses the single-pass one).
+    for (budget, regalloc) in [
+        (u64::MAX, RegAlloc::Backtracking),
+        (7, RegAlloc::Backtracking),
+        (u64::MAX, RegAlloc::SinglePass),
+        (7, RegAlloc::SinglePass),
+    ] {
+        let what = format!("{name} (background budget={budget} {regalloc:?})");
         let mut m = machine(true, setup);
         let mut j = JitEngine::new(JitConfig {
             background: true,
+            regalloc,
             ..jit_cfg(0, OptLevel::Speed)
         })
         .expect("jit");
@@ -698,12 +706,16 @@ fn skip_faulting(m: &mut Interp<TestEnv>) -> bool {
 /// instructions their results and states must agree. (Their blocks differ: the interpreter's
 /// continue past not-taken branches, the JIT's regions follow both sides; both end at taken
 /// exits, so they meet often.) An exception must happen in both at the same instruction.
-fn differential_lockstep(seed: u64, opt: OptLevel) {
+fn differential_lockstep(seed: u64, opt: OptLevel, regalloc: RegAlloc) {
     let setup = random_setup(seed);
     let mut a = machine(true, &setup);
     let mut b = machine(!seed.is_multiple_of(3), &setup);
     let mut ie: InterpEngine<TestEnv> = InterpEngine::new();
-    let mut je = JitEngine::new(jit_cfg((seed % 3) as u32, opt)).expect("jit");
+    let mut je = JitEngine::new(JitConfig {
+        regalloc,
+        ..jit_cfg((seed % 3) as u32, opt)
+    })
+    .expect("jit");
     let (mut ra, mut rb) = (Ok(()), Ok(()));
     let mut met = 0;
     for step in 0..800 {
@@ -775,12 +787,13 @@ fn differential_random() {
     let start = std::time::Instant::now();
     let seeds: u64 = if cfg!(debug_assertions) { 100 } else { 300 };
     for seed in 1..=seeds {
-        let opt = if seed.is_multiple_of(2) {
-            OptLevel::Speed
-        } else {
-            OptLevel::None
+        let (opt, regalloc) = match seed % 4 {
+            0 => (OptLevel::Speed, RegAlloc::Backtracking),
+            1 => (OptLevel::None, RegAlloc::Backtracking),
+            2 => (OptLevel::Speed, RegAlloc::SinglePass),
+            _ => (OptLevel::None, RegAlloc::SinglePass),
         };
-        differential_lockstep(seed, opt);
+        differential_lockstep(seed, opt, regalloc);
         differential_free(seed, start + std::time::Duration::from_secs(6));
         if start.elapsed().as_secs() >= 5 {
             eprintln!("differential_random: stopped after {seed} seeds (time bound)");

@@ -11,7 +11,7 @@ use crate::common;
 use common::Rng;
 use translator::emit::{AmoOp, CsrOp, Width};
 use translator::interp::{Env, Interp, InterpEngine};
-use translator::jit::{JitConfig, JitEngine, OptLevel};
+use translator::jit::{JitConfig, JitEngine, OptLevel, RegAlloc};
 use translator::{Cause, CpuState, Exception};
 
 /// Flat little-endian memory at address 0, code only.
@@ -196,6 +196,7 @@ fn fp_fast_paths_match_interpreter() {
             code_cache_size: 1 << 20,
             jit_threshold: 0,
             opt_level: opt,
+            regalloc: RegAlloc::Backtracking,
             verify: true,
             background: false,
         })
@@ -299,6 +300,7 @@ fn fp_fast_path_boundaries() {
                 code_cache_size: 1 << 16,
                 jit_threshold: 0,
                 opt_level: OptLevel::Speed,
+                regalloc: RegAlloc::Backtracking,
                 verify: false,
                 background: false,
             })

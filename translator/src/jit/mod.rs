@@ -275,6 +275,16 @@ pub enum OptLevel {
     Speed,
 }
 
+/// Cranelift's register allocator for translated code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegAlloc {
+    /// regalloc2's backtracking allocator: better code, the default.
+    Backtracking,
+    /// regalloc2's single-pass allocator: about 3x less compile time on our regions, slower
+    /// code. For workloads where compiling dominates (booting a kernel, `xlate boot`).
+    SinglePass,
+}
+
 /// Parameters of a [`JitEngine`].
 #[derive(Clone, Debug)]
 pub struct JitConfig {
@@ -284,6 +294,7 @@ pub struct JitConfig {
     /// (0 or 1: translate at first execution).
     pub jit_threshold: u32,
     pub opt_level: OptLevel,
+    pub regalloc: RegAlloc,
     /// Run the Cranelift IR verifier on every block (slow; for tests and debug builds).
     pub verify: bool,
     /// Compile on a background thread ([`Compiler`]): a hot block is decoded and lowered to
@@ -307,6 +318,7 @@ impl Default for JitConfig {
             code_cache_size: DEFAULT_CODE_CACHE_SIZE,
             jit_threshold: DEFAULT_JIT_THRESHOLD,
             opt_level: OptLevel::None,
+            regalloc: RegAlloc::Backtracking,
             verify: cfg!(debug_assertions),
             background: false,
         }
@@ -676,10 +688,13 @@ fn make_isa(cfg: &JitConfig) -> Result<OwnedTargetIsa, JitError> {
         OptLevel::None => "none",
         OptLevel::Speed => "speed",
     };
-    // `XLATE_JIT_REGALLOC=single_pass` picks regalloc2's fast allocator (for measurements).
-    let ra = match std::env::var("XLATE_JIT_REGALLOC") {
-        Ok(v) if v == "single_pass" => "single_pass",
-        _ => "backtracking",
+    // `XLATE_JIT_REGALLOC=single_pass|backtracking` overrides the configuration (for
+    // measurements).
+    let ra = match (std::env::var("XLATE_JIT_REGALLOC").as_deref(), cfg.regalloc) {
+        (Ok("single_pass"), _) => "single_pass",
+        (Ok("backtracking"), _) => "backtracking",
+        (_, RegAlloc::Backtracking) => "backtracking",
+        (_, RegAlloc::SinglePass) => "single_pass",
     };
     for (k, v) in [
         ("opt_level", opt),

@@ -166,6 +166,8 @@ pub struct FastMem {
     read: u8,
     write: u8,
     code: u8,
+    /// `write | code`: a store is inline when its page's byte has `write` and not `code`.
+    write_code: u8,
 }
 
 impl FastMem {
@@ -191,6 +193,7 @@ impl FastMem {
             read,
             write,
             code,
+            write_code: write | code,
         }
     }
     pub fn base(&self) -> *mut u8 {
@@ -221,12 +224,14 @@ impl FastMem {
         read: 0,
         write: 0,
         code: 0,
+        write_code: 0,
     };
 
     /// The host address of the `w` bytes at guest `addr` if they lie in one page whose
-    /// permission byte has all of `need` and none of `deny`.
+    /// permission byte, masked with `mask`, is `want` (for loads `read` and `read`: readable;
+    /// for stores `write | code` and `write`: writable and holding no code).
     #[inline(always)]
-    fn host(&self, addr: u64, w: Width, need: u8, deny: u8) -> Option<*mut u8> {
+    fn host(&self, addr: u64, w: Width, mask: u8, want: u8) -> Option<*mut u8> {
         let page = addr >> Self::PAGE_SHIFT;
         // (A byte is always in one page: no check for it, as `w` is a constant here.)
         let in_page = w == Width::B || addr & (Self::PAGE_SIZE - 1) <= Self::PAGE_SIZE - w.bytes();
@@ -236,7 +241,7 @@ impl FastMem {
         // SAFETY: `page < pages`, and the `FastMem` contract makes `perms` point to `pages`
         // readable bytes for as long as the environment returns it (see `Interp::mem`).
         let p = unsafe { *self.perms.add(page as usize) };
-        if p & need != need || p & deny != 0 {
+        if p & mask != want {
             return None;
         }
         // Inside the guest region: the page is in the table and permitted.
@@ -368,7 +373,13 @@ impl<X: Env> Interp<X> {
 /// value, then access memory once). The handler then runs the instruction again in the
 /// generic handler, through the environment, which does it or raises the right exception.
 /// This keeps calls (and the register saves they need) out of the handlers' common path.
-/// Everything else is the [`Interp`]'s.
+///
+/// It is also the emitter of the specialised handlers of instructions that only compute a
+/// register (`plain`), and it writes integer registers without checking for `x0`: the
+/// handlers that use it run only instructions whose `rd` is not `x0` or that write no integer
+/// register (see `handler`: a `plain` instruction with `rd = x0` has no effect and gets the
+/// `nop` handler; a load to `x0` runs in the generic handler). Everything else is the
+/// [`Interp`]'s.
 struct InlineMem<'a, X>(&'a mut Interp<X>);
 
 /// What an [`InlineMem`] access that is not done inline returns (never seen by the guest).
@@ -384,7 +395,7 @@ impl<X: Env> Emitter for InlineMem<'_, X> {
     fn load(&mut self, addr: u64, w: Width, signed: bool) -> Result<u64, Exception> {
         let m = &self.0.mem;
         let Some(p) = m
-            .host(addr, w, m.read, 0)
+            .host(addr, w, m.read, m.read)
             .or_else(|| self.0.tlb.and_then(|t| t.host(addr, w, false)))
         else {
             return Err(NOT_INLINE);
@@ -401,7 +412,7 @@ impl<X: Env> Emitter for InlineMem<'_, X> {
         let m = &self.0.mem;
         // Pages holding decoded code are left to the environment, which notes the change.
         let Some(p) = m
-            .host(addr, w, m.write, m.code)
+            .host(addr, w, m.write_code, m.write)
             .or_else(|| self.0.tlb.and_then(|t| t.host(addr, w, true)))
         else {
             return Err(NOT_INLINE);
@@ -431,7 +442,9 @@ impl<X: Env> Emitter for InlineMem<'_, X> {
     }
     #[inline(always)]
     fn set_xreg(&mut self, r: u8, v: u64) {
-        self.0.set_xreg(r, v)
+        // Never `x0` here (see above): no check.
+        debug_assert!(r != 0);
+        self.0.cpu.x[(r & 31) as usize] = v;
     }
     #[inline(always)]
     fn freg(&mut self, r: u8) -> u64 {
@@ -1285,7 +1298,7 @@ impl<X: Env> Op<X> {
 
     fn of(s: &Step<X>) -> Self {
         Op {
-            h: handler(s.kind, s.inline_mem),
+            h: handler(s.kind, s.inline_mem, s.d.insn.rd),
             sem: s.d.sem,
             insn: s.d.insn,
             pc: s.pc,
@@ -1347,6 +1360,11 @@ fn generic<X: Env>(m: &mut Interp<X>, p: *const Op<X>) -> Result<(), Exception> 
     next(m, p)
 }
 
+/// A `plain` instruction whose destination is `x0`: it has no effect (a `nop` or a HINT).
+fn nop<X: Env>(m: &mut Interp<X>, p: *const Op<X>) -> Result<(), Exception> {
+    next(m, p)
+}
+
 /// Executes one decoded block. On an exception, `cpu.pc` is the faulting instruction's address
 /// and `instret` counts the instructions before it.
 #[inline(always)]
@@ -1375,7 +1393,9 @@ unsafe fn run_ops<X: Env>(interp: &mut Interp<X>, op: *const Op<X>) -> Result<()
 /// `sem` pointer. The semantic functions are the decode table's own (`riscv::rvi`), chosen by
 /// the table line's name, so each meaning is still written once. How a handler prepares the
 /// emitter:
-/// * `plain`: the semantics read neither `pc()` nor `insn_len()`;
+/// * `plain`: the semantics read neither `pc()` nor `insn_len()`, cannot fault and only write
+///   `rd` (so with `rd = x0` the instruction does nothing: see `handler`);
+/// * `load`, `store`: memory accesses, inline when the environment allows (see `InlineMem`);
 /// * `at_pc`: they read them (links, pc-relative values);
 /// * `branch`: a conditional branch; taken, it goes on at its target in the block (see
 ///   [`in_block`]) or leaves the block;
@@ -1420,23 +1440,45 @@ macro_rules! specialised {
             next(m, p)
         }
 
-        fn handler<X: Env>(kind: Kind, inline_mem: bool) -> Handler<X> {
+        /// The handler of an instruction of kind `kind` whose `rd` field is `rd`.
+        fn handler<X: Env>(kind: Kind, inline_mem: bool, rd: u8) -> Handler<X> {
             match kind {
-                $(Kind::$kind => specialised!(@handler $how, X, Kind::$kind, inline_mem),)*
+                $(Kind::$kind => specialised!(@handler $how, X, Kind::$kind, inline_mem, rd),)*
                 Kind::Generic => generic::<X>,
             }
         }
     };
-    (@handler mem, $x:ident, $kind:expr, $inline:ident) => {
+    (@handler store, $x:ident, $kind:expr, $inline:ident, $rd:ident) => {
         if $inline {
             special::<$x, { $kind as u8 }, true>
         } else {
             special::<$x, { $kind as u8 }, false>
         }
     };
-    (@handler $how:ident, $x:ident, $kind:expr, $inline:ident) => {
+    (@handler load, $x:ident, $kind:expr, $inline:ident, $rd:ident) => {
+        // A load to `x0` (rare) still accesses memory, and may fault: generic, so that the
+        // specialised handler's `InlineMem` never sees `x0` as a destination.
+        if $rd == 0 {
+            generic::<$x>
+        } else if $inline {
+            special::<$x, { $kind as u8 }, true>
+        } else {
+            special::<$x, { $kind as u8 }, false>
+        }
+    };
+    (@handler plain, $x:ident, $kind:expr, $inline:ident, $rd:ident) => {
+        // Writing `x0` is all such an instruction would do.
+        if $rd == 0 {
+            nop::<$x>
+        } else {
+            special::<$x, { $kind as u8 }, false>
+        }
+    };
+    (@handler $how:ident, $x:ident, $kind:expr, $inline:ident, $rd:ident) => {
         special::<$x, { $kind as u8 }, false>
     };
+    (@load $($t:tt)*) => { specialised!(@mem $($t)*) };
+    (@store $($t:tt)*) => { specialised!(@mem $($t)*) };
     (@mem $m:ident, $p:ident, $op:ident, $inline:ident, $sem:path) => {{
         if $inline {
             if $sem(&mut InlineMem($m), &$op.insn).is_err() {
@@ -1448,7 +1490,8 @@ macro_rules! specialised {
         }
     }};
     (@plain $m:ident, $p:ident, $op:ident, $inline:ident, $sem:path) => {{
-        if let Err(e) = $sem($m, &$op.insn) {
+        // `rd` is not `x0` (see `handler`).
+        if let Err(e) = $sem(&mut InlineMem($m), &$op.insn) {
             return Err(fault($m, $op, $op.idx as usize, e));
         }
     }};
@@ -1498,17 +1541,17 @@ specialised! {
     Bge = "bge" => branch rvi::bge;
     Bltu = "bltu" => branch rvi::bltu;
     Bgeu = "bgeu" => branch rvi::bgeu;
-    Lb = "lb" => mem rvi::lb;
-    Lh = "lh" => mem rvi::lh;
-    Lw = "lw" => mem rvi::lw;
-    Ld = "ld" => mem rvi::ld;
-    Lbu = "lbu" => mem rvi::lbu;
-    Lhu = "lhu" => mem rvi::lhu;
-    Lwu = "lwu" => mem rvi::lwu;
-    Sb = "sb" => mem rvi::sb;
-    Sh = "sh" => mem rvi::sh;
-    Sw = "sw" => mem rvi::sw;
-    Sd = "sd" => mem rvi::sd;
+    Lb = "lb" => load rvi::lb;
+    Lh = "lh" => load rvi::lh;
+    Lw = "lw" => load rvi::lw;
+    Ld = "ld" => load rvi::ld;
+    Lbu = "lbu" => load rvi::lbu;
+    Lhu = "lhu" => load rvi::lhu;
+    Lwu = "lwu" => load rvi::lwu;
+    Sb = "sb" => store rvi::sb;
+    Sh = "sh" => store rvi::sh;
+    Sw = "sw" => store rvi::sw;
+    Sd = "sd" => store rvi::sd;
     Addi = "addi" => plain rvi::addi;
     Slti = "slti" => plain rvi::slti;
     Sltiu = "sltiu" => plain rvi::sltiu;

@@ -233,8 +233,12 @@ impl FastMem {
     #[inline(always)]
     fn host(&self, addr: u64, w: Width, mask: u8, want: u8) -> Option<*mut u8> {
         let page = addr >> Self::PAGE_SHIFT;
-        // (A byte is always in one page: no check for it, as `w` is a constant here.)
-        let in_page = w == Width::B || addr & (Self::PAGE_SIZE - 1) <= Self::PAGE_SIZE - w.bytes();
+        // (A byte is always in one page: no check for it, as `w` is a constant here. An
+        // aligned access is in one page too, so the offset is only compared for a misaligned
+        // one: the common case tests the low bits only.)
+        let in_page = w == Width::B
+            || addr & (w.bytes() - 1) == 0
+            || addr & (Self::PAGE_SIZE - 1) <= Self::PAGE_SIZE - w.bytes();
         if page >= self.pages || !in_page {
             return None;
         }

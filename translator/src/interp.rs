@@ -166,6 +166,8 @@ pub struct FastMem {
     read: u8,
     write: u8,
     code: u8,
+    /// `write | code`: a store is inline when its page's byte has `write` and not `code`.
+    write_code: u8,
 }
 
 impl FastMem {
@@ -191,6 +193,7 @@ impl FastMem {
             read,
             write,
             code,
+            write_code: write | code,
         }
     }
     pub fn base(&self) -> *mut u8 {
@@ -221,22 +224,28 @@ impl FastMem {
         read: 0,
         write: 0,
         code: 0,
+        write_code: 0,
     };
 
     /// The host address of the `w` bytes at guest `addr` if they lie in one page whose
-    /// permission byte has all of `need` and none of `deny`.
+    /// permission byte, masked with `mask`, is `want` (for loads `read` and `read`: readable;
+    /// for stores `write | code` and `write`: writable and holding no code).
     #[inline(always)]
-    fn host(&self, addr: u64, w: Width, need: u8, deny: u8) -> Option<*mut u8> {
+    fn host(&self, addr: u64, w: Width, mask: u8, want: u8) -> Option<*mut u8> {
         let page = addr >> Self::PAGE_SHIFT;
-        // (A byte is always in one page: no check for it, as `w` is a constant here.)
-        let in_page = w == Width::B || addr & (Self::PAGE_SIZE - 1) <= Self::PAGE_SIZE - w.bytes();
+        // (A byte is always in one page: no check for it, as `w` is a constant here. An
+        // aligned access is in one page too, so the offset is only compared for a misaligned
+        // one: the common case tests the low bits only.)
+        let in_page = w == Width::B
+            || addr & (w.bytes() - 1) == 0
+            || addr & (Self::PAGE_SIZE - 1) <= Self::PAGE_SIZE - w.bytes();
         if page >= self.pages || !in_page {
             return None;
         }
         // SAFETY: `page < pages`, and the `FastMem` contract makes `perms` point to `pages`
         // readable bytes for as long as the environment returns it (see `Interp::mem`).
         let p = unsafe { *self.perms.add(page as usize) };
-        if p & need != need || p & deny != 0 {
+        if p & mask != want {
             return None;
         }
         // Inside the guest region: the page is in the table and permitted.
@@ -368,7 +377,13 @@ impl<X: Env> Interp<X> {
 /// value, then access memory once). The handler then runs the instruction again in the
 /// generic handler, through the environment, which does it or raises the right exception.
 /// This keeps calls (and the register saves they need) out of the handlers' common path.
-/// Everything else is the [`Interp`]'s.
+///
+/// It is also the emitter of the specialised handlers of instructions that only compute a
+/// register (`plain`), and it writes integer registers without checking for `x0`: the
+/// handlers that use it run only instructions whose `rd` is not `x0` or that write no integer
+/// register (see `handler`: a `plain` instruction with `rd = x0` has no effect and gets the
+/// `nop` handler; a load to `x0` runs in the generic handler). Everything else is the
+/// [`Interp`]'s.
 struct InlineMem<'a, X>(&'a mut Interp<X>);
 
 /// What an [`InlineMem`] access that is not done inline returns (never seen by the guest).
@@ -384,7 +399,7 @@ impl<X: Env> Emitter for InlineMem<'_, X> {
     fn load(&mut self, addr: u64, w: Width, signed: bool) -> Result<u64, Exception> {
         let m = &self.0.mem;
         let Some(p) = m
-            .host(addr, w, m.read, 0)
+            .host(addr, w, m.read, m.read)
             .or_else(|| self.0.tlb.and_then(|t| t.host(addr, w, false)))
         else {
             return Err(NOT_INLINE);
@@ -401,7 +416,7 @@ impl<X: Env> Emitter for InlineMem<'_, X> {
         let m = &self.0.mem;
         // Pages holding decoded code are left to the environment, which notes the change.
         let Some(p) = m
-            .host(addr, w, m.write, m.code)
+            .host(addr, w, m.write_code, m.write)
             .or_else(|| self.0.tlb.and_then(|t| t.host(addr, w, true)))
         else {
             return Err(NOT_INLINE);
@@ -431,7 +446,9 @@ impl<X: Env> Emitter for InlineMem<'_, X> {
     }
     #[inline(always)]
     fn set_xreg(&mut self, r: u8, v: u64) {
-        self.0.set_xreg(r, v)
+        // Never `x0` here (see above): no check.
+        debug_assert!(r != 0);
+        self.0.cpu.x[(r & 31) as usize] = v;
     }
     #[inline(always)]
     fn freg(&mut self, r: u8) -> u64 {
@@ -871,6 +888,9 @@ impl<X: Env> Block<X> {
     /// instruction unless the block is `terminated` (its last instruction sets `pc`).
     pub fn new(start: u64, end: u64, insns: Vec<Step<X>>, terminated: bool) -> Self {
         let mut ops: Vec<Op<X>> = insns.iter().map(Op::of).collect();
+        for (i, op) in ops.iter_mut().enumerate() {
+            op.idx = i as u32;
+        }
         // Taken branches (and the jump that ends the block) whose target is an instruction of
         // this block go on there directly (see `in_block`).
         for (i, s) in insns.iter().enumerate() {
@@ -894,6 +914,7 @@ impl<X: Env> Block<X> {
             pc: end,
             flow: Flow::Next,
             link: NO_LINK,
+            idx: insns.len() as u32,
         });
         Block {
             start,
@@ -950,7 +971,7 @@ impl<X: Env> InterpEngine<X> {
         let stop_op: Box<[Op<X>]> = Box::new([Op::stop()]);
         let empty = JcEntry {
             pc: u64::MAX,
-            ops: &*stop_op,
+            ops: stop_op.as_ptr(),
         };
         Self {
             table: crate::riscv::table(),
@@ -984,7 +1005,7 @@ impl<X: Env> InterpEngine<X> {
     fn clear_jump_cache(&mut self) {
         let empty = JcEntry {
             pc: u64::MAX,
-            ops: &*self.stop_op,
+            ops: self.stop_op.as_ptr(),
         };
         self.jump_cache.iter_mut().for_each(|e| *e = empty);
     }
@@ -1050,7 +1071,7 @@ impl<X: Env> InterpEngine<X> {
 
     /// The ops of the decoded block at `pc`, decoding it on a miss.
     #[inline(always)]
-    fn lookup(&mut self, interp: &mut Interp<X>, pc: u64) -> Result<*const [Op<X>], Exception> {
+    fn lookup(&mut self, interp: &mut Interp<X>, pc: u64) -> Result<*const Op<X>, Exception> {
         let slot = jc_slot(pc);
         let e = self.jump_cache[slot];
         // (An empty entry's tag is an odd pc, but a guest can still set `pc` to one.)
@@ -1066,7 +1087,7 @@ impl<X: Env> InterpEngine<X> {
         interp: &mut Interp<X>,
         pc: u64,
         slot: usize,
-    ) -> Result<*const [Op<X>], Exception> {
+    ) -> Result<*const Op<X>, Exception> {
         let key = (pc, self.jc_context);
         let idx = match self.map.get(&key) {
             Some(&i) => i,
@@ -1082,7 +1103,7 @@ impl<X: Env> InterpEngine<X> {
         };
         // The ops live in their own allocation, which stays put while `blocks` grows; it is
         // freed only by `flush`, which also empties the jump cache.
-        let ops: *const [Op<X>] = &self.blocks[idx as usize].ops[..];
+        let ops: *const Op<X> = self.blocks[idx as usize].ops.as_ptr();
         self.jump_cache[slot] = JcEntry { pc, ops };
         Ok(ops)
     }
@@ -1132,7 +1153,7 @@ impl<X: Env> InterpEngine<X> {
             // just inserted), which nothing drops or changes before the next `flush`, and
             // `flush` runs only here, between blocks. Blocks reached by chaining come from
             // the same jump cache (`interp.chain_jc`), which `flush` empties.
-            let r = run_ops(interp, unsafe { &*ops });
+            let r = unsafe { run_ops(interp, ops) };
             let exit = std::mem::take(&mut interp.chain_exit);
             r?;
             if exit || interp.cpu.instret >= stop_at {
@@ -1142,11 +1163,11 @@ impl<X: Env> InterpEngine<X> {
     }
 }
 
-/// One jump cache entry: a block's start and its ops (`pc` `u64::MAX`: empty, and the ops
-/// are then the engine's stop op).
+/// One jump cache entry: a block's start and its first op (`pc` `u64::MAX`: empty, and the
+/// op is then the engine's stop op).
 struct JcEntry<X> {
     pc: u64,
-    ops: *const [Op<X>],
+    ops: *const Op<X>,
 }
 
 impl<X> Clone for JcEntry<X> {
@@ -1168,7 +1189,7 @@ fn jc_slot(pc: u64) -> usize {
 /// difference to what runs, only to how fast it gets there.
 #[inline(always)]
 fn chain<X: Env>(m: &mut Interp<X>) -> Result<(), Exception> {
-    let mut ops: *const [Op<X>] = &*m.stop_op;
+    let mut ops: *const Op<X> = m.stop_op.as_ptr();
     if may_go_on(m, m.cpu.instret) {
         let pc = m.cpu.pc;
         // SAFETY: `chain_stop != 0` only inside `InterpEngine::run`, and then `chain_jc`
@@ -1180,9 +1201,9 @@ fn chain<X: Env>(m: &mut Interp<X>) -> Result<(), Exception> {
     }
     // One tail call on every path (the stop op returns), so that the compiler turns it into
     // a jump and chained blocks do not grow the stack.
-    // SAFETY: a jump cache entry holds the ops of a live block or the engine's stop op (see
-    // `InterpEngine::run`); `m.stop_op` lives as long as `m`.
-    run_ops(m, unsafe { &*ops })
+    // SAFETY: a jump cache entry holds the first op of a live block or the engine's stop op
+    // (see `InterpEngine::run`); `m.stop_op` lives as long as `m`.
+    unsafe { run_ops(m, ops) }
 }
 
 /// Whether a run that has retired `instret` instructions may go on to another block (or
@@ -1200,38 +1221,47 @@ fn may_go_on<X: Env>(m: &mut Interp<X>, instret: u64) -> bool {
         && m.env.code_context() == m.chain_cx
 }
 
-/// A taken branch or jump, op `n` of `ops`, whose target is op `k` of the same block (its
-/// [`Op::link`]; `cpu.pc` is already the target): goes on there without leaving the block.
+/// A taken branch or jump, `op` (op `n` of its block), whose target is op `k` of the same
+/// block (its [`Op::link`]; `cpu.pc` is already the target): goes on there without leaving
+/// the block.
 /// Forward, that skips ops; backward, it is a loop, which goes on only when the run may (see
 /// [`may_go_on`]), and otherwise leaves the block like any taken branch. While a block runs,
 /// `cpu.instret` plus the index of the op in flight is the number of instructions retired
 /// (the end op, [`fault`] and CSR accesses add the index); going on at `k` keeps that so.
 #[inline(always)]
-fn in_block<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize, k: usize) -> Result<(), Exception> {
+fn in_block<X: Env>(
+    m: &mut Interp<X>,
+    op: *const Op<X>,
+    n: usize,
+    k: usize,
+) -> Result<(), Exception> {
     let retired = m.cpu.instret.wrapping_add(n as u64 + 1);
-    let (ops, k): (*const [Op<X>], usize) = if k > n || may_go_on(m, retired) {
+    let to: *const Op<X> = if k > n || may_go_on(m, retired) {
         m.cpu.instret = retired.wrapping_sub(k as u64);
-        (ops, k)
+        // SAFETY: `op` is op `n` of its block's op list and `k` indexes an instruction op of
+        // the same list (`Op::link`), so `op - n + k` is inside it.
+        unsafe { op.sub(n).add(k) }
     } else {
         m.cpu.instret = retired;
-        (&*m.stop_op, 0)
+        m.stop_op.as_ptr()
     };
     // One tail call on every path (as in `chain`), so that loops do not grow the stack.
-    // SAFETY: `ops` is the running block's op list or `m.stop_op`, which lives as long as
-    // `m`; `k` is inside it (`Op::link` indexes an instruction op of the block).
-    let ops = unsafe { &*ops };
-    (at(ops, k).h)(m, ops, k)
+    // SAFETY: `to` is an op of the running block or `m.stop_op`, which lives as long as `m`.
+    unsafe { run_ops(m, to) }
 }
 
 /// The handler of the stop op: returns to [`InterpEngine::run`].
-fn stop<X: Env>(_: &mut Interp<X>, _: &[Op<X>], _: usize) -> Result<(), Exception> {
+fn stop<X: Env>(_: &mut Interp<X>, _: *const Op<X>) -> Result<(), Exception> {
     Ok(())
 }
 
-/// The handler of one instruction of a block: runs `ops[n]`, then (as a tail call) the next
-/// handler, up to the block's end op. A handler returns when the block is left: at its end,
-/// by a taken branch, or with an exception.
-type Handler<X> = fn(&mut Interp<X>, &[Op<X>], usize) -> Result<(), Exception>;
+/// The handler of one instruction of a block: runs the op it is given (a pointer into its
+/// block's op list, so that going on to the next op is a pointer increment, with no index
+/// arithmetic), then (as a tail call) the next handler, up to the block's end op. A handler
+/// returns when the block is left: at its end, by a taken branch, or with an exception.
+/// Handlers are only called (by [`run_ops`]) with an op of a live block's op list or a stop
+/// op.
+type Handler<X> = fn(&mut Interp<X>, *const Op<X>) -> Result<(), Exception>;
 
 /// One pre-decoded instruction as the dispatch runs it (built from a [`Step`]). A block's ops
 /// are built only by [`Block::new`]: one per instruction, then one end op, whose handler
@@ -1248,6 +1278,9 @@ struct Op<X> {
     /// For a conditional branch, or the jump that ends a block: the index in the block's ops
     /// of the instruction at its target, when the block holds it ([`NO_LINK`] otherwise).
     link: u32,
+    /// The op's index in its block's ops (instructions before it in the block; for the end
+    /// op, the block's instruction count).
+    idx: u32,
 }
 
 /// [`Op::link`] of an op whose target is not in its block (or that has none).
@@ -1263,56 +1296,60 @@ impl<X: Env> Op<X> {
             pc: 0,
             flow: Flow::Next,
             link: NO_LINK,
+            idx: 0,
         }
     }
 
     fn of(s: &Step<X>) -> Self {
         Op {
-            h: handler(s.kind, s.inline_mem),
+            h: handler(s.kind, s.inline_mem, s.d.insn.rd),
             sem: s.d.sem,
             insn: s.d.insn,
             pc: s.pc,
             flow: s.flow,
             link: NO_LINK,
+            idx: 0,
         }
     }
 }
 
-/// `ops[n]`, for a handler running op `n` of `ops`.
+/// The op a handler runs.
 #[inline(always)]
-fn at<X>(ops: &[Op<X>], n: usize) -> &Op<X> {
-    debug_assert!(n < ops.len());
-    // SAFETY: handlers are only called by `run_block` with `n = 0` (every block has at least
-    // its end op) and by `next` with the index after an instruction op, which is at most
-    // the index of the end op (the last one). `ops` is a block's private op list, never
-    // changed after `Block::new` built it.
-    unsafe { ops.get_unchecked(n) }
+fn at<'a, X>(op: *const Op<X>) -> &'a Op<X> {
+    // SAFETY: handlers are only called by `run_ops` with an op of a live block's op list
+    // (the block's first op, the op after an instruction op, which is at most the end op, or
+    // an instruction op of the same list for `in_block`) or a stop op; op lists are never
+    // changed after `Block::new` built them and live until the engine's `flush`, which runs
+    // only between runs.
+    unsafe { &*op }
 }
 
-/// Runs the handler after `ops[n]`, an instruction op (not the end op): `n + 1` is then
-/// inside `ops`, as the block's ops end with the end op, whose handler returns.
+/// Runs the handler after `op`, an instruction op (not the end op): the op after it is then
+/// in the same list, as a block's ops end with the end op, whose handler does not come here.
 #[inline(always)]
-fn next<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exception> {
-    let n = n + 1;
-    (at(ops, n).h)(m, ops, n)
+fn next<X: Env>(m: &mut Interp<X>, op: *const Op<X>) -> Result<(), Exception> {
+    // SAFETY: see above: `op + 1` is at most the block's end op.
+    unsafe { run_ops(m, op.add(1)) }
 }
 
 /// The end of a block whose last instruction does not set `pc`: continue at the op's `pc`.
-fn end_next<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exception> {
-    m.cpu.pc = at(ops, n).pc;
-    m.cpu.instret = m.cpu.instret.wrapping_add(n as u64);
+fn end_next<X: Env>(m: &mut Interp<X>, op: *const Op<X>) -> Result<(), Exception> {
+    let op = at(op);
+    m.cpu.pc = op.pc;
+    m.cpu.instret = m.cpu.instret.wrapping_add(u64::from(op.idx));
     chain(m)
 }
 
 /// The end of a block whose last instruction set `pc`.
-fn end_kept<X: Env>(m: &mut Interp<X>, _: &[Op<X>], n: usize) -> Result<(), Exception> {
-    m.cpu.instret = m.cpu.instret.wrapping_add(n as u64);
+fn end_kept<X: Env>(m: &mut Interp<X>, op: *const Op<X>) -> Result<(), Exception> {
+    m.cpu.instret = m.cpu.instret.wrapping_add(u64::from(at(op).idx));
     chain(m)
 }
 
 /// Any instruction, through its semantic function pointer.
-fn generic<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exception> {
-    let op = at(ops, n);
+fn generic<X: Env>(m: &mut Interp<X>, p: *const Op<X>) -> Result<(), Exception> {
+    let op = at(p);
+    let n = op.idx as usize;
     m.pc = op.pc;
     m.len = u64::from(op.insn.len);
     m.idx = n as u64;
@@ -1324,20 +1361,33 @@ fn generic<X: Env>(m: &mut Interp<X>, ops: &[Op<X>], n: usize) -> Result<(), Exc
         m.cpu.instret = m.cpu.instret.wrapping_add(n as u64 + 1);
         return chain(m);
     }
-    next(m, ops, n)
+    next(m, p)
+}
+
+/// A `plain` instruction whose destination is `x0`: it has no effect (a `nop` or a HINT).
+fn nop<X: Env>(m: &mut Interp<X>, p: *const Op<X>) -> Result<(), Exception> {
+    next(m, p)
 }
 
 /// Executes one decoded block. On an exception, `cpu.pc` is the faulting instruction's address
 /// and `instret` counts the instructions before it.
 #[inline(always)]
 pub fn run_block<X: Env>(interp: &mut Interp<X>, block: &Block<X>) -> Result<(), Exception> {
-    run_ops(interp, &block.ops)
+    // SAFETY: the block's first op (every block has at least its end op); `block` outlives
+    // the call.
+    unsafe { run_ops(interp, block.ops.as_ptr()) }
 }
 
-/// Runs a block's ops (and, inside [`InterpEngine::run`], the blocks chained after it).
+/// Runs the handler of `op` (and so the rest of its block and, inside
+/// [`InterpEngine::run`], the blocks chained after it).
+///
+/// # Safety
+///
+/// `op` points to an op of a block's op list that lives until the call returns (or to a stop
+/// op): a block's first op, or any op its handlers go on to.
 #[inline(always)]
-fn run_ops<X: Env>(interp: &mut Interp<X>, ops: &[Op<X>]) -> Result<(), Exception> {
-    (at(ops, 0).h)(interp, ops, 0)
+unsafe fn run_ops<X: Env>(interp: &mut Interp<X>, op: *const Op<X>) -> Result<(), Exception> {
+    (at(op).h)(interp, op)
 }
 
 /// Specialised dispatch: [`Kind`] names the instructions whose semantic functions have a
@@ -1347,7 +1397,9 @@ fn run_ops<X: Env>(interp: &mut Interp<X>, ops: &[Op<X>]) -> Result<(), Exceptio
 /// `sem` pointer. The semantic functions are the decode table's own (`riscv::rvi`), chosen by
 /// the table line's name, so each meaning is still written once. How a handler prepares the
 /// emitter:
-/// * `plain`: the semantics read neither `pc()` nor `insn_len()`;
+/// * `plain`: the semantics read neither `pc()` nor `insn_len()`, cannot fault and only write
+///   `rd` (so with `rd = x0` the instruction does nothing: see `handler`);
+/// * `load`, `store`: memory accesses, inline when the environment allows (see `InlineMem`);
 /// * `at_pc`: they read them (links, pc-relative values);
 /// * `branch`: a conditional branch; taken, it goes on at its target in the block (see
 ///   [`in_block`]) or leaves the block;
@@ -1381,81 +1433,104 @@ macro_rules! specialised {
         /// and stores: with and without inline memory access, `INLINE`).
         fn special<X: Env, const K: u8, const INLINE: bool>(
             m: &mut Interp<X>,
-            ops: &[Op<X>],
-            n: usize,
+            p: *const Op<X>,
         ) -> Result<(), Exception> {
-            let op = at(ops, n);
+            let op = at(p);
             $(
                 if K == Kind::$kind as u8 {
-                    specialised!(@$how m, ops, op, n, INLINE, $sem);
+                    specialised!(@$how m, p, op, INLINE, $sem);
                 }
             )*
-            next(m, ops, n)
+            next(m, p)
         }
 
-        fn handler<X: Env>(kind: Kind, inline_mem: bool) -> Handler<X> {
+        /// The handler of an instruction of kind `kind` whose `rd` field is `rd`.
+        fn handler<X: Env>(kind: Kind, inline_mem: bool, rd: u8) -> Handler<X> {
             match kind {
-                $(Kind::$kind => specialised!(@handler $how, X, Kind::$kind, inline_mem),)*
+                $(Kind::$kind => specialised!(@handler $how, X, Kind::$kind, inline_mem, rd),)*
                 Kind::Generic => generic::<X>,
             }
         }
     };
-    (@handler mem, $x:ident, $kind:expr, $inline:ident) => {
+    (@handler store, $x:ident, $kind:expr, $inline:ident, $rd:ident) => {
         if $inline {
             special::<$x, { $kind as u8 }, true>
         } else {
             special::<$x, { $kind as u8 }, false>
         }
     };
-    (@handler $how:ident, $x:ident, $kind:expr, $inline:ident) => {
+    (@handler load, $x:ident, $kind:expr, $inline:ident, $rd:ident) => {
+        // A load to `x0` (rare) still accesses memory, and may fault: generic, so that the
+        // specialised handler's `InlineMem` never sees `x0` as a destination.
+        if $rd == 0 {
+            generic::<$x>
+        } else if $inline {
+            special::<$x, { $kind as u8 }, true>
+        } else {
+            special::<$x, { $kind as u8 }, false>
+        }
+    };
+    (@handler plain, $x:ident, $kind:expr, $inline:ident, $rd:ident) => {
+        // Writing `x0` is all such an instruction would do.
+        if $rd == 0 {
+            nop::<$x>
+        } else {
+            special::<$x, { $kind as u8 }, false>
+        }
+    };
+    (@handler $how:ident, $x:ident, $kind:expr, $inline:ident, $rd:ident) => {
         special::<$x, { $kind as u8 }, false>
     };
-    (@mem $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
+    (@load $($t:tt)*) => { specialised!(@mem $($t)*) };
+    (@store $($t:tt)*) => { specialised!(@mem $($t)*) };
+    (@mem $m:ident, $p:ident, $op:ident, $inline:ident, $sem:path) => {{
         if $inline {
             if $sem(&mut InlineMem($m), &$op.insn).is_err() {
                 // Not inline: again, through the environment (see `InlineMem`).
-                return generic($m, $ops, $n);
+                return generic($m, $p);
             }
         } else if let Err(e) = $sem($m, &$op.insn) {
-            return Err(fault($m, $op, $n, e));
+            return Err(fault($m, $op, $op.idx as usize, e));
         }
     }};
-    (@plain $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
-        if let Err(e) = $sem($m, &$op.insn) {
-            return Err(fault($m, $op, $n, e));
+    (@plain $m:ident, $p:ident, $op:ident, $inline:ident, $sem:path) => {{
+        // `rd` is not `x0` (see `handler`).
+        if let Err(e) = $sem(&mut InlineMem($m), &$op.insn) {
+            return Err(fault($m, $op, $op.idx as usize, e));
         }
     }};
-    (@at_pc $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
+    (@at_pc $m:ident, $p:ident, $op:ident, $inline:ident, $sem:path) => {{
         $m.pc = $op.pc;
         $m.len = u64::from($op.insn.len);
         if let Err(e) = $sem($m, &$op.insn) {
-            return Err(fault($m, $op, $n, e));
+            return Err(fault($m, $op, $op.idx as usize, e));
         }
     }};
-    (@branch $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
+    (@branch $m:ident, $p:ident, $op:ident, $inline:ident, $sem:path) => {{
         $m.pc = $op.pc;
         $m.len = u64::from($op.insn.len);
         if let Err(e) = $sem($m, &$op.insn) {
-            return Err(fault($m, $op, $n, e));
+            return Err(fault($m, $op, $op.idx as usize, e));
         }
         if $op.flow == Flow::Branch && $m.cpu.pc != $op.pc.wrapping_add($m.len) {
             // Taken: on to its target in the block, or out of the block.
+            let n = $op.idx as usize;
             if $op.link != NO_LINK {
-                return in_block($m, $ops, $n, $op.link as usize);
+                return in_block($m, $p, n, $op.link as usize);
             }
-            $m.cpu.instret = $m.cpu.instret.wrapping_add($n as u64 + 1);
+            $m.cpu.instret = $m.cpu.instret.wrapping_add(n as u64 + 1);
             return chain($m);
         }
     }};
-    (@jump $m:ident, $ops:ident, $op:ident, $n:ident, $inline:ident, $sem:path) => {{
+    (@jump $m:ident, $p:ident, $op:ident, $inline:ident, $sem:path) => {{
         $m.pc = $op.pc;
         $m.len = u64::from($op.insn.len);
         if let Err(e) = $sem($m, &$op.insn) {
-            return Err(fault($m, $op, $n, e));
+            return Err(fault($m, $op, $op.idx as usize, e));
         }
         // The jump that ends a block, to an instruction of the block: a loop.
         if $op.link != NO_LINK {
-            return in_block($m, $ops, $n, $op.link as usize);
+            return in_block($m, $p, $op.idx as usize, $op.link as usize);
         }
     }};
 }
@@ -1470,17 +1545,17 @@ specialised! {
     Bge = "bge" => branch rvi::bge;
     Bltu = "bltu" => branch rvi::bltu;
     Bgeu = "bgeu" => branch rvi::bgeu;
-    Lb = "lb" => mem rvi::lb;
-    Lh = "lh" => mem rvi::lh;
-    Lw = "lw" => mem rvi::lw;
-    Ld = "ld" => mem rvi::ld;
-    Lbu = "lbu" => mem rvi::lbu;
-    Lhu = "lhu" => mem rvi::lhu;
-    Lwu = "lwu" => mem rvi::lwu;
-    Sb = "sb" => mem rvi::sb;
-    Sh = "sh" => mem rvi::sh;
-    Sw = "sw" => mem rvi::sw;
-    Sd = "sd" => mem rvi::sd;
+    Lb = "lb" => load rvi::lb;
+    Lh = "lh" => load rvi::lh;
+    Lw = "lw" => load rvi::lw;
+    Ld = "ld" => load rvi::ld;
+    Lbu = "lbu" => load rvi::lbu;
+    Lhu = "lhu" => load rvi::lhu;
+    Lwu = "lwu" => load rvi::lwu;
+    Sb = "sb" => store rvi::sb;
+    Sh = "sh" => store rvi::sh;
+    Sw = "sw" => store rvi::sw;
+    Sd = "sd" => store rvi::sd;
     Addi = "addi" => plain rvi::addi;
     Slti = "slti" => plain rvi::slti;
     Sltiu = "sltiu" => plain rvi::sltiu;

@@ -4,7 +4,7 @@
 //! for `x0`, so instructions with `rd = x0` must not reach them). With and without inline
 //! memory access, and against the generic dispatch.
 
-mod common;
+use crate::common;
 
 use common::{Machine, DATA};
 use translator::emit::Width;

@@ -10,5 +10,6 @@ mod fp;
 mod integer;
 mod interp_dispatch;
 mod interp_links;
+mod interp_x0;
 mod jit;
 mod jit_fp;

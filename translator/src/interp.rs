@@ -887,10 +887,11 @@ impl<X: Env> Block<X> {
     /// The block of `insns` starting at `start`; execution continues at `end` after the last
     /// instruction unless the block is `terminated` (its last instruction sets `pc`).
     pub fn new(start: u64, end: u64, insns: Vec<Step<X>>, terminated: bool) -> Self {
-        let mut ops: Vec<Op<X>> = insns.iter().map(Op::of).collect();
-        for (i, op) in ops.iter_mut().enumerate() {
-            op.idx = i as u32;
-        }
+        let mut ops: Vec<Op<X>> = insns
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Op::of(s, i))
+            .collect();
         // Taken branches (and the jump that ends the block) whose target is an instruction of
         // this block go on there directly (see `in_block`).
         for (i, s) in insns.iter().enumerate() {
@@ -1221,20 +1222,16 @@ fn may_go_on<X: Env>(m: &mut Interp<X>, instret: u64) -> bool {
         && m.env.code_context() == m.chain_cx
 }
 
-/// A taken branch or jump, `op` (op `n` of its block), whose target is op `k` of the same
-/// block (its [`Op::link`]; `cpu.pc` is already the target): goes on there without leaving
-/// the block.
+/// A taken branch or jump, `op` (op `n` of its block, `n` its [`Op::idx`]), whose target is
+/// op `k` of the same block (its [`Op::link`]; `cpu.pc` is already the target): goes on there
+/// without leaving the block.
 /// Forward, that skips ops; backward, it is a loop, which goes on only when the run may (see
 /// [`may_go_on`]), and otherwise leaves the block like any taken branch. While a block runs,
 /// `cpu.instret` plus the index of the op in flight is the number of instructions retired
 /// (the end op, [`fault`] and CSR accesses add the index); going on at `k` keeps that so.
 #[inline(always)]
-fn in_block<X: Env>(
-    m: &mut Interp<X>,
-    op: *const Op<X>,
-    n: usize,
-    k: usize,
-) -> Result<(), Exception> {
+fn in_block<X: Env>(m: &mut Interp<X>, op: *const Op<X>, k: usize) -> Result<(), Exception> {
+    let n = at(op).idx as usize;
     let retired = m.cpu.instret.wrapping_add(n as u64 + 1);
     let to: *const Op<X> = if k > n || may_go_on(m, retired) {
         m.cpu.instret = retired.wrapping_sub(k as u64);
@@ -1300,7 +1297,8 @@ impl<X: Env> Op<X> {
         }
     }
 
-    fn of(s: &Step<X>) -> Self {
+    /// The op of `s`, the instruction at index `idx` of its block.
+    fn of(s: &Step<X>, idx: usize) -> Self {
         Op {
             h: handler(s.kind, s.inline_mem, s.d.insn.rd),
             sem: s.d.sem,
@@ -1308,7 +1306,7 @@ impl<X: Env> Op<X> {
             pc: s.pc,
             flow: s.flow,
             link: NO_LINK,
-            idx: 0,
+            idx: idx as u32,
         }
     }
 }
@@ -1464,10 +1462,8 @@ macro_rules! specialised {
         // specialised handler's `InlineMem` never sees `x0` as a destination.
         if $rd == 0 {
             generic::<$x>
-        } else if $inline {
-            special::<$x, { $kind as u8 }, true>
         } else {
-            special::<$x, { $kind as u8 }, false>
+            specialised!(@handler store, $x, $kind, $inline, $rd)
         }
     };
     (@handler plain, $x:ident, $kind:expr, $inline:ident, $rd:ident) => {
@@ -1514,11 +1510,10 @@ macro_rules! specialised {
         }
         if $op.flow == Flow::Branch && $m.cpu.pc != $op.pc.wrapping_add($m.len) {
             // Taken: on to its target in the block, or out of the block.
-            let n = $op.idx as usize;
             if $op.link != NO_LINK {
-                return in_block($m, $p, n, $op.link as usize);
+                return in_block($m, $p, $op.link as usize);
             }
-            $m.cpu.instret = $m.cpu.instret.wrapping_add(n as u64 + 1);
+            $m.cpu.instret = $m.cpu.instret.wrapping_add(u64::from($op.idx) + 1);
             return chain($m);
         }
     }};
@@ -1530,7 +1525,7 @@ macro_rules! specialised {
         }
         // The jump that ends a block, to an instruction of the block: a loop.
         if $op.link != NO_LINK {
-            return in_block($m, $p, $op.idx as usize, $op.link as usize);
+            return in_block($m, $p, $op.link as usize);
         }
     }};
 }

@@ -32,6 +32,9 @@ pub mod prot {
     pub const MAPPED: u8 = 8;
     /// Decoded or translated code was made from this page (stores must flush it).
     pub const CODE: u8 = 16;
+    /// Derived: `WRITE` and not `CODE`, kept by every write of a page's bits, so inline stores
+    /// test one bit ([`translator::interp::FastMem::with_store_bit`]).
+    pub const STORE: u8 = 32;
 }
 
 /// Errors setting up or changing guest mappings (not guest faults).
@@ -240,8 +243,13 @@ impl GuestMemory {
 
     fn set_page_prot(&self, page: u64, p: u8) {
         debug_assert!(page < NPAGES);
+        let store = if p & (prot::WRITE | prot::CODE) == prot::WRITE {
+            prot::STORE
+        } else {
+            0
+        };
         // SAFETY: callers pass pages inside a range checked by check_range.
-        unsafe { *self.perms.add(page as usize) = p }
+        unsafe { *self.perms.add(page as usize) = p & !prot::STORE | store }
     }
 
     /// Limits the guest to `bytes` of mapped memory (rounded down to pages): mappings that
@@ -522,6 +530,7 @@ impl GuestMemory {
                 prot::WRITE,
                 prot::CODE,
             )
+            .with_store_bit(prot::STORE)
         }
     }
 
@@ -931,6 +940,40 @@ mod tests {
         assert_eq!(m.load(0x10ffd, Width::B), Ok(0x88));
         m.unmap(0x11000, 0x1000).expect("unmap");
         assert!(m.load(0x11000, Width::B).is_err());
+    }
+
+    #[test]
+    fn store_bit_is_write_without_code() {
+        // The inline store test of translated code and the interpreter reads only STORE: it
+        // must follow every change of WRITE and CODE.
+        let m = GuestMemory::new().expect("reserve");
+        let store = |a| m.page_prot(a) & prot::STORE != 0;
+        m.map_anon(0x10000, 0x2000, prot::READ | prot::WRITE)
+            .expect("map");
+        assert!(store(0x10000) && store(0x11000));
+        m.mark_code(0x10000, 4);
+        assert!(!store(0x10000) && store(0x11000));
+        assert_eq!(m.fast_memory().store_test(), (prot::STORE, prot::STORE));
+        m.clear_code_marks();
+        assert!(store(0x10000));
+        assert_eq!(m.protect(0x11000, 0x1000, prot::READ).ok(), Some(true));
+        assert!(store(0x10000) && !store(0x11000));
+        assert_eq!(
+            m.protect(0x11000, 0x1000, prot::READ | prot::WRITE).ok(),
+            Some(true)
+        );
+        assert!(store(0x11000));
+        m.mark_code(0x11000, 4);
+        assert!(!store(0x11000));
+        // mprotect over code drops the mark and asks the engines to drop their code.
+        assert!(!m.take_code_dirty());
+        assert_eq!(
+            m.protect(0x11000, 0x1000, prot::READ | prot::WRITE).ok(),
+            Some(true)
+        );
+        assert!(store(0x11000) && m.take_code_dirty());
+        m.unmap(0x10000, 0x2000).expect("unmap");
+        assert!(!store(0x10000) && !store(0x11000));
     }
 
     #[test]

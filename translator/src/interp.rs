@@ -166,8 +166,11 @@ pub struct FastMem {
     read: u8,
     write: u8,
     code: u8,
-    /// `write | code`: a store is inline when its page's byte has `write` and not `code`.
-    write_code: u8,
+    /// What a page's byte, masked, must equal for an inline store: `write` and not `code`
+    /// (mask `write | code`), or the environment's store bit set (mask and value that bit,
+    /// [`FastMem::with_store_bit`]).
+    store_mask: u8,
+    store_want: u8,
 }
 
 impl FastMem {
@@ -193,8 +196,29 @@ impl FastMem {
             read,
             write,
             code,
-            write_code: write | code,
+            store_mask: write | code,
+            store_want: write,
         }
+    }
+
+    /// Inline stores test one bit, `store`, which the environment keeps set on exactly the
+    /// pages whose byte has `write` and not `code` (one test instead of mask and compare).
+    ///
+    /// # Safety
+    ///
+    /// As for [`FastMem::new`]: a page whose byte has `store` set is host-writable and holds
+    /// no translated code, for as long as the environment returns this value.
+    pub unsafe fn with_store_bit(self, store: u8) -> Self {
+        Self {
+            store_mask: store,
+            store_want: store,
+            ..self
+        }
+    }
+
+    /// The inline-store test: `(byte & mask) == want`.
+    pub fn store_test(&self) -> (u8, u8) {
+        (self.store_mask, self.store_want)
     }
     pub fn base(&self) -> *mut u8 {
         self.base
@@ -224,7 +248,8 @@ impl FastMem {
         read: 0,
         write: 0,
         code: 0,
-        write_code: 0,
+        store_mask: 0,
+        store_want: 0,
     };
 
     /// The host address of the `w` bytes at guest `addr` if they lie in one page whose
@@ -416,7 +441,7 @@ impl<X: Env> Emitter for InlineMem<'_, X> {
         let m = &self.0.mem;
         // Pages holding decoded code are left to the environment, which notes the change.
         let Some(p) = m
-            .host(addr, w, m.write_code, m.write)
+            .host(addr, w, m.store_mask, m.store_want)
             .or_else(|| self.0.tlb.and_then(|t| t.host(addr, w, true)))
         else {
             return Err(NOT_INLINE);

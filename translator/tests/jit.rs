@@ -321,6 +321,9 @@ fn check_program(name: &str, setup: &dyn Fn(&mut TestEnv, &mut CpuState)) -> Int
                     let jex = run_jit(&mut j, &mut m, budget, LIMIT);
                     assert_eq!(ex, jex, "{what}: exception");
                     assert_same(&reference, &m, &what);
+                    // (A translation the verifier rejects runs interpreted, with the same
+                    // results: only this count shows it.)
+                    assert_eq!(j.stats.compile_failures, 0, "{what}: compile failures");
                     if threshold <= 1 && ex.is_some() {
                         assert!(j.stats.blocks_translated > 0, "{what}: nothing translated");
                     }
@@ -348,6 +351,7 @@ fn check_program(name: &str, setup: &dyn Fn(&mut TestEnv, &mut CpuState)) -> Int
         let jex = run_jit(&mut j, &mut m, budget, LIMIT);
         assert_eq!(ex, jex, "{what}: exception");
         assert_same(&reference, &m, &what);
+        assert_eq!(j.stats.compile_failures, 0, "{what}: compile failures");
     }
     reference
 }
@@ -374,6 +378,34 @@ fn counting_loop() {
     let m = check_program("counting_loop", &|env, _| code(env, &prog));
     assert_eq!(m.cpu.x[3], 1000 * 1001 / 2);
     assert_eq!(m.cpu.pc, CODE_AT + 7 * 4);
+}
+
+#[test]
+fn branch_to_a_block_carrying_a_register_its_source_never_read() {
+    // Region blocks: 0 (addi, beq), 8 (M: x5 = x1 + 7, x1 += 1, jal back), 20 (T), 4 (the
+    // beq again, the loop head). T and M carry x5 (M writes it), so block 0's taken branch to
+    // T passes x5's entry value, which block 0 never read and no loop reads (so the region
+    // does not load it at its entry): that load belongs to the taken path only, and must not
+    // be what the not-taken path passes to M.
+    let prog = [
+        addi(2, 0, 3),
+        beq(1, 2, 16),
+        addi(5, 1, 7),
+        addi(1, 1, 1),
+        jal(0, -12),
+        add(10, 5, 1),
+        ECALL,
+    ];
+    for x1 in [0, 3] {
+        let m = check_program("branch to a carrying block", &|env, cpu| {
+            code(env, &prog);
+            cpu.x[1] = x1;
+            cpu.x[5] = 100;
+        });
+        let x5 = if x1 == 0 { 9 } else { 100 };
+        assert_eq!((m.cpu.x[5], m.cpu.x[10]), (x5, x5 + 3), "x1 = {x1}");
+        assert_eq!(m.cpu.pc, CODE_AT + 6 * 4);
+    }
 }
 
 #[test]

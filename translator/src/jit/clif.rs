@@ -149,13 +149,18 @@ pub struct ClifEmitter {
     slot_limit: u32,
     /// The region's guest blocks; empty for a single-block translation.
     region: Vec<RegionBlock>,
+    /// Entry values of the registers the region's loops read (loaded in the entry block);
+    /// a carried register's slot is overwritten by the block parameter in `begin_block`.
+    base_regs: [Option<Value>; 64],
     /// Index in `region` of the block being emitted.
     cur_idx: usize,
-    /// Register values at the start of every region block: the entry block's loads of the
-    /// registers the region uses (a carried register's slot is overwritten by the block
-    /// parameter in `begin_block`).
-    base_regs: [Option<Value>; 64],
 }
+
+/// What [`ClifEmitter::new`] needs to lay out a region: the [`Probe`] of all its
+/// instructions; for each of its blocks (the entry's first), the guest address and the mask of
+/// registers some path from the entry may have written before it; and the registers its loops
+/// read (loaded once at the entry).
+pub type RegionPlan<'a> = (&'a Probe, &'a [(u64, u64)], u64);
 
 /// Where an inline guest access may be done: (IR block, host address) pairs.
 type InlinePaths = Vec<(Block, Value)>;
@@ -167,7 +172,7 @@ struct RegionBlock {
     /// Registers some path from the region's entry may have written before this block: the
     /// IR block takes the instruction count at its start followed by their values (in index
     /// order), and every exit of this block stores them back. The others still hold their
-    /// entry values (in the CPU state and in `base_regs`).
+    /// entry values in the CPU state (loaded where a block first uses them).
     carried: Vec<usize>,
     /// `carried` as a mask.
     dirty: u64,
@@ -175,9 +180,7 @@ struct RegionBlock {
 
 impl ClifEmitter {
     /// Starts the IR function for a translation entered at `pc`; `next_slot..slot_limit` are
-    /// the chain slots it may take. With `region` (the [`Probe`] of all its instructions and,
-    /// for each of its blocks, `pc`'s first, the guest address and the mask of registers some
-    /// path from the entry may have written before it), the translation is a region of guest
+    /// the chain slots it may take. With `region` ([`RegionPlan`]), the translation is a region of guest
     /// blocks that branch to each other inside one function (see
     /// [`ClifEmitter::begin_block`]); without, it is one straight-line block whose registers
     /// are loaded on first use.
@@ -186,7 +189,7 @@ impl ClifEmitter {
         pc: u64,
         next_slot: u32,
         slot_limit: u32,
-        region: Option<(&Probe, &[(u64, u64)])>,
+        region: Option<RegionPlan<'_>>,
     ) -> Self {
         let mut func = Function::with_name_signature(UserFuncName::default(), block_signature());
         let block_sig = func.import_signature(block_signature());
@@ -222,11 +225,11 @@ impl ClifEmitter {
             next_slot,
             slot_limit,
             region: Vec::new(),
-            cur_idx: 0,
             base_regs: [None; 64],
+            cur_idx: 0,
         };
-        if let Some((p, starts)) = region.filter(|(p, s)| !p.fence_i && !s.is_empty()) {
-            e.open_region(p, starts);
+        if let Some((p, starts, keep)) = region.filter(|(p, s, _)| !p.fence_i && !s.is_empty()) {
+            e.open_region(p, starts, keep);
         }
         e
     }
@@ -235,10 +238,10 @@ impl ClifEmitter {
     /// path may have written before a region block (with the instruction count) become that
     /// block's parameters, so branches between them (loops included) stay in host registers
     /// and exits store back only what may have changed.
-    fn open_region(&mut self, p: &Probe, starts: &[(u64, u64)]) {
+    fn open_region(&mut self, p: &Probe, starts: &[(u64, u64)], keep: u64) {
         let used = (p.read | p.written) & !1;
         for idx in 0..64usize {
-            if used >> idx & 1 != 0 {
+            if (keep & used & !1) >> idx & 1 != 0 {
                 let v = self.reg_slot(idx);
                 self.base_regs[idx] = Some(v);
             }
@@ -260,10 +263,9 @@ impl ClifEmitter {
             });
         }
         let mut args = vec![BlockArg::Value(self.instret0)];
-        for &idx in &self.region[0].carried {
-            if let Some(v) = self.base_regs[idx] {
-                args.push(BlockArg::Value(v));
-            }
+        for idx in self.region[0].carried.clone() {
+            let v = self.reg_slot(idx);
+            args.push(BlockArg::Value(v));
         }
         let first = self.region[0].block;
         self.cursor().ins().jump(first, &args);
@@ -289,6 +291,10 @@ impl ClifEmitter {
         self.polled = false;
         let params = self.func.dfg.block_params(b).to_vec();
         self.instret0 = params[0];
+        // Registers no path to this block wrote still hold their entry values in the CPU
+        // state: those read inside loops were loaded at the entry (`base_regs`), each block
+        // loads the others where it first uses them, so they are not kept live (in host
+        // registers or spill slots) across the whole region.
         self.regs = self.base_regs;
         for (&idx, &v) in self.region[i].carried.iter().zip(&params[1..]) {
             self.regs[idx] = Some(v);
@@ -354,15 +360,20 @@ impl ClifEmitter {
         if let Some(v) = self.regs[idx] {
             return v;
         }
+        let v = self.load_reg(idx);
+        self.regs[idx] = Some(v);
+        v
+    }
+
+    /// Loads register `idx` (x0..x31, then f0..f31) from the CPU state.
+    fn load_reg(&mut self, idx: usize) -> Value {
         let off = if idx < 32 {
             off_x(idx)
         } else {
             off_f(idx - 32)
         };
         let cpu = self.cpu;
-        let v = self.cursor().ins().load(I64, trusted(), cpu, off);
-        self.regs[idx] = Some(v);
-        v
+        self.cursor().ins().load(I64, trusted(), cpu, off)
     }
 
     fn set_reg_slot(&mut self, idx: usize, v: Value) {
@@ -423,17 +434,21 @@ impl ClifEmitter {
             // one in region order), which every loop takes: a run of forward edges is at most
             // the region long, so translated code stops within one region of where the
             // interpreter would.
-            let target = &self.region[j];
-            let b = target.block;
-            let mut args = Vec::with_capacity(target.carried.len() + 1);
+            let b = self.region[j].block;
+            let carried = self.region[j].carried.clone();
+            let mut args = Vec::with_capacity(carried.len() + 1);
             let (i0, ctx) = (self.instret0, self.ctx);
             let mut c = FuncCursor::new(&mut self.func).at_bottom(self.cur);
             let newi = c.ins().iadd_imm_s(i0, count as i64);
             args.push(BlockArg::Value(newi));
-            for &idx in &target.carried {
-                if let Some(v) = self.regs[idx] {
-                    args.push(BlockArg::Value(v));
-                }
+            for idx in carried {
+                // Not cached in `regs`: this may be a branch's taken path, which does not
+                // dominate the rest of the block.
+                let v = match self.regs[idx] {
+                    Some(v) => v,
+                    None => self.load_reg(idx),
+                };
+                args.push(BlockArg::Value(v));
             }
             // After a helper that may have asked for a stop (a CSR write enabling an
             // interrupt, an MMIO store), check at once, as at the end of a block.
@@ -639,18 +654,21 @@ impl ClifEmitter {
     /// The permission test of [`ClifEmitter::fast_check`] for page number `page` (inside the
     /// table): continues in a new block, or branches to `miss`.
     fn perm_check(&mut self, fm: &FastMem, page: Value, store: bool, miss: Block) {
-        let (read, write, code) = fm.bits();
+        let (read, _, _) = fm.bits();
+        let (mask, want) = fm.store_test();
         let perms = fm.perms() as i64;
         let perm_ok = self.new_block(false);
         let mut c = self.cursor();
         let pa = c.ins().iadd_imm_s(page, perms);
-        let p = c.ins().uload8(I32, trusted(), pa, 0);
-        if store {
-            let m = c.ins().band_imm_s(p, (write | code) as i64);
-            let bad = c.ins().icmp_imm_s(IntCC::NotEqual, m, write as i64);
+        // An i8 load and test: the host can test the byte in memory directly.
+        let p = c.ins().load(I8, trusted(), pa, 0);
+        if store && mask != want {
+            let m = c.ins().band_imm_s(p, mask as i64);
+            let bad = c.ins().icmp_imm_s(IntCC::NotEqual, m, want as i64);
             c.ins().brif(bad, miss, &[], perm_ok, &[]);
         } else {
-            let m = c.ins().band_imm_s(p, read as i64);
+            let bit = if store { want } else { read };
+            let m = c.ins().band_imm_s(p, bit as i64);
             c.ins().brif(m, perm_ok, &[], miss, &[]);
         }
         self.cur = perm_ok;

@@ -140,6 +140,50 @@ fn region_dirty(region: &Region, flow: &[(u64, [Option<u64>; 3])]) -> Vec<u64> {
     }
 }
 
+/// The registers read by the blocks (at `starts`) of a region that lie on a cycle (given each block's
+/// possible successors in `flow` and registers read in `reads`): the region loads them once
+/// at its entry and keeps them in host registers; the others are loaded by each block that
+/// reads them, so they are not live across the whole region (the register pressure of a
+/// region spanning a function's prologue, loops and epilogue spills values inside its loops).
+fn loop_reads(starts: &[u64], flow: &[(u64, [Option<u64>; 3])], reads: &[u64]) -> u64 {
+    let index = |a: u64| starts.iter().position(|&s| s == a);
+    // reach[i]: blocks reachable from block i in one or more steps (at most 64 blocks).
+    let n = starts.len().min(64);
+    let mut reach: Vec<u64> = flow
+        .iter()
+        .take(n)
+        .map(|(_, t)| {
+            t.iter()
+                .flatten()
+                .filter_map(|&a| index(a))
+                .filter(|&j| j < n)
+                .fold(0u64, |m, j| m | 1 << j)
+        })
+        .collect();
+    loop {
+        let mut changed = false;
+        for i in 0..n {
+            let mut r = reach[i];
+            let mut m = reach[i];
+            while m != 0 {
+                let j = m.trailing_zeros() as usize;
+                m &= m - 1;
+                r |= reach[j];
+            }
+            if r != reach[i] {
+                reach[i] = r;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    (0..n)
+        .filter(|&i| reach[i] >> i & 1 != 0)
+        .fold(0u64, |m, i| m | reads[i])
+}
+
 /// Size of the dispatcher's direct-mapped pc -> block cache.
 const DC_SIZE: usize = 4096;
 /// Translations installed by every engine of this host process.
@@ -682,11 +726,12 @@ fn internal(e: impl std::fmt::Display) -> JitError {
 /// The Cranelift target for `cfg`.
 fn make_isa(cfg: &JitConfig) -> Result<OwnedTargetIsa, JitError> {
     let mut fb = settings::builder();
-    let opt = match cfg.opt_level {
-        // `XLATE_JIT_OPT=speed` overrides the configuration (for measurements).
-        _ if std::env::var_os("XLATE_JIT_OPT").is_some_and(|v| v == "speed") => "speed",
-        OptLevel::None => "none",
-        OptLevel::Speed => "speed",
+    // `XLATE_JIT_OPT=none|speed` overrides the configuration (for measurements).
+    let opt = match (std::env::var("XLATE_JIT_OPT").as_deref(), cfg.opt_level) {
+        (Ok("speed"), _) => "speed",
+        (Ok("none"), _) => "none",
+        (_, OptLevel::None) => "none",
+        (_, OptLevel::Speed) => "speed",
     };
     // `XLATE_JIT_REGALLOC=single_pass|backtracking` overrides the configuration (for
     // measurements).
@@ -1254,6 +1299,7 @@ impl<X: Env> JitEngine<X> {
         let mut probe = Probe::new(pc);
         // Per block: registers written, guest addresses it may continue at.
         let mut flow: Vec<(u64, [Option<u64>; 3])> = Vec::with_capacity(region.len());
+        let mut reads: Vec<u64> = Vec::with_capacity(region.len());
         for (start, insns) in &region {
             let mut p = Probe::new(*start);
             let mut end = *start;
@@ -1269,11 +1315,14 @@ impl<X: Env> JitEngine<X> {
                 end = at.wrapping_add(u64::from(d.insn.len));
             }
             probe.read |= p.read;
+            reads.push(p.read);
             probe.written |= p.written;
             probe.fence_i |= p.fence_i;
             flow.push((p.written, [p.targets[0], p.targets[1], Some(end)]));
         }
         let dirty = region_dirty(&region, &flow);
+        let addrs: Vec<u64> = region.iter().map(|(s, _)| *s).collect();
+        let keep = loop_reads(&addrs, &flow, &reads);
         // A region that runs `fence.i` is cut to its first block (whose exits then return to
         // the dispatcher).
         let blocks = if probe.fence_i {
@@ -1294,7 +1343,7 @@ impl<X: Env> JitEngine<X> {
             if probe.fence_i {
                 None
             } else {
-                Some((&probe, &starts))
+                Some((&probe, &starts, keep))
             },
         );
         let mut total = 0u64;
@@ -1683,5 +1732,31 @@ fn instruction_bits<X: Env>(env: &mut X, pc: u64) -> u64 {
     match env.fetch16(pc.wrapping_add(2)) {
         Ok(hi) => u64::from(hi) << 16 | u64::from(lo),
         Err(_) => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loop_reads;
+
+    #[test]
+    fn loop_reads_are_the_reads_of_blocks_on_cycles() {
+        // 0x10 -> 0x20 -> 0x30 -> 0x20 (a loop of two blocks), 0x30 -> 0x40 (after the loop),
+        // 0x40 -> outside; 0x50 loops on itself.
+        let starts = [0x10, 0x20, 0x30, 0x40, 0x50];
+        let flow = [
+            (0, [Some(0x20), None, None]),
+            (0, [Some(0x30), None, None]),
+            (0, [Some(0x20), Some(0x40), None]),
+            (0, [Some(0x1000), None, None]),
+            (0, [Some(0x50), None, Some(0x58)]),
+        ];
+        let reads = [1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 40];
+        assert_eq!(
+            loop_reads(&starts, &flow, &reads),
+            1 << 2 | 1 << 3 | 1 << 40
+        );
+        // No cycle: nothing is kept.
+        assert_eq!(loop_reads(&starts[..2], &flow[..2], &reads[..2]), 0);
     }
 }

@@ -149,18 +149,15 @@ pub struct ClifEmitter {
     slot_limit: u32,
     /// The region's guest blocks; empty for a single-block translation.
     region: Vec<RegionBlock>,
-    /// Entry values of the registers the region's loops read (loaded in the entry block);
-    /// a carried register's slot is overwritten by the block parameter in `begin_block`.
-    base_regs: [Option<Value>; 64],
     /// Index in `region` of the block being emitted.
     cur_idx: usize,
 }
 
 /// What [`ClifEmitter::new`] needs to lay out a region: the [`Probe`] of all its
-/// instructions; for each of its blocks (the entry's first), the guest address and the mask of
-/// registers some path from the entry may have written before it; and the registers its loops
-/// read (loaded once at the entry).
-pub type RegionPlan<'a> = (&'a Probe, &'a [(u64, u64)], u64);
+/// instructions, and for each of its blocks (the entry's first) the guest address, the mask
+/// of registers some path from the entry may have written before it, and the mask of
+/// registers read by the blocks of the loops it is on (0 off loops).
+pub type RegionPlan<'a> = (&'a Probe, &'a [(u64, u64, u64)]);
 
 /// Where an inline guest access may be done: (IR block, host address) pairs.
 type InlinePaths = Vec<(Block, Value)>;
@@ -169,12 +166,13 @@ type InlinePaths = Vec<(Block, Value)>;
 struct RegionBlock {
     pc: u64,
     block: Block,
-    /// Registers some path from the region's entry may have written before this block: the
-    /// IR block takes the instruction count at its start followed by their values (in index
-    /// order), and every exit of this block stores them back. The others still hold their
-    /// entry values in the CPU state (loaded where a block first uses them).
+    /// Registers some path from the region's entry may have written before this block, and
+    /// on a loop, those the loop reads: the IR block takes the instruction count at its start
+    /// followed by their values (in index order), so a loop keeps them in host registers (an
+    /// edge from outside loads the clean ones from the CPU state). The others still hold
+    /// their entry values in the CPU state and are loaded where a block first uses them.
     carried: Vec<usize>,
-    /// `carried` as a mask.
+    /// The written ones (as a mask): every exit of this block stores them back.
     dirty: u64,
 }
 
@@ -225,33 +223,27 @@ impl ClifEmitter {
             next_slot,
             slot_limit,
             region: Vec::new(),
-            base_regs: [None; 64],
             cur_idx: 0,
         };
-        if let Some((p, starts, keep)) = region.filter(|(p, s, _)| !p.fence_i && !s.is_empty()) {
-            e.open_region(p, starts, keep);
+        if let Some((p, starts)) = region.filter(|(p, s)| !p.fence_i && !s.is_empty()) {
+            e.open_region(p, starts);
         }
         e
     }
 
-    /// Sets up a region: the registers it uses are loaded once in the entry block, and those a
-    /// path may have written before a region block (with the instruction count) become that
-    /// block's parameters, so branches between them (loops included) stay in host registers
-    /// and exits store back only what may have changed.
-    fn open_region(&mut self, p: &Probe, starts: &[(u64, u64)], keep: u64) {
+    /// Sets up a region: the registers a path may have written before a region block and
+    /// those its loops read (with the instruction count) become that block's parameters, so
+    /// branches between them (loops included) stay in host registers and exits store back
+    /// only what may have changed.
+    fn open_region(&mut self, p: &Probe, starts: &[(u64, u64, u64)]) {
         let used = (p.read | p.written) & !1;
-        for idx in 0..64usize {
-            if (keep & used & !1) >> idx & 1 != 0 {
-                let v = self.reg_slot(idx);
-                self.base_regs[idx] = Some(v);
-            }
-        }
-        for &(pc, dirty) in starts {
+        for &(pc, dirty, loop_reads) in starts {
             let dirty = dirty & used;
+            let carry = (dirty | loop_reads) & used;
             let b = self.func.dfg.make_block();
             self.func.layout.append_block(b);
             self.func.dfg.append_block_param(b, I64);
-            let carried: Vec<usize> = (0..64).filter(|i| dirty >> i & 1 != 0).collect();
+            let carried: Vec<usize> = (0..64).filter(|i| carry >> i & 1 != 0).collect();
             for _ in 0..carried.len() {
                 self.func.dfg.append_block_param(b, I64);
             }
@@ -292,10 +284,9 @@ impl ClifEmitter {
         let params = self.func.dfg.block_params(b).to_vec();
         self.instret0 = params[0];
         // Registers no path to this block wrote still hold their entry values in the CPU
-        // state: those read inside loops were loaded at the entry (`base_regs`), each block
-        // loads the others where it first uses them, so they are not kept live (in host
-        // registers or spill slots) across the whole region.
-        self.regs = self.base_regs;
+        // state: unless its loops carry them, the block loads them where it first uses them,
+        // so they are not kept live (in host registers or spill slots) across the region.
+        self.regs = [None; 64];
         for (&idx, &v) in self.region[i].carried.iter().zip(&params[1..]) {
             self.regs[idx] = Some(v);
         }

@@ -140,12 +140,13 @@ fn region_dirty(region: &Region, flow: &[(u64, [Option<u64>; 3])]) -> Vec<u64> {
     }
 }
 
-/// The registers read by the blocks (at `starts`) of a region that lie on a cycle (given each block's
-/// possible successors in `flow` and registers read in `reads`): the region loads them once
-/// at its entry and keeps them in host registers; the others are loaded by each block that
-/// reads them, so they are not live across the whole region (the register pressure of a
-/// region spanning a function's prologue, loops and epilogue spills values inside its loops).
-fn loop_reads(starts: &[u64], flow: &[(u64, [Option<u64>; 3])], reads: &[u64]) -> u64 {
+/// For each block (at `starts`) of a region, given each block's possible successors in `flow`
+/// and registers read in `reads`: the registers read by the blocks of the cycles it lies on
+/// (0 for a block on none). The loop carries them in host registers; elsewhere a block loads
+/// what it reads where it needs it, so registers are not live across the whole region (the
+/// register pressure of a region spanning a function's prologue, loops and epilogue, or
+/// entered again after every call in it, spills values inside its loops).
+fn loop_reads(starts: &[u64], flow: &[(u64, [Option<u64>; 3])], reads: &[u64]) -> Vec<u64> {
     let index = |a: u64| starts.iter().position(|&s| s == a);
     // reach[i]: blocks reachable from block i in one or more steps (at most 64 blocks).
     let n = starts.len().min(64);
@@ -179,9 +180,17 @@ fn loop_reads(starts: &[u64], flow: &[(u64, [Option<u64>; 3])], reads: &[u64]) -
             break;
         }
     }
-    (0..n)
-        .filter(|&i| reach[i] >> i & 1 != 0)
-        .fold(0u64, |m, i| m | reads[i])
+    // Blocks i and j share a cycle when each reaches the other.
+    (0..starts.len())
+        .map(|i| {
+            if i >= n || reach[i] >> i & 1 == 0 {
+                return 0;
+            }
+            (0..n)
+                .filter(|&j| reach[i] >> j & 1 != 0 && reach[j] >> i & 1 != 0)
+                .fold(0u64, |m, j| m | reads[j])
+        })
+        .collect()
 }
 
 /// Size of the dispatcher's direct-mapped pc -> block cache.
@@ -1330,10 +1339,10 @@ impl<X: Env> JitEngine<X> {
         } else {
             &region[..]
         };
-        let starts: Vec<(u64, u64)> = blocks
+        let starts: Vec<(u64, u64, u64)> = blocks
             .iter()
-            .zip(&dirty)
-            .map(|((s, _), &d)| (*s, d))
+            .zip(dirty.iter().zip(&keep))
+            .map(|((s, _), (&d, &k))| (*s, d, k))
             .collect();
         let mut e = ClifEmitter::new(
             self.lowering(),
@@ -1343,7 +1352,7 @@ impl<X: Env> JitEngine<X> {
             if probe.fence_i {
                 None
             } else {
-                Some((&probe, &starts, keep))
+                Some((&probe, &starts))
             },
         );
         let mut total = 0u64;
@@ -1752,11 +1761,12 @@ mod tests {
             (0, [Some(0x50), None, Some(0x58)]),
         ];
         let reads = [1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 40];
+        let loop2 = 1 << 2 | 1 << 3;
         assert_eq!(
             loop_reads(&starts, &flow, &reads),
-            1 << 2 | 1 << 3 | 1 << 40
+            [0, loop2, loop2, 0, 1 << 40]
         );
-        // No cycle: nothing is kept.
-        assert_eq!(loop_reads(&starts[..2], &flow[..2], &reads[..2]), 0);
+        // No cycle: nothing is carried.
+        assert_eq!(loop_reads(&starts[..2], &flow[..2], &reads[..2]), [0, 0]);
     }
 }

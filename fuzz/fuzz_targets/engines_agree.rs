@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use runtime::linux::Options;
 use translator::interp::{Interp, InterpEngine};
-use translator::jit::{JitConfig, JitEngine};
+use translator::jit::{JitConfig, JitEngine, OptLevel};
 use xlate_fuzz::*;
 
 const BUDGET: u64 = 2000;
@@ -23,15 +23,25 @@ fuzz_target!(|data: &[u8]| {
     let mut ie = InterpEngine::new();
     let ra = ie.run(&mut a, BUDGET);
 
+    // Both optimisation levels (`xlate run` compiles at `speed`), picked by the input.
+    let opt_level = if data.len() % 2 == 0 {
+        OptLevel::Speed
+    } else {
+        OptLevel::None
+    };
     let Ok(mut jit) = JitEngine::new(JitConfig {
         jit_threshold: 1,
         verify: true,
+        opt_level,
         ..JitConfig::default()
     }) else {
         return;
     };
     let mut b = Interp::new(cpu(regs), p2);
     let rb = jit.run(&mut b, BUDGET);
+    // A translation the verifier rejects runs interpreted (with the same results): only this
+    // count shows it.
+    assert_eq!(jit.stats.compile_failures, 0, "compile failures");
 
     // A run stopped by the budget (a loop) stops at a block boundary, which the engines may
     // draw differently: only runs ending in an exception are compared.

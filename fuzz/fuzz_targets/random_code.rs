@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use runtime::linux::{self, Engine, Exit, Options};
-use translator::jit::JitConfig;
+use translator::jit::{JitConfig, OptLevel};
 use xlate_fuzz::*;
 
 const LIMIT: u64 = 20_000;
@@ -17,6 +17,8 @@ fuzz_target!(|data: &[u8]| {
         Engine::Interp,
         Engine::Jit(JitConfig {
             jit_threshold: 2,
+            // As `xlate run` compiles.
+            opt_level: OptLevel::Speed,
             ..JitConfig::default()
         }),
     ] {

@@ -144,6 +144,10 @@ pub struct ClifEmitter {
     polled: bool,
     /// 0/1 values made by `cmp`, with the flag value they came from (to branch on it directly).
     conds: Vec<(Value, Value)>,
+    /// Values of this instruction known to be nonzero: `select(x == 0, k, x)` with a nonzero
+    /// constant `k`, the safe divisor the division semantics build (a division by one of
+    /// them needs no guard).
+    nonzero: Vec<Value>,
     /// Chain slots this block uses (next free index, limit).
     pub next_slot: u32,
     slot_limit: u32,
@@ -220,6 +224,7 @@ impl ClifEmitter {
             no_chain: false,
             polled: false,
             conds: Vec::new(),
+            nonzero: Vec::new(),
             next_slot,
             slot_limit,
             region: Vec::new(),
@@ -306,6 +311,7 @@ impl ClifEmitter {
         self.pc = pc;
         self.len = len;
         self.conds.clear();
+        self.nonzero.clear();
     }
 
     fn cursor(&mut self) -> FuncCursor<'_> {
@@ -337,6 +343,22 @@ impl ClifEmitter {
             }
         }
         None
+    }
+
+    /// Whether `flag` is `icmp eq x, 0` (either operand order).
+    fn is_zero_test_of(&self, flag: Value, x: Value) -> bool {
+        let ValueDef::Result(inst, 0) = self.func.dfg.value_def(flag) else {
+            return false;
+        };
+        let InstructionData::IntCompare {
+            opcode: Opcode::Icmp,
+            cond: IntCC::Equal,
+            args: [a, b],
+        } = self.func.dfg.insts[inst]
+        else {
+            return false;
+        };
+        (a == x && self.const_of(b) == Some(0)) || (b == x && self.const_of(a) == Some(0))
     }
 
     /// A flag (i8, nonzero = true) for a 0/1 or any nonzero-is-true value.
@@ -870,6 +892,7 @@ impl Emitter for ClifEmitter {
                 return self.iconst(r);
             }
         }
+        let safe_divisor = self.nonzero.contains(&b);
         let mut c = self.cursor();
         let i = c.ins();
         match op {
@@ -907,6 +930,9 @@ impl Emitter for ClifEmitter {
             }
             // The semantics never divide by zero or MIN / -1 (emit.rs); the guards keep the
             // host from trapping anyway, with the interpreter's fallback results.
+            // The divisor the semantics made safe (`select(b == 0, 1, b)`): no guard.
+            BinOp::DivU if safe_divisor => i.udiv(a, b),
+            BinOp::RemU if safe_divisor => i.urem(a, b),
             BinOp::DivU | BinOp::RemU => {
                 let z = i.icmp_imm_s(IntCC::Equal, b, 0);
                 let one = c.ins().iconst(I64, 1);
@@ -1028,7 +1054,11 @@ impl Emitter for ClifEmitter {
 
     fn select(&mut self, c: Value, t: Value, f: Value) -> Value {
         let flag = self.flag(c);
-        self.cursor().ins().select(flag, t, f)
+        let v = self.cursor().ins().select(flag, t, f);
+        if self.const_of(t).is_some_and(|k| k != 0) && self.is_zero_test_of(flag, f) {
+            self.nonzero.push(v);
+        }
+        v
     }
 
     fn load(&mut self, addr: Value, w: Width, signed: bool) -> Result<Value, Exception> {

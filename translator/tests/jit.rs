@@ -409,6 +409,39 @@ fn branch_to_a_block_carrying_a_register_its_source_never_read() {
 }
 
 #[test]
+fn accesses_from_one_base_check_each_page() {
+    // x1 = 0x4ff8 (from the start state: a constant address would be folded, with no base),
+    // page 0x4000 read-write. Once an access from x1 has checked page 0x4000, a later one
+    // from the same base that leaves the page must be checked again: a store into read-only
+    // 0x5000 faults, and so does a misaligned load crossing into unmapped 0x5000 (it is in
+    // the same page as the first load by its first byte only).
+    let stores = [addi(5, 0, 1), sd(3, 1, 0), sd(2, 1, 8), ECALL];
+    let loads = [addi(5, 0, 1), ld(2, 1, 0), ld(3, 1, 4), ECALL];
+    for (name, prog, next) in [("stores", &stores, READ), ("loads", &loads, 0)] {
+        let m = check_program(name, &|env, cpu| {
+            code(env, prog);
+            cpu.x[1] = 0x4ff8;
+            cpu.x[2] = 0x1234;
+            cpu.x[3] = 0x5678;
+            env.map(0x4000, 0x1000, READ | WRITE);
+            env.map(0x5000, 0x1000, next);
+            env.write_words(0x4ff8, &[0x3333_3333, 0x4444_4444]);
+        });
+        assert_eq!(
+            m.cpu.pc,
+            CODE_AT + 2 * 4,
+            "{name}: stopped at the faulting access"
+        );
+        if name == "loads" {
+            assert_eq!(m.cpu.x[2], 0x4444_4444_3333_3333);
+            assert_eq!(m.cpu.x[3], 0x5678);
+        } else {
+            assert_eq!(m.env.raw_load(0x4ff8, Width::D), 0x5678);
+        }
+    }
+}
+
+#[test]
 fn background_compiler_installs_code_while_the_interpreter_runs() {
     // A loop of 20 million iterations: interpreted, far longer than compiling it takes, so
     // the background compiler's code is installed and entered before it ends.

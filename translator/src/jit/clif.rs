@@ -148,6 +148,12 @@ pub struct ClifEmitter {
     /// constant `k`, the safe divisor the division semantics build (a division by one of
     /// them needs no guard).
     nonzero: Vec<Value>,
+    /// Inline accesses of this guest block so far, as (base, store, address): every path past
+    /// such an access checked the page of `address` for that kind of access, so a later one
+    /// from the same base register value (`address = base + constant`) first compares pages
+    /// and skips the permission check when it is the same page. Cleared at each guest block
+    /// and by helper calls (which may change permissions).
+    checked: Vec<(Value, bool, Value)>,
     /// Chain slots this block uses (next free index, limit).
     pub next_slot: u32,
     slot_limit: u32,
@@ -225,6 +231,7 @@ impl ClifEmitter {
             polled: false,
             conds: Vec::new(),
             nonzero: Vec::new(),
+            checked: Vec::new(),
             next_slot,
             slot_limit,
             region: Vec::new(),
@@ -297,6 +304,7 @@ impl ClifEmitter {
         }
         self.dirty = self.region[i].dirty;
         self.cur_idx = i;
+        self.checked.clear();
         true
     }
 
@@ -343,6 +351,23 @@ impl ClifEmitter {
             }
         }
         None
+    }
+
+    /// The register value a guest address is computed from: `x` for `x + constant`, else the
+    /// address itself.
+    fn base_of(&self, addr: Value) -> Value {
+        if let ValueDef::Result(inst, 0) = self.func.dfg.value_def(addr) {
+            if let InstructionData::Binary {
+                opcode: Opcode::Iadd,
+                args: [x, y],
+            } = self.func.dfg.insts[inst]
+            {
+                if self.const_of(y).is_some() {
+                    return x;
+                }
+            }
+        }
+        addr
     }
 
     /// Whether `flag` is `icmp eq x, 0` (either operand order).
@@ -614,6 +639,7 @@ impl ClifEmitter {
 
     /// Calls a helper `f(p, a, b, c)` at address `addr`; returns its result.
     fn call_helper(&mut self, addr: usize, p: Value, a: Value, b: Value, c: Value) -> Value {
+        self.checked.clear();
         let sig = self.helper_sig;
         let callee = self.iconst(addr as u64);
         let mut cur = self.cursor();
@@ -747,7 +773,36 @@ impl ClifEmitter {
     ) -> Option<(InlinePaths, Block, bool)> {
         if let Some(fm) = self.low.fast {
             let slow = self.new_block(true);
-            let mut paths = Vec::with_capacity(2);
+            let mut paths = Vec::with_capacity(3);
+            let base = self.base_of(addr);
+            let prev = self
+                .checked
+                .iter()
+                .rev()
+                .find(|&&(b, s, _)| b == base && s == store)
+                .map(|&(_, _, a)| a);
+            self.checked.push((base, store, addr));
+            if let Some(prev) = prev {
+                // Same page as `prev` (and, wider than a byte, aligned: then it cannot cross
+                // into the next page): no permission check.
+                let quick = self.new_block(false);
+                let full = self.new_block(false);
+                let k = w.bytes().trailing_zeros() as i64;
+                let mut c = self.cursor();
+                let mut x = c.ins().bxor(addr, prev);
+                if k > 0 {
+                    let low = c.ins().ishl_imm_s(addr, 64 - k);
+                    x = c.ins().bor(x, low);
+                }
+                let same =
+                    c.ins()
+                        .icmp_imm_s(IntCC::UnsignedLessThan, x, FastMem::PAGE_SIZE as i64);
+                c.ins().brif(same, quick, &[], full, &[]);
+                self.cur = quick;
+                let host = self.cursor().ins().iadd_imm_s(addr, fm.base() as i64);
+                paths.push((quick, host));
+                self.cur = full;
+            }
             if w == Width::B {
                 self.fast_check(&fm, addr, w, store, slow);
             } else {
@@ -761,7 +816,11 @@ impl ClifEmitter {
                 self.cur = fast;
             }
             let host = self.cursor().ins().iadd_imm_s(addr, fm.base() as i64);
-            paths.insert(0, (self.cur, host));
+            paths.insert(usize::from(prev.is_some()), (self.cur, host));
+            if !self.low.slow_exit {
+                // The slow path joins the others without a check of its own.
+                self.checked.pop();
+            }
             return Some((paths, slow, self.low.slow_exit));
         }
         let t = self.low.tlb?;

@@ -25,6 +25,7 @@ use std::collections::HashMap;
 
 use super::bus::Bus;
 use super::mmu::{Access, Context, Tlb};
+use crate::devices::{UART0_BASE, UART0_SIZE};
 
 /// Privilege levels, numbered as in `mstatus.MPP`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -549,6 +550,9 @@ impl Hart {
 
     fn store_aligned(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
         let pa = self.translate(addr, Access::Store)?;
+        let uart = pa.wrapping_sub(UART0_BASE) < UART0_SIZE;
+        let irqs = |h: &Self| h.bus.board.as_ref().map(|b| b.external_irqs());
+        let before = if uart { irqs(self) } else { None };
         self.bus
             .write(pa, val, w)
             .ok_or(Exception::new(Cause::StoreAccessFault, addr))?;
@@ -560,8 +564,10 @@ impl Hart {
             }
         }
         // A device write (CLINT msip/mtimecmp, PLIC, UART, test finisher) may raise or clear
-        // an interrupt or end the run: end the slice.
-        if !self.bus.is_ram(pa, 1) {
+        // an interrupt or end the run: end the slice. Not for a UART write that changed no
+        // interrupt line (console output, a byte at a time): the bytes go out at the end of
+        // the slice.
+        if !self.bus.is_ram(pa, 1) && !(uart && irqs(self) == before) {
             self.stop = true;
             // A device's DMA into RAM (virtio) counts as stores for cached code.
             for (start, len) in self.bus.take_dma_writes() {
@@ -1322,6 +1328,32 @@ mod tests {
         fetch_word(&mut h, va);
         assert_eq!(invalidation(&mut h), Some(vec![]));
         assert_eq!(h.code_flushes, 1);
+    }
+
+    /// Console output does not end the slice; a UART write that raises an interrupt does.
+    #[test]
+    fn uart_output_ends_the_slice_only_when_it_changes_an_interrupt() {
+        use crate::devices::{Board, PLIC_BASE, UART0_IRQ};
+        let mut h = Hart::new(Bus::new(RAM, 1 << 20));
+        h.bus.board = Some(Box::new(Board::new()));
+        let _ = h.exit_requested();
+        for b in b"ok" {
+            h.store(UART0_BASE, u64::from(*b), Width::B).ok();
+        }
+        assert!(!h.exit_requested(), "plain console output");
+        // The UART's source enabled for S-mode (context 1) at priority 1, threshold 0.
+        let src = UART0_IRQ as u64;
+        h.store(PLIC_BASE + 4 * src, 1, Width::W).ok();
+        h.store(PLIC_BASE + 0x2080 + src / 32 * 4, 1 << (src % 32), Width::W)
+            .ok();
+        let _ = h.exit_requested();
+        assert!(!h.bus.board.as_ref().is_some_and(|b| b.external_irqs().1));
+        // IER.THRE on with the transmitter empty: the interrupt is raised.
+        h.store(UART0_BASE + 1, 2, Width::B).ok();
+        assert!(h.bus.board.as_ref().is_some_and(|b| b.external_irqs().1));
+        assert!(h.exit_requested(), "an interrupt became pending");
+        let out = h.bus.board.as_mut().map(|b| b.take_output());
+        assert_eq!(out.as_deref(), Some(&b"ok"[..]));
     }
 
     #[test]

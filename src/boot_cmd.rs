@@ -345,8 +345,8 @@ pub fn boot(args: BootArgs) -> ExitCode {
         );
         let h = &sys.machine.interp.env;
         eprintln!(
-            "xlate: stats: code: {} whole flushes requested, {} invalidations of some pages' code, {} avoided (fence.i, sfence.vma or satp write with the cached code still valid)",
-            h.code_flushes, h.code_invalidations, h.code_flushes_avoided,
+            "xlate: stats: code: {} whole flushes requested, {} invalidations of some pages' code, {} avoided (fence.i, sfence.vma or satp write with the cached code still valid); {} page-table walks",
+            h.code_flushes, h.code_invalidations, h.code_flushes_avoided, h.tlb.walks,
         );
         if let Some(j) = sys.machine.jit_stats() {
             eprintln!(

@@ -536,7 +536,8 @@ impl Hart {
             .read(pa, w)
             .ok_or(Exception::new(Cause::LoadAccessFault, addr))?;
         if let Some(host) = self.bus.ram_page_host(pa) {
-            self.tlb.fast.fill(false, addr, host);
+            // (The level is stale when untranslated; the untranslated tables ignore it.)
+            self.tlb.fast.fill(false, addr, host, self.tlb.last_level);
         }
         Ok(v)
     }
@@ -559,7 +560,7 @@ impl Hart {
         self.note_store(pa);
         if self.plain_store_page(pa) {
             if let Some(host) = self.bus.ram_page_host(pa) {
-                self.tlb.fast.fill(true, addr, host);
+                self.tlb.fast.fill(true, addr, host, self.tlb.last_level);
                 return Ok(());
             }
         }
@@ -567,7 +568,8 @@ impl Hart {
         // an interrupt or end the run: end the slice. Not for a UART write that changed no
         // interrupt line (console output, a byte at a time): the bytes go out at the end of
         // the slice.
-        if !self.bus.is_ram(pa, 1) && !(uart && irqs(self) == before) {
+        let quiet_output = uart && irqs(self) == before;
+        if !self.bus.is_ram(pa, 1) && !quiet_output {
             self.stop = true;
             // A device's DMA into RAM (virtio) counts as stores for cached code.
             for (start, len) in self.bus.take_dma_writes() {
@@ -1161,9 +1163,14 @@ impl Env for Hart {
                 {
                     return Err(illegal());
                 }
-                // The whole TLB (correct for any address/ASID operands); code only if a code
-                // page changed its mapping. `va` 0 may be `x0` ("all addresses"): check all.
-                self.tlb.flush();
+                // The translations of `va`'s page (for every ASID: entries are not tagged
+                // with one), or the whole TLB; code only if a code page changed its mapping.
+                // `va` 0 may be `x0` ("all addresses"): all.
+                if a != 0 {
+                    self.tlb.flush_page(a);
+                } else {
+                    self.tlb.flush();
+                }
                 self.revalidate_code((a != 0).then_some(a));
                 Ok(())
             }

@@ -11,9 +11,12 @@ the project's initramfs (testsuites/boot/bin/initramfs.cpio), `--bios none` unde
 Debian's OpenSBI under both. Prints seconds to the kernel banner,
 to the init's line and to exit (poweroff).
 
-    scripts/boot-time.py [-n RUNS] [--xlate PATH] [--linux [--kernel IMAGE]]
+    scripts/boot-time.py [-n RUNS] [--xlate PATH]... [--linux [--kernel IMAGE]] [--only NAMES]
 
-Then the medians.
+Then the medians and minimums. With --xlate given more than once (binaries to compare, e.g.
+before and after a change), each xlate configuration runs with each binary, interleaved,
+labelled by the binary's index (#0, #1, ...). --only runs the configurations whose names
+contain one of the comma-separated words (e.g. --only jit-none,qemu).
 """
 import argparse, os, select, statistics, subprocess, time
 
@@ -85,10 +88,14 @@ def session(cmd):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=5)
-    ap.add_argument("--xlate", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "xlate"))
+    ap.add_argument("--xlate", action="append",
+                    help="xlate binary (repeat to compare binaries; default target/release/xlate)")
+    ap.add_argument("--only", help="comma-separated words: run only configurations naming one")
     ap.add_argument("--linux", action="store_true", help="boot Linux to the initramfs's init")
     ap.add_argument("--kernel", default="/tmp/xlate-kernel/Image")
     a = ap.parse_args()
+    binaries = a.xlate or [os.path.join(os.path.dirname(__file__), "..", "target", "release", "xlate")]
+    a.xlate = "XLATE"
     run = session
     cmds = {
         "qemu": ["qemu-system-riscv64", "-M", "virt", "-m", "256M", "-bios", FW, "-kernel", UBOOT,
@@ -108,15 +115,33 @@ def main():
             "qemu-opensbi": q + ["-bios", FW] + k,
             "xlate-jit-sbi": [a.xlate, "boot", "-m", "256M", "--bios", FW] + xk,
         }
+    if len(binaries) > 1:
+        multi = {}
+        for k, c in cmds.items():
+            if c[0] != "XLATE":
+                multi[k] = c
+                continue
+            for i, b in enumerate(binaries):
+                multi[f"{k}#{i}"] = [b] + c[1:]
+        cmds = multi
+    else:
+        cmds = {k: [binaries[0] if x == "XLATE" else x for x in c] for k, c in cmds.items()}
+    if a.only:
+        words = a.only.split(",")
+        cmds = {k: c for k, c in cmds.items() if any(w in k for w in words)}
     res = {k: [] for k in cmds}
     for i in range(a.n):
         for k, c in cmds.items():  # interleaved
             m = run(c)
             res[k].append(m)
-            print(f"run {i} {k:15s} " + " ".join(f"{n}={v:.3f}" for n, v in m.items()), flush=True)
-    print("median seconds:")
-    for k, runs in res.items():
-        print(f"  {k:15s} " + " ".join(f"{n}={statistics.median(r[n] for r in runs):.3f}" for n in runs[0]))
+            print(f"run {i} {k:17s} " + " ".join(f"{n}={v:.3f}" for n, v in m.items()), flush=True)
+    for what, f in [("median", statistics.median), ("minimum", min)]:
+        print(f"{what} seconds:")
+        for k, runs in res.items():
+            print(f"  {k:17s} " + " ".join(f"{n}={f(r[n] for r in runs):.3f}" for n in runs[0]))
+    if len(binaries) > 1:
+        for i, b in enumerate(binaries):
+            print(f"  #{i}: {b}")
 
 
 if __name__ == "__main__":

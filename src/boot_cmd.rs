@@ -345,16 +345,17 @@ pub fn boot(args: BootArgs) -> ExitCode {
         );
         let h = &sys.machine.interp.env;
         eprintln!(
-            "xlate: stats: code: {} flushes requested, {} avoided (fence.i, sfence.vma or satp write with the cached code still valid)",
-            h.code_flushes, h.code_flushes_avoided,
+            "xlate: stats: code: {} whole flushes requested, {} invalidations of some pages' code, {} avoided (fence.i, sfence.vma or satp write with the cached code still valid); {} page-table walks",
+            h.code_flushes, h.code_invalidations, h.code_flushes_avoided, h.tlb.walks,
         );
         if let Some(j) = sys.machine.jit_stats() {
             eprintln!(
-                "xlate: stats: jit: {} blocks translated ({} guest instructions), {:.1} ms compiling, {} code flushes, {} chained exits, {} entries from the dispatcher, {} blocks run interpreted",
+                "xlate: stats: jit: {} blocks translated ({} guest instructions), {:.1} ms compiling, {} code flushes, {} page invalidations, {} chained exits, {} entries from the dispatcher, {} blocks run interpreted",
                 j.blocks_translated,
                 j.insns_translated,
                 j.compile_ns as f64 / 1e6,
                 j.flushes,
+                j.invalidations,
                 j.chained_exits,
                 j.jit_entries,
                 j.interp_blocks,

@@ -9,4 +9,5 @@ mod loader;
 mod machine;
 #[allow(dead_code)] // generated: exports every label, not all are used
 mod machine_code;
+mod machine_smc;
 mod syscalls;

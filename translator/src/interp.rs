@@ -53,6 +53,15 @@ pub trait Env {
     /// Whether cached decoded blocks must be dropped (code was modified, unmapped or remapped).
     /// The interpreter polls this before each block and clears it by flushing.
     fn take_code_flush(&mut self) -> bool;
+    /// Like [`Env::take_code_flush`], but the machine may confine the change to some pages:
+    /// false when no cached code changed; true with `pages` left empty when every cached
+    /// block must go; true with `pages` extended by (virtual page number, code context) pairs
+    /// when only blocks with an instruction byte on one of those pages must go (the others
+    /// stay valid). Default: whole flushes only.
+    fn take_code_invalidation(&mut self, pages: &mut Vec<(u64, u64)>) -> bool {
+        let _ = pages;
+        self.take_code_flush()
+    }
     /// Whether `take_code_flush` would return true, without taking it. Engines use it to keep
     /// running an already-looked-up block; the default (always true) just disables that.
     fn code_flush_pending(&self) -> bool {

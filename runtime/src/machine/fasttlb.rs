@@ -28,6 +28,10 @@ pub struct FastTlb {
     key: usize,
     /// Tables that may hold entries (bit per table), so a flush clears only those.
     used: u32,
+    /// Per table entry: the level of the leaf PTE its translation came from (0: a 4 KiB page).
+    levels: Box<[[u8; SIZE]]>,
+    /// Tables that may hold entries from superpages (bit per table).
+    supers: u32,
 }
 
 impl Default for FastTlb {
@@ -38,6 +42,8 @@ impl Default for FastTlb {
             current: Box::new([0; 2]),
             key: UNTRANSLATED,
             used: 0,
+            levels: vec![[0; SIZE]; 2 * KEYS].into_boxed_slice(),
+            supers: 0,
         };
         t.select(UNTRANSLATED);
         t
@@ -62,6 +68,29 @@ impl FastTlb {
             }
         }
         self.used = 0;
+        self.supers = 0;
+    }
+
+    /// Forgets the entries for the page of `va` and those from a superpage holding it, in the
+    /// translated contexts (see [`super::mmu::Tlb::flush_page`]).
+    pub fn flush_page(&mut self, va: u64) {
+        let page = va >> 12;
+        let slot = (page as usize) & (SIZE - 1);
+        for (i, t) in self.tables.iter_mut().enumerate() {
+            if self.used >> i & 1 == 0 || i / 2 == UNTRANSLATED {
+                continue;
+            }
+            if t[slot].tag == page << 12 {
+                t[slot] = SoftTlbEntry::EMPTY;
+            }
+            if self.supers >> i & 1 != 0 {
+                for (e, &level) in t.iter_mut().zip(self.levels[i].iter()) {
+                    if level != 0 && super::mmu::covers(e.tag >> 12, level, page) {
+                        *e = SoftTlbEntry::EMPTY;
+                    }
+                }
+            }
+        }
     }
 
     /// Forgets every store entry.
@@ -70,14 +99,16 @@ impl FastTlb {
             if i % 2 == 1 && self.used >> i & 1 != 0 {
                 t.fill(SoftTlbEntry::EMPTY);
                 self.used &= !(1 << i);
+                self.supers &= !(1 << i);
             }
         }
     }
 
     /// Records that in the current context guest page `va` (any address in it) is the host
-    /// page at `host` for loads or for stores.
+    /// page at `host` for loads or for stores, translated through a leaf PTE at `level` (0 for
+    /// a 4 KiB page; any value when untranslated).
     #[inline]
-    pub fn fill(&mut self, store: bool, va: u64, host: u64) {
+    pub fn fill(&mut self, store: bool, va: u64, host: u64, level: u8) {
         let page = va & !0xfff;
         let t = 2 * self.key + usize::from(store);
         let slot = ((va >> 12) as usize) & (SIZE - 1);
@@ -87,6 +118,12 @@ impl FastTlb {
                 addend: host.wrapping_sub(page),
             };
             self.used |= 1 << t;
+            if let Some(l) = self.levels.get_mut(t).and_then(|l| l.get_mut(slot)) {
+                *l = level;
+            }
+            if level != 0 {
+                self.supers |= 1 << t;
+            }
         }
     }
 
@@ -110,7 +147,7 @@ impl FastTlb {
 
 #[cfg(test)]
 mod tests {
-    use translator::emit::Width;
+    use translator::emit::{SystemOp, Width};
     use translator::interp::Env;
     use translator::{Cause, CpuState};
 
@@ -146,6 +183,71 @@ mod tests {
         assert_eq!(h.csr_write(&cpu, 0x180, 8 << 60 | ROOT >> 12), Ok(()));
         h.set_privilege(Priv::S);
         h
+    }
+
+    /// `sfence.vma va` drops the translations of `va`'s page, all of a superpage holding it,
+    /// and no others (so they need no new walk).
+    #[test]
+    fn sfence_vma_of_a_page_drops_that_page_or_its_superpage_only() {
+        let mut h = Hart::new(Bus::new(RAM, 4 << 20));
+        let (l1, l0) = (ROOT + 0x1000, ROOT + 0x2000);
+        let ptr = |pa: u64| (pa >> 12) << 10 | PTE_V;
+        let leaf = |pa: u64| (pa >> 12) << 10 | PTE_V | PTE_AD | PTE_R | PTE_W;
+        w64(&mut h, ROOT, ptr(l1));
+        w64(&mut h, l1, ptr(l0));
+        // VA 0x1000 and 0x2000: 4 KiB pages; VA 0x20_0000: a 2 MiB page at RAM + 2 MiB.
+        w64(&mut h, l0 + 8, leaf(RAM + 0x8000));
+        w64(&mut h, l0 + 16, leaf(RAM + 0x9000));
+        w64(&mut h, l1 + 8, leaf(RAM + 0x20_0000));
+        for (pa, v) in [
+            (RAM + 0x8000, 1),
+            (RAM + 0x9000, 2),
+            (RAM + 0xa000, 3),
+            (RAM + 0x20_3000, 4),
+            (RAM + 0x20_5000, 5),
+            (RAM + 0x3000, 6),
+        ] {
+            w64(&mut h, pa, v);
+        }
+        let cpu = CpuState::default();
+        assert_eq!(h.csr_write(&cpu, 0x180, 8 << 60 | ROOT >> 12), Ok(()));
+        h.set_privilege(Priv::S);
+        let sfence = |h: &mut Hart, va: u64| {
+            let _ = h.system(&mut CpuState::default(), SystemOp::SfenceVma, va, 0);
+        };
+        for (va, v) in [(0x1000, 1), (0x2000, 2), (0x20_3000, 4), (0x20_5000, 5)] {
+            assert_eq!(h.load(va, Width::D), Ok(v));
+            assert!(h.tlb.fast.lookup(false, va).is_some());
+        }
+        // Remap the page at 0x2000: after sfence.vma of it, loads see the new page; the
+        // other entries stay.
+        w64(&mut h, l0 + 16, leaf(RAM + 0xa000));
+        let walks = h.tlb.walks;
+        sfence(&mut h, 0x2008);
+        assert_eq!(h.tlb.fast.lookup(false, 0x2000), None);
+        assert_eq!(h.load(0x2000, Width::D), Ok(3));
+        for va in [0x1000, 0x20_3000, 0x20_5000] {
+            assert!(h.tlb.fast.lookup(false, va).is_some(), "{va:#x} kept");
+        }
+        assert_eq!(
+            h.tlb.walks,
+            walks + 1,
+            "only the remapped page walked again"
+        );
+        // Remap the superpage to RAM; sfence.vma of one of its pages drops all of it.
+        w64(&mut h, l1 + 8, leaf(RAM));
+        sfence(&mut h, 0x20_5000);
+        assert_eq!(h.tlb.fast.lookup(false, 0x20_3000), None);
+        assert_eq!(
+            h.load(0x20_3000, Width::D),
+            Ok(6),
+            "another page of the superpage"
+        );
+        assert!(h.tlb.fast.lookup(false, 0x1000).is_some());
+        assert_eq!(h.load(0x1000, Width::D), Ok(1));
+        // sfence.vma with x0: everything.
+        sfence(&mut h, 0);
+        assert_eq!(h.tlb.fast.lookup(false, 0x1000), None);
     }
 
     fn host(h: &mut Hart, pa: u64) -> u64 {

@@ -25,6 +25,7 @@ use std::collections::HashMap;
 
 use super::bus::Bus;
 use super::mmu::{Access, Context, Tlb};
+use crate::devices::{UART0_BASE, UART0_SIZE};
 
 /// Privilege levels, numbered as in `mstatus.MPP`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -156,19 +157,30 @@ pub struct Hart {
     instret_frozen: u64,
     cycle_frozen: u64,
     pub tlb: Tlb,
+    /// Every cached block must go (taken by [`Env::take_code_flush`]).
     code_flush: bool,
-    /// (virtual page, code context) fetched from since the last code flush -> its physical
-    /// page (the same page when translation was off).
+    /// Virtual pages (page number, code context) whose cached blocks must go, the rest staying
+    /// valid (taken by [`Env::take_code_invalidation`]): pages a store changed before a
+    /// `fence.i`, pages an `sfence.vma` or `satp` write remapped.
+    stale_code: Vec<(u64, u64)>,
+    /// (virtual page, code context) fetched from since its cached code was last dropped -> its
+    /// physical page (the same page when translation was off). Every page engines hold
+    /// decoded code of is here.
     code_pages: HashMap<(u64, u64), u64>,
     /// The last entry added to `code_pages` (decoding fetches the same page many times).
     last_code_page: Option<(u64, u64, u64)>,
-    /// One bit per RAM page holding fetched code (cleared by a code flush).
+    /// One bit per RAM page some entry of `code_pages` maps to (cleared when its cached code
+    /// is dropped; may stay set after a remapped page's entry went, which only costs its
+    /// stores the slow path).
     code_ram: Vec<u64>,
-    /// A store hit a page of `code_ram` since the last code flush.
-    code_dirty: bool,
-    /// Code flushes requested, and the ones avoided (sfence.vma, satp writes or fence.i after
-    /// which every cached block was still valid).
+    /// Physical page numbers of code pages stores hit since their code was last dropped
+    /// (the next `fence.i` drops it).
+    dirty_code: Vec<u64>,
+    /// Whole code flushes requested, partial invalidations (the cached code of some pages
+    /// dropped, the rest kept), and the flushes avoided (sfence.vma, satp writes or fence.i
+    /// after which every cached block was still valid).
     pub code_flushes: u64,
+    pub code_invalidations: u64,
     pub code_flushes_avoided: u64,
     /// Return to the run loop before the next block (interrupts may be deliverable).
     stop: bool,
@@ -214,11 +226,13 @@ impl Hart {
             instret_frozen: 0,
             cycle_frozen: 0,
             code_flush: false,
+            stale_code: Vec::new(),
             code_pages: HashMap::new(),
             last_code_page: None,
             code_ram: vec![0; ram_pages.div_ceil(64) as usize],
-            code_dirty: false,
+            dirty_code: Vec::new(),
             code_flushes: 0,
+            code_invalidations: 0,
             code_flushes_avoided: 0,
             tlb: Tlb::default(),
             stop: false,
@@ -334,7 +348,24 @@ impl Hart {
             self.code_ram.fill(0);
         }
         self.last_code_page = None;
-        self.code_dirty = false;
+        self.dirty_code.clear();
+        self.stale_code.clear();
+    }
+
+    /// Marks the cached code of the virtual pages `stale` (entries of `code_pages`, which
+    /// they leave) for dropping by the next [`Env::take_code_invalidation`].
+    fn invalidate_pages(&mut self, stale: Vec<(u64, u64)>) {
+        if stale.is_empty() {
+            return;
+        }
+        for k in &stale {
+            self.code_pages.remove(k);
+            if !self.stale_code.contains(k) {
+                self.stale_code.push(*k);
+            }
+        }
+        self.last_code_page = None;
+        self.code_invalidations += 1;
     }
 
     /// What instruction fetch depends on besides the pc: 0 untranslated (M-mode, or satp
@@ -358,7 +389,13 @@ impl Hart {
             return;
         }
         self.last_code_page = Some((vp, cx, pp));
-        if self.code_pages.insert((vp, cx), pp) != Some(pp) {
+        let old = self.code_pages.insert((vp, cx), pp);
+        if old != Some(pp) {
+            if old.is_some() {
+                // Fetched through a new mapping before any sfence.vma: code cached from the
+                // old physical page is no longer tracked, so it all goes.
+                self.request_code_flush();
+            }
             if let Some((i, bit)) = self.code_ram_bit(pa) {
                 if self.code_ram[i] & bit == 0 {
                     self.code_ram[i] |= bit;
@@ -372,8 +409,8 @@ impl Hart {
     /// A store to physical `pa` (RAM or not): marks the code dirty when it hits a code page.
     #[inline(always)]
     fn note_store(&mut self, pa: u64) {
-        if self.holds_code(pa) {
-            self.code_dirty = true;
+        if self.holds_code(pa) && !self.dirty_code.contains(&(pa >> 12)) {
+            self.dirty_code.push(pa >> 12);
         }
     }
 
@@ -391,9 +428,9 @@ impl Hart {
             .is_some_and(|(i, bit)| self.code_ram[i] & bit != 0)
     }
 
-    /// After a TLB flush (`sfence.vma` of `va`, or all when `None`; a `satp` write): requests
-    /// a code flush unless every code page (or `va`'s) still maps to the same physical page
-    /// with execute permission in its code context.
+    /// After a TLB flush (`sfence.vma` of `va`, or all when `None`; a `satp` write): marks
+    /// stale the code pages (or `va`'s) that no longer map to the same physical page with
+    /// execute permission in their code context.
     fn revalidate_code(&mut self, va: Option<u64>) {
         if self.code_flush || self.code_pages.is_empty() {
             return;
@@ -424,25 +461,29 @@ impl Hart {
             };
             now.map(|pa| pa >> 12) == Some(pp)
         };
-        let ok = match va {
+        let stale: Vec<(u64, u64)> = match va {
             Some(va) => {
                 let vp = va >> 12;
                 [1, 2]
-                    .iter()
-                    .all(|&cx| match self.code_pages.get(&(vp, cx)) {
-                        Some(&pp) => still(&mut self.bus, vp, cx, pp),
-                        None => true,
+                    .into_iter()
+                    .filter(|&cx| match self.code_pages.get(&(vp, cx)) {
+                        Some(&pp) => !still(&mut self.bus, vp, cx, pp),
+                        None => false,
                     })
+                    .map(|cx| (vp, cx))
+                    .collect()
             }
             None => self
                 .code_pages
                 .iter()
-                .all(|(&(vp, cx), &pp)| still(&mut self.bus, vp, cx, pp)),
+                .filter(|(&(vp, cx), &pp)| !still(&mut self.bus, vp, cx, pp))
+                .map(|(&k, _)| k)
+                .collect(),
         };
-        if ok {
+        if stale.is_empty() {
             self.code_flushes_avoided += 1;
         } else {
-            self.request_code_flush();
+            self.invalidate_pages(stale);
         }
     }
 
@@ -495,7 +536,8 @@ impl Hart {
             .read(pa, w)
             .ok_or(Exception::new(Cause::LoadAccessFault, addr))?;
         if let Some(host) = self.bus.ram_page_host(pa) {
-            self.tlb.fast.fill(false, addr, host);
+            // (The level is stale when untranslated; the untranslated tables ignore it.)
+            self.tlb.fast.fill(false, addr, host, self.tlb.last_level);
         }
         Ok(v)
     }
@@ -509,19 +551,25 @@ impl Hart {
 
     fn store_aligned(&mut self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
         let pa = self.translate(addr, Access::Store)?;
+        let uart = pa.wrapping_sub(UART0_BASE) < UART0_SIZE;
+        let irqs = |h: &Self| h.bus.board.as_ref().map(|b| b.external_irqs());
+        let before = if uart { irqs(self) } else { None };
         self.bus
             .write(pa, val, w)
             .ok_or(Exception::new(Cause::StoreAccessFault, addr))?;
         self.note_store(pa);
         if self.plain_store_page(pa) {
             if let Some(host) = self.bus.ram_page_host(pa) {
-                self.tlb.fast.fill(true, addr, host);
+                self.tlb.fast.fill(true, addr, host, self.tlb.last_level);
                 return Ok(());
             }
         }
         // A device write (CLINT msip/mtimecmp, PLIC, UART, test finisher) may raise or clear
-        // an interrupt or end the run: end the slice.
-        if !self.bus.is_ram(pa, 1) {
+        // an interrupt or end the run: end the slice. Not for a UART write that changed no
+        // interrupt line (console output, a byte at a time): the bytes go out at the end of
+        // the slice.
+        let quiet_output = uart && irqs(self) == before;
+        if !self.bus.is_ram(pa, 1) && !quiet_output {
             self.stop = true;
             // A device's DMA into RAM (virtio) counts as stores for cached code.
             for (start, len) in self.bus.take_dma_writes() {
@@ -1030,17 +1078,32 @@ impl Env for Hart {
     }
 
     fn fence_i(&mut self) {
-        // Cached code is stale only if a store hit a page it was fetched from.
-        if self.code_dirty {
-            self.request_code_flush();
-        } else if !self.code_flush {
-            self.code_flushes_avoided += 1;
+        // Cached code is stale only where a store hit a page it was fetched from: those
+        // pages' code goes (through every virtual page mapping them), the rest stays.
+        if self.dirty_code.is_empty() {
+            if !self.code_flush {
+                self.code_flushes_avoided += 1;
+            }
+            return;
         }
+        let dirty = std::mem::take(&mut self.dirty_code);
+        let stale: Vec<(u64, u64)> = self
+            .code_pages
+            .iter()
+            .filter(|(_, pp)| dirty.contains(pp))
+            .map(|(&k, _)| k)
+            .collect();
+        for pp in dirty {
+            if let Some((i, bit)) = self.code_ram_bit(pp << 12) {
+                self.code_ram[i] &= !bit;
+            }
+        }
+        self.invalidate_pages(stale);
     }
 
     #[inline(always)]
     fn take_code_flush(&mut self) -> bool {
-        if !self.code_flush {
+        if !self.code_flush && self.stale_code.is_empty() {
             return false;
         }
         self.code_flush = false;
@@ -1049,8 +1112,20 @@ impl Env for Hart {
     }
 
     #[inline(always)]
+    fn take_code_invalidation(&mut self, pages: &mut Vec<(u64, u64)>) -> bool {
+        if self.code_flush {
+            return self.take_code_flush();
+        }
+        if self.stale_code.is_empty() {
+            return false;
+        }
+        pages.append(&mut self.stale_code);
+        true
+    }
+
+    #[inline(always)]
     fn code_flush_pending(&self) -> bool {
-        self.code_flush
+        self.code_flush || !self.stale_code.is_empty()
     }
 
     #[inline(always)]
@@ -1088,9 +1163,14 @@ impl Env for Hart {
                 {
                     return Err(illegal());
                 }
-                // The whole TLB (correct for any address/ASID operands); code only if a code
-                // page changed its mapping. `va` 0 may be `x0` ("all addresses"): check all.
-                self.tlb.flush();
+                // The translations of `va`'s page (for every ASID: entries are not tagged
+                // with one), or the whole TLB; code only if a code page changed its mapping.
+                // `va` 0 may be `x0` ("all addresses"): all.
+                if a != 0 {
+                    self.tlb.flush_page(a);
+                } else {
+                    self.tlb.flush();
+                }
                 self.revalidate_code((a != 0).then_some(a));
                 Ok(())
             }
@@ -1125,11 +1205,23 @@ mod tests {
         assert!(h.fetch16(va).is_ok(), "fetch {va:#x}");
     }
 
-    /// fence.i drops cached code only after a store to a page code was fetched from.
+    /// What `take_code_invalidation` hands over: `None` for nothing, `Some(vec![])` for a
+    /// whole flush, otherwise the stale (virtual page, code context) pairs, sorted.
+    fn invalidation(h: &mut Hart) -> Option<Vec<(u64, u64)>> {
+        let mut pages = Vec::new();
+        h.take_code_invalidation(&mut pages).then(|| {
+            pages.sort_unstable();
+            pages
+        })
+    }
+
+    /// fence.i drops cached code only after a store to a page code was fetched from, and then
+    /// only that page's.
     #[test]
     fn fence_i_flushes_only_after_a_store_to_code() {
         let mut h = Hart::new(Bus::new(RAM, 1 << 20));
         fetch_word(&mut h, RAM + 0x100);
+        fetch_word(&mut h, RAM + 0x3000);
         h.fence_i();
         assert!(!h.take_code_flush(), "no store: the code is still valid");
         h.store(RAM + 0x2000, 1, Width::W).ok();
@@ -1141,15 +1233,32 @@ mod tests {
             "a store alone does not flush (fence.i does)"
         );
         h.fence_i();
-        assert!(
-            h.take_code_flush(),
-            "a store to the code page, then fence.i"
+        assert_eq!(
+            invalidation(&mut h),
+            Some(vec![(RAM >> 12, 0)]),
+            "a store to a code page, then fence.i: that page's code goes, not the other's"
         );
-        // The flush forgot the code pages: the same store now needs a new fetch to matter.
+        // The page's code was dropped: the same store now needs a new fetch to matter.
         h.store(RAM + 0x180, 2, Width::W).ok();
         h.fence_i();
-        assert!(!h.take_code_flush());
-        assert_eq!((h.code_flushes, h.code_flushes_avoided), (1, 3));
+        assert_eq!(invalidation(&mut h), None);
+        // The other code page is still known.
+        h.store(RAM + 0x3ffe, 2, Width::H).ok();
+        h.fence_i();
+        assert_eq!(invalidation(&mut h), Some(vec![((RAM + 0x3000) >> 12, 0)]));
+        assert_eq!(
+            (h.code_flushes, h.code_invalidations, h.code_flushes_avoided),
+            (0, 2, 3)
+        );
+        // Engines without partial invalidation see a whole flush, which forgets every page.
+        fetch_word(&mut h, RAM + 0x100);
+        fetch_word(&mut h, RAM + 0x3000);
+        h.store(RAM + 0x100, 1, Width::W).ok();
+        h.fence_i();
+        assert!(h.take_code_flush());
+        h.store(RAM + 0x3000, 1, Width::W).ok();
+        h.fence_i();
+        assert_eq!(invalidation(&mut h), None);
     }
 
     /// sfence.vma and satp writes drop cached code only when a code page's mapping changed;
@@ -1183,15 +1292,75 @@ mod tests {
         // Remap the code page: the cached code is stale after sfence.vma of that page.
         w(&mut h, l0, leaf(RAM + 0x3_0000)).unwrap_or_default();
         let _ = h.system(&mut cpu.clone(), SystemOp::SfenceVma, va + 0x10, 0);
-        assert!(h.take_code_flush(), "code page remapped");
-        // Unmapped: a satp write to another root (empty table) makes it stale too.
+        assert_eq!(
+            invalidation(&mut h),
+            Some(vec![(va >> 12, 2)]),
+            "code page remapped"
+        );
+        // Unmapped: a satp write to another root (empty table) makes it stale too, but not
+        // the untranslated code (M-mode fetched).
         fetch_word(&mut h, va);
+        h.set_privilege(Priv::M);
+        fetch_word(&mut h, RAM + 0x100);
+        h.set_privilege(Priv::S);
         h.csr_write(&cpu, 0x180, 8 << 60 | (RAM + 0x4_0000) >> 12)
             .ok();
-        assert!(
-            h.take_code_flush(),
+        assert_eq!(
+            invalidation(&mut h),
+            Some(vec![(va >> 12, 2)]),
             "satp write to tables without the code page"
         );
+        assert!(!h.take_code_flush(), "the M-mode code stays");
+    }
+
+    /// A page fetched through a new mapping before the sfence.vma that would have dropped the
+    /// old one's code: everything goes (the old physical page is no longer tracked).
+    #[test]
+    fn fetching_through_a_changed_mapping_flushes_everything() {
+        let mut h = Hart::new(Bus::new(RAM, 1 << 20));
+        let (root, l1, l0) = (RAM + 0x1_0000, RAM + 0x1_1000, RAM + 0x1_2000);
+        let ptr = |pa: u64| (pa >> 12) << 10 | 1;
+        let leaf = |pa: u64| (pa >> 12) << 10 | 1 | 2 | 8 | 0x40;
+        let va = 0x4000_0000u64;
+        let w = |h: &mut Hart, pa: u64, v: u64| h.bus.write(pa, v, Width::D).map(|_| ());
+        w(&mut h, root + 8, ptr(l1)).unwrap_or_default();
+        w(&mut h, l1, ptr(l0)).unwrap_or_default();
+        w(&mut h, l0, leaf(RAM + 0x2_0000)).unwrap_or_default();
+        let cpu = CpuState::default();
+        h.csr_write(&cpu, 0x180, 8 << 60 | root >> 12).ok();
+        h.set_privilege(Priv::S);
+        fetch_word(&mut h, va);
+        w(&mut h, l0, leaf(RAM + 0x3_0000)).unwrap_or_default();
+        h.tlb.flush();
+        fetch_word(&mut h, va);
+        assert_eq!(invalidation(&mut h), Some(vec![]));
+        assert_eq!(h.code_flushes, 1);
+    }
+
+    /// Console output does not end the slice; a UART write that raises an interrupt does.
+    #[test]
+    fn uart_output_ends_the_slice_only_when_it_changes_an_interrupt() {
+        use crate::devices::{Board, PLIC_BASE, UART0_IRQ};
+        let mut h = Hart::new(Bus::new(RAM, 1 << 20));
+        h.bus.board = Some(Box::new(Board::new()));
+        let _ = h.exit_requested();
+        for b in b"ok" {
+            h.store(UART0_BASE, u64::from(*b), Width::B).ok();
+        }
+        assert!(!h.exit_requested(), "plain console output");
+        // The UART's source enabled for S-mode (context 1) at priority 1, threshold 0.
+        let src = UART0_IRQ as u64;
+        h.store(PLIC_BASE + 4 * src, 1, Width::W).ok();
+        h.store(PLIC_BASE + 0x2080 + src / 32 * 4, 1 << (src % 32), Width::W)
+            .ok();
+        let _ = h.exit_requested();
+        assert!(!h.bus.board.as_ref().is_some_and(|b| b.external_irqs().1));
+        // IER.THRE on with the transmitter empty: the interrupt is raised.
+        h.store(UART0_BASE + 1, 2, Width::B).ok();
+        assert!(h.bus.board.as_ref().is_some_and(|b| b.external_irqs().1));
+        assert!(h.exit_requested(), "an interrupt became pending");
+        let out = h.bus.board.as_mut().map(|b| b.take_output());
+        assert_eq!(out.as_deref(), Some(&b"ok"[..]));
     }
 
     #[test]

@@ -76,18 +76,30 @@ struct Entry {
     ppage: u64,
     /// [`Context::key`] of the translation.
     key: u8,
+    /// Level of the leaf PTE it came from (0: a 4 KiB page, 1: 2 MiB, 2: 1 GiB, 3: 512 GiB).
+    level: u8,
 }
 
 const EMPTY: Entry = Entry {
     vpn: u64::MAX,
     ppage: 0,
     key: 0,
+    level: 0,
 };
+
+/// Whether a translation of page `vpn` from a leaf PTE at `level` also covers page `page`
+/// (both are virtual page numbers): the same superpage.
+#[inline]
+pub fn covers(vpn: u64, level: u8, page: u64) -> bool {
+    (vpn ^ page) >> (9 * u32::from(level)).min(63) == 0
+}
 
 /// Direct-mapped TLBs, one per access kind (a store entry exists only once D is set).
 pub struct Tlb {
     entries: Vec<[Entry; TLB_SIZE]>,
     pub walks: u64,
+    /// Level of the leaf PTE behind the last translation [`Tlb::translate`] returned.
+    pub last_level: u8,
     /// What translated code probes inline (flushed with this TLB).
     pub fast: super::fasttlb::FastTlb,
 }
@@ -97,6 +109,7 @@ impl Default for Tlb {
         Self {
             entries: vec![[EMPTY; TLB_SIZE]; 3],
             walks: 0,
+            last_level: 0,
             fast: Default::default(),
         }
     }
@@ -108,6 +121,21 @@ impl Tlb {
             t.fill(EMPTY);
         }
         self.fast.flush();
+    }
+
+    /// Forgets the translations of the page of `va` (all contexts and access kinds), including
+    /// those of any superpage holding it: what `sfence.vma va` asks for (its leaf PTE may have
+    /// changed; RISC-V Privileged ISA 20211203, 4.2.1).
+    pub fn flush_page(&mut self, va: u64) {
+        let page = va >> PAGE_SHIFT;
+        for t in &mut self.entries {
+            for e in t.iter_mut() {
+                if e.vpn != u64::MAX && covers(e.vpn, e.level, page) {
+                    *e = EMPTY;
+                }
+            }
+        }
+        self.fast.flush_page(va);
     }
 
     /// Translates `va` for `access`, walking the page table on a miss.
@@ -124,37 +152,43 @@ impl Tlb {
         let key = ctx.key();
         let table = &mut self.entries[access as usize];
         if table[slot].vpn == vpn && table[slot].key == key {
+            self.last_level = table[slot].level;
             return Ok(table[slot].ppage | (va & 0xfff));
         }
         self.walks += 1;
-        let pa = walk(bus, ctx, va, access)?;
+        let (pa, level) = walk_inner(bus, ctx, va, access, true)?;
         self.entries[access as usize][slot] = Entry {
             vpn,
             ppage: pa & !0xfff,
             key,
+            level,
         };
+        self.last_level = level;
         Ok(pa)
     }
 }
 
 /// The Sv39/Sv48 walk of section 4.3.2.
 pub fn walk(bus: &mut Bus, ctx: &Context, va: u64, access: Access) -> Result<u64, Exception> {
-    walk_inner(bus, ctx, va, access, true)
+    walk_inner(bus, ctx, va, access, true).map(|(pa, _)| pa)
 }
 
 /// Where an instruction fetch from `va` would go now, without updating A/D bits: `None` on a
 /// fault. (Checks that cached code is still mapped the same.)
 pub fn probe(bus: &mut Bus, ctx: &Context, va: u64) -> Option<u64> {
-    walk_inner(bus, ctx, va, Access::Fetch, false).ok()
+    walk_inner(bus, ctx, va, Access::Fetch, false)
+        .ok()
+        .map(|(pa, _)| pa)
 }
 
+/// The walk; also returns the level of the leaf PTE (0 for a 4 KiB page).
 fn walk_inner(
     bus: &mut Bus,
     ctx: &Context,
     va: u64,
     access: Access,
     update_ad: bool,
-) -> Result<u64, Exception> {
+) -> Result<(u64, u8), Exception> {
     let pf = Exception::new(access.page_fault(), va);
     let af = Exception::new(access.access_fault(), va);
     // Bits 63:VALEN must equal bit VALEN-1 (VALEN = 39 or 48).
@@ -211,7 +245,7 @@ fn walk_inner(
         bus.write(pte_addr, pte | need, Width::D).ok_or(af)?;
     }
     let vpn_low = (va >> PAGE_SHIFT) & low_mask;
-    Ok(((ppn | vpn_low) << PAGE_SHIFT) | (va & 0xfff))
+    Ok((((ppn | vpn_low) << PAGE_SHIFT) | (va & 0xfff), level as u8))
 }
 
 #[cfg(test)]

@@ -136,6 +136,31 @@ PROGRAMS = {
     csrr a3, mstatus
     {PASS}
  """,
+
+ # Self-modifying code for machine_smc.rs, in pieces the test places on separate pages
+ # (position-independent): MAIN at RAM_BASE calls F (RAM_BASE + 0x3000), G (+ 0x5000) and H
+ # (+ 0x6ff8, crossing into the page at + 0x7000) 3 times a round for a0 rounds; before each
+ # round it patches F's first instruction to `addi a0, a0, round + 1` and H's instruction at
+ # + 0x7000 to `addi a2, a2, round + 1`, then runs fence.i. G is never patched.
+ "SMC_MAIN": f"""
+    mv s4, a0
+    li s0, 0x80003000; li s1, 0x80005000; li s2, 0x80006ff8; li s3, 0x80007000
+    li s6, 0; li a0, 0; li a1, 0; li a2, 0
+ round:
+    addi t2, s6, 1; slli t2, t2, 20
+    li t1, 0x00050513; or t0, t2, t1; sw t0, 0(s0)
+    li t1, 0x00060613; or t0, t2, t1; sw t0, 0(s3)
+    fence.i
+    li s7, 3
+ call:
+    jalr ra, 0(s0); jalr ra, 0(s1); jalr ra, 0(s2)
+    addi s7, s7, -1; bnez s7, call
+    addi s6, s6, 1; blt s6, s4, round
+    {PASS}
+ """,
+ "SMC_F": "addi a0, a0, 100; ret",
+ "SMC_G": "addi a1, a1, 1; ret",
+ "SMC_H": "addi a2, a2, 1; addi zero, zero, 0; addi a2, a2, 100; ret",
 }
 # S-mode with TW, TVM and TSR set: each instruction traps as illegal.
 for name, insn in [("TW_WFI", "wfi"), ("TVM_SFENCE", "sfence.vma"), ("TSR_SRET", "sret"),

@@ -253,6 +253,75 @@ pub const FS_OFF: &[u32] = &[
 pub const FS_OFF_H: u64 = 0x80000010;
 
 #[rustfmt::skip]
+pub const SMC_MAIN: &[u32] = &[
+    0x00050a13, // 0x80000000: addi	x20,x10,0
+    0x00080437, // 0x80000004: lui	x8,0x80
+    0x0034041b, // 0x80000008: addiw	x8,x8,3 # 80003 <_start-0x7ff7fffd>
+    0x00c41413, // 0x8000000c: slli	x8,x8,0xc
+    0x000804b7, // 0x80000010: lui	x9,0x80
+    0x0054849b, // 0x80000014: addiw	x9,x9,5 # 80005 <_start-0x7ff7fffb>
+    0x00c49493, // 0x80000018: slli	x9,x9,0xc
+    0x00080937, // 0x8000001c: lui	x18,0x80
+    0x0079091b, // 0x80000020: addiw	x18,x18,7 # 80007 <_start-0x7ff7fff9>
+    0x00c91913, // 0x80000024: slli	x18,x18,0xc
+    0xff890913, // 0x80000028: addi	x18,x18,-8
+    0x000809b7, // 0x8000002c: lui	x19,0x80
+    0x0079899b, // 0x80000030: addiw	x19,x19,7 # 80007 <_start-0x7ff7fff9>
+    0x00c99993, // 0x80000034: slli	x19,x19,0xc
+    0x00000b13, // 0x80000038: addi	x22,x0,0
+    0x00000513, // 0x8000003c: addi	x10,x0,0
+    0x00000593, // 0x80000040: addi	x11,x0,0
+    0x00000613, // 0x80000044: addi	x12,x0,0
+    0x001b0393, // 0x80000048: addi	x7,x22,1
+    0x01439393, // 0x8000004c: slli	x7,x7,0x14
+    0x00050337, // 0x80000050: lui	x6,0x50
+    0x5133031b, // 0x80000054: addiw	x6,x6,1299 # 50513 <_start-0x7ffafaed>
+    0x0063e2b3, // 0x80000058: or	x5,x7,x6
+    0x00542023, // 0x8000005c: sw	x5,0(x8)
+    0x00060337, // 0x80000060: lui	x6,0x60
+    0x6133031b, // 0x80000064: addiw	x6,x6,1555 # 60613 <_start-0x7ff9f9ed>
+    0x0063e2b3, // 0x80000068: or	x5,x7,x6
+    0x0059a023, // 0x8000006c: sw	x5,0(x19)
+    0x0000100f, // 0x80000070: fence.i
+    0x00300b93, // 0x80000074: addi	x23,x0,3
+    0x000400e7, // 0x80000078: jalr	x1,0(x8)
+    0x000480e7, // 0x8000007c: jalr	x1,0(x9)
+    0x000900e7, // 0x80000080: jalr	x1,0(x18)
+    0xfffb8b93, // 0x80000084: addi	x23,x23,-1
+    0xfe0b98e3, // 0x80000088: bne	x23,x0,80000078 <call>
+    0x001b0b13, // 0x8000008c: addi	x22,x22,1
+    0xfb4b4ce3, // 0x80000090: blt	x22,x20,80000048 <round>
+    0x00100293, // 0x80000094: addi	x5,x0,1
+    0x00080337, // 0x80000098: lui	x6,0x80
+    0x0013031b, // 0x8000009c: addiw	x6,x6,1 # 80001 <_start-0x7ff7ffff>
+    0x00c31313, // 0x800000a0: slli	x6,x6,0xc
+    0x00533023, // 0x800000a4: sd	x5,0(x6)
+    0x0000006f, // 0x800000a8: jal	x0,800000a8 <call+0x30>
+];
+pub const SMC_MAIN_CALL: u64 = 0x80000078;
+pub const SMC_MAIN_ROUND: u64 = 0x80000048;
+
+#[rustfmt::skip]
+pub const SMC_F: &[u32] = &[
+    0x06450513, // 0x80000000: addi	x10,x10,100
+    0x00008067, // 0x80000004: jalr	x0,0(x1)
+];
+
+#[rustfmt::skip]
+pub const SMC_G: &[u32] = &[
+    0x00158593, // 0x80000000: addi	x11,x11,1
+    0x00008067, // 0x80000004: jalr	x0,0(x1)
+];
+
+#[rustfmt::skip]
+pub const SMC_H: &[u32] = &[
+    0x00160613, // 0x80000000: addi	x12,x12,1
+    0x00000013, // 0x80000004: addi	x0,x0,0
+    0x06460613, // 0x80000008: addi	x12,x12,100
+    0x00008067, // 0x8000000c: jalr	x0,0(x1)
+];
+
+#[rustfmt::skip]
 pub const TW_WFI: &[u32] = &[
     0x00000297, // 0x80000000: auipc	x5,0x0
     0x04028293, // 0x80000004: addi	x5,x5,64 # 80000040 <mhandler>

@@ -87,12 +87,16 @@ pub struct JitCtx {
     jc: u64,
     /// The owning thread is inside translated code (between entering and the return).
     in_jit: AtomicBool,
+    /// Pages of stale code a helper took from the environment ([`REQ_PAGES`]).
+    stale: Mutex<Vec<(u64, u64)>>,
 }
 
 /// [`JitCtx::requests`]: translated code must be flushed (the run goes on).
 const REQ_FLUSH: u64 = 1;
 /// [`JitCtx::requests`]: the environment asked the run to return.
 const REQ_EXIT: u64 = 2;
+/// [`JitCtx::requests`]: the code of the pages in [`JitCtx::stale`] must go (the run goes on).
+const REQ_PAGES: u64 = 4;
 
 /// One jump-cache entry: a guest pc and the host code of its block.
 #[repr(C)]
@@ -241,6 +245,9 @@ struct CodeInner {
     code: CodeMem,
     /// (pc, code context) -> host code, for the current generation.
     map: HashMap<(u64, u64), usize>,
+    /// The virtual pages each translation of `map` has instruction bytes on (for dropping
+    /// the translations of some pages, [`JitEngine::invalidate_pages`]).
+    pages: HashMap<(u64, u64), Vec<u64>>,
     /// Chain slots handed out since the last reset.
     next_slot: u32,
     /// Translations of the current generation some engine is compiling (the others
@@ -276,6 +283,7 @@ impl<X> SharedCode<X> {
         }
         g.next_slot = 0;
         g.map.clear();
+        g.pages.clear();
         g.pending.clear();
     }
 
@@ -291,6 +299,7 @@ impl<X> SharedCode<X> {
             return;
         }
         g.map.clear();
+        g.pages.clear();
         g.pending.clear();
         self.gen.fetch_add(1, Ordering::SeqCst);
         for t in threads.iter().filter(|t| !Arc::ptr_eq(t, me)) {
@@ -404,6 +413,9 @@ pub struct JitStats {
     pub chained_exits: u64,
     /// Whole-cache flushes (code changed, or the cache was full).
     pub flushes: u64,
+    /// Partial invalidations: the code of some pages dropped, the rest kept
+    /// ([`Env::take_code_invalidation`]).
+    pub invalidations: u64,
     /// Translations Cranelift rejected (the block stays interpreted).
     pub compile_failures: u64,
     /// Entries into translated code from the dispatcher.
@@ -476,6 +488,9 @@ pub struct JitEngine<X: Env> {
     blocks: Vec<BlockInfo<X>>,
     /// Direct-mapped (pc -> block record) for `context`.
     dcache: Box<[(u64, u32)]>,
+    /// (virtual page number, code context) -> the block records whose decoded block has an
+    /// instruction byte on that page (and maybe records decoded again since, elsewhere).
+    page_blocks: HashMap<(u64, u64), Vec<u32>>,
     /// The environment's code context ([`Env::code_context`]) the jump cache and `dcache`
     /// hold entries for (both are emptied when it changes; the block map is keyed by it).
     context: u64,
@@ -497,6 +512,10 @@ pub struct JitEngine<X: Env> {
     inject: Option<String>,
     /// The background compiler, when `cfg.background` (started on first use).
     compiler: Option<Compiler>,
+    /// Pages invalidated while the background compiler had jobs, with the count of partial
+    /// invalidations then (`stats.invalidations`): a job lowered before that has its result
+    /// dropped if it has code on one of these pages (emptied once no job is in flight).
+    stale_inflight: Vec<(u64, (u64, u64))>,
     pub stats: JitStats,
 }
 
@@ -510,6 +529,9 @@ struct Job {
     n: u64,
     insns: Vec<(u64, u32, u8)>,
     ir: Option<String>,
+    /// The engine's count of partial invalidations when it was lowered (see
+    /// [`JitEngine::stale_inflight`]).
+    invalidations: u64,
 }
 
 /// A compiled [`Job`]: its host code bytes (or Cranelift's error) and the time it took.
@@ -674,16 +696,25 @@ extern "C" fn h_csr<X: Env>(ctx: *mut JitCtx, code: u64, src: u64, _: u64) -> u6
 /// the environment here, so the dispatcher acts on them from [`JitCtx::requests`].
 fn poll_env<X: Env>(ctx: *mut JitCtx, m: &mut Interp<X>) {
     let mut req = 0;
-    if m.env.take_code_flush() {
-        req |= REQ_FLUSH;
+    let mut pages = Vec::new();
+    if m.env.take_code_invalidation(&mut pages) {
+        req |= if pages.is_empty() {
+            REQ_FLUSH
+        } else {
+            REQ_PAGES
+        };
     }
     if m.env.exit_requested() {
         req |= REQ_EXIT;
     }
     if req != 0 {
         // SAFETY: `ctx` is the live context of the `enter` call (see `machine`), a separate
-        // object from the `Interp` borrowed as `m`; only shared access (atomics) is used.
+        // object from the `Interp` borrowed as `m`; only shared access (atomics, the `stale`
+        // mutex) is used.
         let c = unsafe { &*ctx };
+        if !pages.is_empty() {
+            lock(&c.stale).append(&mut pages);
+        }
         c.stop_at.store(0, Ordering::Relaxed);
         c.requests.fetch_or(req, Ordering::Relaxed);
     }
@@ -860,6 +891,7 @@ impl<X: Env> SharedCode<X> {
             inner: Mutex::new(CodeInner {
                 code,
                 map: HashMap::new(),
+                pages: HashMap::new(),
                 next_slot: 0,
                 pending: Default::default(),
             }),
@@ -909,6 +941,7 @@ impl<X: Env> JitEngine<X> {
             requests: AtomicU64::new(0),
             jc: jc.as_ptr() as u64,
             in_jit: AtomicBool::new(false),
+            stale: Mutex::new(Vec::new()),
         });
         lock(&shared.threads).push(Arc::clone(&ctx));
         Self {
@@ -923,6 +956,7 @@ impl<X: Env> JitEngine<X> {
             map: HashMap::new(),
             blocks: Vec::new(),
             dcache: vec![(u64::MAX, 0); DC_SIZE].into_boxed_slice(),
+            page_blocks: HashMap::new(),
             context: 0,
             decoder: InterpEngine::new(),
             table: crate::riscv::table(),
@@ -937,6 +971,7 @@ impl<X: Env> JitEngine<X> {
                 .ok()
                 .filter(|v| !v.is_empty()),
             compiler: None,
+            stale_inflight: Vec::new(),
             stats: JitStats::default(),
             cfg,
         }
@@ -1007,6 +1042,74 @@ impl<X: Env> JitEngine<X> {
         self.catch_up();
     }
 
+    /// Acts on an invalidation taken from the environment: drops the cached code of the
+    /// `stale` pages (virtual page number, code context), or all of it when `stale` is empty
+    /// ([`Env::take_code_invalidation`]); empties `stale`.
+    fn invalidate(&mut self, stale: &mut Vec<(u64, u64)>) {
+        if stale.is_empty() {
+            self.flush();
+        } else {
+            self.invalidate_pages(stale);
+            stale.clear();
+        }
+    }
+
+    /// Drops every translation and decoded block with an instruction byte on one of the
+    /// `stale` pages (virtual page number, code context) and keeps the rest. Chain links and
+    /// the jump cache are emptied (links are made again as the kept code runs); a dropped
+    /// translation's host code stays in the code memory, unreachable, until the next reset.
+    /// With other threads sharing the code (or under lockstep verification), everything goes
+    /// as with [`JitEngine::flush`].
+    fn invalidate_pages(&mut self, stale: &[(u64, u64)]) {
+        let alone = lock(&self.shared.threads)
+            .iter()
+            .all(|t| Arc::ptr_eq(t, &self.ctx));
+        if !alone || self.lockstep.is_some() {
+            self.flush();
+            return;
+        }
+        let mut dropped = Vec::new();
+        {
+            let mut g = lock(&self.shared.inner);
+            let CodeInner { map, pages, .. } = &mut *g;
+            map.retain(|key, _| {
+                let gone = pages
+                    .get(key)
+                    .is_some_and(|p| p.iter().any(|&p| stale.contains(&(p, key.1))));
+                if gone {
+                    pages.remove(key);
+                    dropped.push(*key);
+                }
+                !gone
+            });
+            // Kept code may be linked to dropped code: unlink everything.
+            let used = (g.next_slot as usize).min(self.shared.slots.len());
+            for s in self.shared.slots[..used].iter() {
+                s.store(0, Ordering::Relaxed);
+            }
+        }
+        for e in self.jc.iter() {
+            e.pc.store(JC_EMPTY, Ordering::Relaxed);
+            e.code
+                .store(self.shared.lookup_stub as u64, Ordering::Relaxed);
+        }
+        for key in &dropped {
+            if let Some(&i) = self.map.get(key) {
+                self.blocks[i as usize].code = 0;
+            }
+        }
+        for page in stale {
+            for i in self.page_blocks.remove(page).unwrap_or_default() {
+                self.blocks[i as usize].interp = None;
+            }
+        }
+        self.stats.invalidations += 1;
+        if self.compiler.as_ref().is_some_and(|c| c.inflight > 0) {
+            let n = self.stats.invalidations;
+            self.stale_inflight.extend(stale.iter().map(|&p| (n, p)));
+        }
+    }
+
     /// Moves this engine to a new code cache of its own; false if none can be made.
     fn detach(&mut self) -> bool {
         let cfg = JitConfig {
@@ -1027,6 +1130,8 @@ impl<X: Env> JitEngine<X> {
     /// which belong to an older generation of the shared code.
     fn catch_up(&mut self) {
         self.gen = self.shared.gen.load(Ordering::SeqCst);
+        // Jobs in flight belong to the old generation (their results are dropped).
+        self.stale_inflight.clear();
         for e in self.jc.iter() {
             e.pc.store(JC_EMPTY, Ordering::Relaxed);
             e.code
@@ -1034,6 +1139,7 @@ impl<X: Env> JitEngine<X> {
         }
         self.map.clear();
         self.blocks.clear();
+        self.page_blocks.clear();
         self.dcache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
         if let Some(l) = &mut self.lockstep {
             l.clear();
@@ -1218,10 +1324,24 @@ impl<X: Env> JitEngine<X> {
             c.inflight -= 1;
             done.push(d);
         }
+        let inflight = c.inflight;
         for d in done {
             self.stats.compile_ns += d.ns;
             let key = d.job.key;
             if d.job.gen != self.gen {
+                continue;
+            }
+            let stale = &self.stale_inflight;
+            let lowered = d.job.invalidations;
+            if stale.iter().any(|&(n, _)| n > lowered)
+                && d.job
+                    .insns
+                    .iter()
+                    .flat_map(|&(a, _, len)| insn_pages(a, len))
+                    .any(|p| stale.iter().any(|&(n, q)| n > lowered && q == (p, key.1)))
+            {
+                // Decoded before its code changed: dropped (translated again when hot).
+                lock(&self.shared.inner).pending.remove(&key);
                 continue;
             }
             let code = match d.code {
@@ -1245,6 +1365,9 @@ impl<X: Env> JitEngine<X> {
                 }
             }
         }
+        if inflight == 0 {
+            self.stale_inflight.clear();
+        }
     }
 
     /// Copies compiled code for `key` into the code memory and makes it findable; returns its
@@ -1267,6 +1390,13 @@ impl<X: Env> JitEngine<X> {
             match g.code.install(bytes) {
                 Some(p) => {
                     g.map.insert(key, p as usize);
+                    let mut pages: Vec<u64> = Vec::new();
+                    for p in insns.iter().flat_map(|&(a, _, len)| insn_pages(a, len)) {
+                        if !pages.contains(&p) {
+                            pages.push(p);
+                        }
+                    }
+                    g.pages.insert(key, pages);
                     TRANSLATIONS.fetch_add(1, Ordering::Relaxed);
                     p as usize
                 }
@@ -1406,6 +1536,7 @@ impl<X: Env> JitEngine<X> {
                     n,
                     insns,
                     ir,
+                    invalidations: self.stats.invalidations,
                 };
                 if c.jobs.send(job).is_ok() {
                     c.inflight += 1;
@@ -1541,9 +1672,10 @@ impl<X: Env> JitEngine<X> {
             self.tlb = tlb;
             self.fast_known = true;
         }
+        let mut stale = Vec::new();
         loop {
-            if interp.env.take_code_flush() {
-                self.flush();
+            if interp.env.take_code_invalidation(&mut stale) {
+                self.invalidate(&mut stale);
             }
             self.install_compiled();
             if self.shared.gen.load(Ordering::Acquire) != self.gen {
@@ -1616,8 +1748,12 @@ impl<X: Env> JitEngine<X> {
                 return Ok(());
             }
             let req = self.ctx.requests.swap(0, Ordering::Relaxed);
-            if req & REQ_FLUSH != 0 {
-                self.flush();
+            if req & (REQ_FLUSH | REQ_PAGES) != 0 {
+                stale.append(&mut lock(&self.ctx.stale));
+                if req & REQ_FLUSH != 0 {
+                    stale.clear();
+                }
+                self.invalidate(&mut stale);
             }
             match r & 0xff {
                 exit::EXCEPTION => {
@@ -1656,6 +1792,13 @@ impl<X: Env> JitEngine<X> {
         let i = self.block_index(pc);
         if self.blocks[i].interp.is_none() {
             let b = self.decoder.decode_block(&mut interp.env, pc)?;
+            let idx = i as u32;
+            for p in b.insns.iter().flat_map(|s| insn_pages(s.pc, s.d.insn.len)) {
+                let list = self.page_blocks.entry((p, self.context)).or_default();
+                if !list.contains(&idx) {
+                    list.push(idx);
+                }
+            }
             self.blocks[i].interp = Some(b);
         }
         self.stats.interp_blocks += 1;
@@ -1733,6 +1876,13 @@ impl<X: Env> Drop for JitEngine<X> {
 }
 
 /// The bits of the instruction at `pc` (16 for a compressed one), or 0 if it cannot be fetched.
+/// The virtual page numbers of an instruction of `len` bytes at `pc` (two when it crosses a
+/// page boundary).
+fn insn_pages(pc: u64, len: u8) -> impl Iterator<Item = u64> {
+    let (first, last) = (pc >> 12, pc.wrapping_add(u64::from(len.max(1)) - 1) >> 12);
+    std::iter::once(first).chain((last != first).then_some(last))
+}
+
 fn instruction_bits<X: Env>(env: &mut X, pc: u64) -> u64 {
     let Ok(lo) = env.fetch16(pc) else { return 0 };
     if lo & 3 != 3 {

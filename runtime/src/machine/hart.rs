@@ -1261,21 +1261,37 @@ mod tests {
         assert_eq!(invalidation(&mut h), None);
     }
 
+    /// The code page of the Sv39 tests: virtual address `CODE_VA`.
+    const CODE_VA: u64 = 0x4000_0000;
+
+    /// A level-0 leaf entry for physical page `pa` (readable, executable, accessed).
+    fn leaf(pa: u64) -> u64 {
+        (pa >> 12) << 10 | 1 | 2 | 8 | 0x40
+    }
+
+    fn write_d(h: &mut Hart, pa: u64, v: u64) {
+        h.bus.write(pa, v, Width::D).map(|_| ()).unwrap_or_default();
+    }
+
+    /// A hart with Sv39 tables (not yet in `satp`): root at RAM + 0x1_0000, one level-1 and
+    /// one level-0 table, mapping `CODE_VA` to RAM + 0x2_0000. Returns the hart, the root and
+    /// the level-0 table's address.
+    fn code_page_hart() -> (Hart, u64, u64) {
+        let mut h = Hart::new(Bus::new(RAM, 1 << 20));
+        let (root, l1, l0) = (RAM + 0x1_0000, RAM + 0x1_1000, RAM + 0x1_2000);
+        let ptr = |pa: u64| (pa >> 12) << 10 | 1;
+        write_d(&mut h, root + 8, ptr(l1));
+        write_d(&mut h, l1, ptr(l0));
+        write_d(&mut h, l0, leaf(RAM + 0x2_0000));
+        (h, root, l0)
+    }
+
     /// sfence.vma and satp writes drop cached code only when a code page's mapping changed;
     /// the code context separates S-mode, U-mode and untranslated fetches.
     #[test]
     fn sfence_vma_flushes_only_when_a_code_page_is_remapped() {
-        let mut h = Hart::new(Bus::new(RAM, 1 << 20));
-        // Sv39: root at RAM + 0x1_0000, one level-1 table, one level-0 table mapping VA
-        // 0x4000_0000 -> RAM + 0x2_0000 (RX, A).
-        let (root, l1, l0) = (RAM + 0x1_0000, RAM + 0x1_1000, RAM + 0x1_2000);
-        let ptr = |pa: u64| (pa >> 12) << 10 | 1;
-        let leaf = |pa: u64| (pa >> 12) << 10 | 1 | 2 | 8 | 0x40;
-        let va = 0x4000_0000u64;
-        let w = |h: &mut Hart, pa: u64, v: u64| h.bus.write(pa, v, Width::D).map(|_| ());
-        w(&mut h, root + 8, ptr(l1)).unwrap_or_default();
-        w(&mut h, l1, ptr(l0)).unwrap_or_default();
-        w(&mut h, l0, leaf(RAM + 0x2_0000)).unwrap_or_default();
+        let (mut h, root, l0) = code_page_hart();
+        let va = CODE_VA;
         let cpu = CpuState::default();
         assert_eq!(h.code_context(), 0);
         h.csr_write(&cpu, 0x180, 8 << 60 | root >> 12).ok();
@@ -1290,7 +1306,7 @@ mod tests {
         assert!(!h.take_code_flush(), "a privilege change keeps the code");
         h.set_privilege(Priv::S);
         // Remap the code page: the cached code is stale after sfence.vma of that page.
-        w(&mut h, l0, leaf(RAM + 0x3_0000)).unwrap_or_default();
+        write_d(&mut h, l0, leaf(RAM + 0x3_0000));
         let _ = h.system(&mut cpu.clone(), SystemOp::SfenceVma, va + 0x10, 0);
         assert_eq!(
             invalidation(&mut h),
@@ -1317,20 +1333,13 @@ mod tests {
     /// old one's code: everything goes (the old physical page is no longer tracked).
     #[test]
     fn fetching_through_a_changed_mapping_flushes_everything() {
-        let mut h = Hart::new(Bus::new(RAM, 1 << 20));
-        let (root, l1, l0) = (RAM + 0x1_0000, RAM + 0x1_1000, RAM + 0x1_2000);
-        let ptr = |pa: u64| (pa >> 12) << 10 | 1;
-        let leaf = |pa: u64| (pa >> 12) << 10 | 1 | 2 | 8 | 0x40;
-        let va = 0x4000_0000u64;
-        let w = |h: &mut Hart, pa: u64, v: u64| h.bus.write(pa, v, Width::D).map(|_| ());
-        w(&mut h, root + 8, ptr(l1)).unwrap_or_default();
-        w(&mut h, l1, ptr(l0)).unwrap_or_default();
-        w(&mut h, l0, leaf(RAM + 0x2_0000)).unwrap_or_default();
+        let (mut h, root, l0) = code_page_hart();
+        let va = CODE_VA;
         let cpu = CpuState::default();
         h.csr_write(&cpu, 0x180, 8 << 60 | root >> 12).ok();
         h.set_privilege(Priv::S);
         fetch_word(&mut h, va);
-        w(&mut h, l0, leaf(RAM + 0x3_0000)).unwrap_or_default();
+        write_d(&mut h, l0, leaf(RAM + 0x3_0000));
         h.tlb.flush();
         fetch_word(&mut h, va);
         assert_eq!(invalidation(&mut h), Some(vec![]));

@@ -173,8 +173,6 @@ pub struct FastMem {
     perms: *const u8,
     pages: u64,
     read: u8,
-    write: u8,
-    code: u8,
     /// What a page's byte, masked, must equal for an inline store: `write` and not `code`
     /// (mask `write | code`), or the environment's store bit set (mask and value that bit,
     /// [`FastMem::with_store_bit`]).
@@ -203,8 +201,6 @@ impl FastMem {
             perms,
             pages,
             read,
-            write,
-            code,
             store_mask: write | code,
             store_want: write,
         }
@@ -242,10 +238,9 @@ impl FastMem {
     /// mask by immediates).
     pub const PAGE_SHIFT: u32 = 12;
     pub const PAGE_SIZE: u64 = 1 << Self::PAGE_SHIFT;
-    /// Permission bits: readable, writable, and "holds translated code" (stores take the slow
-    /// path so the environment can detect self-modifying code).
-    pub fn bits(&self) -> (u8, u8, u8) {
-        (self.read, self.write, self.code)
+    /// The permission bit of readable pages (the inline-load test).
+    pub fn read_bit(&self) -> u8 {
+        self.read
     }
 
     /// No memory (no page): what the interpreter's specialised load and store handlers see
@@ -255,8 +250,6 @@ impl FastMem {
         perms: std::ptr::null(),
         pages: 0,
         read: 0,
-        write: 0,
-        code: 0,
         store_mask: 0,
         store_want: 0,
     };

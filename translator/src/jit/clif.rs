@@ -693,20 +693,18 @@ impl ClifEmitter {
     /// The permission test of [`ClifEmitter::fast_check`] for page number `page` (inside the
     /// table): continues in a new block, or branches to `miss`.
     fn perm_check(&mut self, fm: &FastMem, page: Value, store: bool, miss: Block) {
-        let (read, _, _) = fm.bits();
         let (mask, want) = fm.store_test();
         let perms = fm.perms() as i64;
         let perm_ok = self.new_block(false);
         let mut c = self.cursor();
         let pa = c.ins().iadd_imm_s(page, perms);
-        // An i8 load and test: the host can test the byte in memory directly.
         let p = c.ins().load(I8, trusted(), pa, 0);
         if store && mask != want {
             let m = c.ins().band_imm_s(p, mask as i64);
             let bad = c.ins().icmp_imm_s(IntCC::NotEqual, m, want as i64);
             c.ins().brif(bad, miss, &[], perm_ok, &[]);
         } else {
-            let bit = if store { want } else { read };
+            let bit = if store { want } else { fm.read_bit() };
             let m = c.ins().band_imm_s(p, bit as i64);
             c.ins().brif(m, perm_ok, &[], miss, &[]);
         }
@@ -781,7 +779,6 @@ impl ClifEmitter {
                 .rev()
                 .find(|&&(b, s, _)| b == base && s == store)
                 .map(|&(_, _, a)| a);
-            self.checked.push((base, store, addr));
             if let Some(prev) = prev {
                 // Same page as `prev` (and, wider than a byte, aligned: then it cannot cross
                 // into the next page): no permission check.
@@ -817,9 +814,9 @@ impl ClifEmitter {
             }
             let host = self.cursor().ins().iadd_imm_s(addr, fm.base() as i64);
             paths.insert(usize::from(prev.is_some()), (self.cur, host));
-            if !self.low.slow_exit {
-                // The slow path joins the others without a check of its own.
-                self.checked.pop();
+            // (When the slow path calls the helper and joins the others, it checked nothing.)
+            if self.low.slow_exit {
+                self.checked.push((base, store, addr));
             }
             return Some((paths, slow, self.low.slow_exit));
         }

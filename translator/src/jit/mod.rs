@@ -117,16 +117,22 @@ const MAX_REGION_BLOCKS: usize = 24;
 /// A decoded region: its guest blocks (start address, instructions with their addresses).
 type Region = Vec<(u64, Vec<(u64, crate::decode::Decoded<ClifEmitter>)>)>;
 
-/// For each block of `region`, the registers some path from the region's entry (its first
-/// block) may have written before reaching it, given each block's written registers and
-/// possible successor addresses (`flow`, an over-approximation is fine: the sets only grow).
-fn region_dirty(region: &Region, flow: &[(u64, [Option<u64>; 3])]) -> Vec<u64> {
-    let index = |a: u64| region.iter().position(|(s, _)| *s == a);
-    let succ: Vec<Vec<usize>> = flow
-        .iter()
+/// For each block of a region (at `starts`), the indices of the blocks it may continue at,
+/// given each block's possible successor addresses in `flow` (addresses outside the region
+/// are left out).
+fn successors(starts: &[u64], flow: &[(u64, [Option<u64>; 3])]) -> Vec<Vec<usize>> {
+    let index = |a: u64| starts.iter().position(|&s| s == a);
+    flow.iter()
         .map(|(_, t)| t.iter().flatten().filter_map(|&a| index(a)).collect())
-        .collect();
-    let mut dirty = vec![0u64; region.len()];
+        .collect()
+}
+
+/// For each block of a region, the registers some path from the region's entry (its first
+/// block) may have written before reaching it, given each block's written registers in
+/// `flow` and its successors `succ` ([`successors`]; an over-approximation is fine: the sets
+/// only grow).
+fn region_dirty(flow: &[(u64, [Option<u64>; 3])], succ: &[Vec<usize>]) -> Vec<u64> {
+    let mut dirty = vec![0u64; flow.len()];
     loop {
         let mut changed = false;
         for (i, (written, _)) in flow.iter().enumerate() {
@@ -144,26 +150,19 @@ fn region_dirty(region: &Region, flow: &[(u64, [Option<u64>; 3])]) -> Vec<u64> {
     }
 }
 
-/// For each block (at `starts`) of a region, given each block's possible successors in `flow`
-/// and registers read in `reads`: the registers read by the blocks of the cycles it lies on
-/// (0 for a block on none). The loop carries them in host registers; elsewhere a block loads
+/// For each block of a region, given its successors `succ` ([`successors`]) and the
+/// registers each block reads (`reads`): the registers read by the blocks of the cycles it
+/// lies on (0 for a block on none). The loop carries them in host registers; elsewhere a block loads
 /// what it reads where it needs it, so registers are not live across the whole region (the
 /// register pressure of a region spanning a function's prologue, loops and epilogue, or
 /// entered again after every call in it, spills values inside its loops).
-fn loop_reads(starts: &[u64], flow: &[(u64, [Option<u64>; 3])], reads: &[u64]) -> Vec<u64> {
-    let index = |a: u64| starts.iter().position(|&s| s == a);
+fn loop_reads(succ: &[Vec<usize>], reads: &[u64]) -> Vec<u64> {
     // reach[i]: blocks reachable from block i in one or more steps (at most 64 blocks).
-    let n = starts.len().min(64);
-    let mut reach: Vec<u64> = flow
+    let n = succ.len().min(64);
+    let mut reach: Vec<u64> = succ
         .iter()
         .take(n)
-        .map(|(_, t)| {
-            t.iter()
-                .flatten()
-                .filter_map(|&a| index(a))
-                .filter(|&j| j < n)
-                .fold(0u64, |m, j| m | 1 << j)
-        })
+        .map(|js| js.iter().filter(|&&j| j < n).fold(0u64, |m, &j| m | 1 << j))
         .collect();
     loop {
         let mut changed = false;
@@ -185,7 +184,7 @@ fn loop_reads(starts: &[u64], flow: &[(u64, [Option<u64>; 3])], reads: &[u64]) -
         }
     }
     // Blocks i and j share a cycle when each reaches the other.
-    (0..starts.len())
+    (0..succ.len())
         .map(|i| {
             if i >= n || reach[i] >> i & 1 == 0 {
                 return 0;
@@ -1459,9 +1458,10 @@ impl<X: Env> JitEngine<X> {
             probe.fence_i |= p.fence_i;
             flow.push((p.written, [p.targets[0], p.targets[1], Some(end)]));
         }
-        let dirty = region_dirty(&region, &flow);
         let addrs: Vec<u64> = region.iter().map(|(s, _)| *s).collect();
-        let keep = loop_reads(&addrs, &flow, &reads);
+        let succ = successors(&addrs, &flow);
+        let dirty = region_dirty(&flow, &succ);
+        let keep = loop_reads(&succ, &reads);
         // A region that runs `fence.i` is cut to its first block (whose exits then return to
         // the dispatcher).
         let blocks = if probe.fence_i {
@@ -1896,7 +1896,7 @@ fn instruction_bits<X: Env>(env: &mut X, pc: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::loop_reads;
+    use super::{loop_reads, successors};
 
     #[test]
     fn loop_reads_are_the_reads_of_blocks_on_cycles() {
@@ -1913,10 +1913,11 @@ mod tests {
         let reads = [1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 40];
         let loop2 = 1 << 2 | 1 << 3;
         assert_eq!(
-            loop_reads(&starts, &flow, &reads),
+            loop_reads(&successors(&starts, &flow), &reads),
             [0, loop2, loop2, 0, 1 << 40]
         );
         // No cycle: nothing is carried.
-        assert_eq!(loop_reads(&starts[..2], &flow[..2], &reads[..2]), [0, 0]);
+        let succ = successors(&starts[..2], &flow[..2]);
+        assert_eq!(loop_reads(&succ, &reads[..2]), [0, 0]);
     }
 }

@@ -215,6 +215,9 @@ fn jal(rd: u32, off: i32) -> u32 {
 fn jalr(rd: u32, rs1: u32, imm: i32) -> u32 {
     i_type(imm, rs1, 0, rd, 0x67)
 }
+fn andi(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i_type(imm, rs1, 7, rd, 0x13)
+}
 fn beq(rs1: u32, rs2: u32, off: i32) -> u32 {
     b_imm(off) | rs2 << 20 | rs1 << 15 | 0x63
 }
@@ -497,6 +500,61 @@ fn calls_and_returns() {
     ];
     let m = check_program("calls_and_returns", &|env, _| code(env, &prog));
     assert_eq!(m.cpu.x[10], 2 * (300 * 301 / 2));
+}
+
+#[test]
+fn returns_inside_a_region() {
+    // f(n) = n + f(n - 1), recursive through the stack; main calls it 30 times, and h each
+    // time, which returns past the instruction after its call on odd iterations. Translated
+    // regions follow the calls into f and h: f's returns continue inside the region at the
+    // instruction after a call of f when its return address is that one, and h's returns,
+    // compared with the address after its call, must leave for the other one when they
+    // differ.
+    let prog = [
+        addi(20, 0, 30),    // 0x00 iterations
+        addi(21, 0, 0),     // 0x04 acc
+        lui(2, 6),          // 0x08 sp = 0x6000
+        addi(10, 0, 100),   // 0x0c loop: a0 = 100
+        jal(1, 0x30),       // 0x10 f(100)
+        add(21, 21, 10),    // 0x14
+        jal(1, 0x68),       // 0x18 h
+        addi(21, 21, 1000), // 0x1c skipped when x20 is odd
+        addi(20, 20, -1),   // 0x20
+        beq(20, 0, 8),      // 0x24
+        jal(0, -0x1c),      // 0x28 -> 0x0c
+        ECALL,              // 0x2c
+        0,                  // 0x30
+        0,                  // 0x34
+        0,                  // 0x38
+        0,                  // 0x3c
+        beq(10, 0, 0x30),   // 0x40 f: n == 0 -> 0x70
+        addi(2, 2, -16),    // 0x44
+        sd(1, 2, 8),        // 0x48
+        sd(10, 2, 0),       // 0x4c
+        addi(10, 10, -1),   // 0x50
+        jal(1, -0x14),      // 0x54 f(n - 1)
+        ld(6, 2, 0),        // 0x58
+        add(10, 10, 6),     // 0x5c
+        ld(1, 2, 8),        // 0x60
+        addi(2, 2, 16),     // 0x64
+        jalr(0, 1, 0),      // 0x68
+        0,                  // 0x6c
+        addi(10, 0, 0),     // 0x70 f(0) = 0
+        jalr(0, 1, 0),      // 0x74
+        0,                  // 0x78
+        0,                  // 0x7c
+        andi(7, 20, 1),     // 0x80 h
+        beq(7, 0, 8),       // 0x84
+        addi(1, 1, 4),      // 0x88 odd: return past the next instruction
+        jalr(0, 1, 0),      // 0x8c
+    ];
+    let m = check_program("returns_inside_a_region", &|env, _| {
+        code(env, &prog);
+        env.map(0x4000, 0x2000, READ | WRITE);
+    });
+    assert_eq!(m.cpu.x[21], 30 * 5050 + 15 * 1000);
+    assert_eq!(m.cpu.x[2], 0x6000);
+    assert_eq!(m.cpu.pc, CODE_AT + 0x2c);
 }
 
 #[test]

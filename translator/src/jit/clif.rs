@@ -159,6 +159,9 @@ pub struct ClifEmitter {
     slot_limit: u32,
     /// The region's guest blocks; empty for a single-block translation.
     region: Vec<RegionBlock>,
+    /// Returns inside the region, as (block, return address) pairs: the computed jump ending
+    /// that block continues at the return address inside the region when its target matches.
+    return_sites: Vec<(u64, u64)>,
     /// Index in `region` of the block being emitted.
     cur_idx: usize,
 }
@@ -235,6 +238,7 @@ impl ClifEmitter {
             next_slot,
             slot_limit,
             region: Vec::new(),
+            return_sites: Vec::new(),
             cur_idx: 0,
         };
         if let Some((p, starts)) = region.filter(|(p, s)| !p.fence_i && !s.is_empty()) {
@@ -306,6 +310,13 @@ impl ClifEmitter {
         self.cur_idx = i;
         self.checked.clear();
         true
+    }
+
+    /// Sets the region blocks the computed jump ending a region block may return to, as
+    /// (block, return address) pairs ([`ClifEmitter::jump`] compares its target with each
+    /// before leaving the region).
+    pub fn set_return_sites(&mut self, sites: Vec<(u64, u64)>) {
+        self.return_sites = sites;
     }
 
     /// The index in `region` of region block `pc`, if any.
@@ -1272,7 +1283,27 @@ impl Emitter for ClifEmitter {
         let count = self.n + 1;
         match self.const_of(target) {
             Some(t) => self.exit_direct(t, count),
-            None => self.exit_indirect(target, count),
+            None => {
+                // A return to a call of this region stays in it.
+                let here = self.region.get(self.cur_idx).map(|r| r.pc);
+                let sites: Vec<u64> = self
+                    .return_sites
+                    .iter()
+                    .filter(|&&(b, _)| Some(b) == here)
+                    .map(|&(_, site)| site)
+                    .collect();
+                for site in sites {
+                    let hit = self.new_block(false);
+                    let next = self.new_block(false);
+                    let mut c = self.cursor();
+                    let eq = c.ins().icmp_imm_s(IntCC::Equal, target, site as i64);
+                    c.ins().brif(eq, hit, &[], next, &[]);
+                    self.cur = hit;
+                    self.exit_direct(site, count);
+                    self.cur = next;
+                }
+                self.exit_indirect(target, count)
+            }
         }
         self.ended = true;
         self.dead_end();

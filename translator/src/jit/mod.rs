@@ -127,6 +127,50 @@ fn successors(starts: &[u64], flow: &[(u64, [Option<u64>; 3])]) -> Vec<Vec<usize
         .collect()
 }
 
+/// Most return addresses one computed jump compares its target with before looking it up.
+const MAX_RETURN_SITES: usize = 4;
+
+/// Edges `(from, to)` between the blocks of a region for returns inside it: for each direct
+/// call whose callee and return address are both region blocks (`calls[i]` = (callee,
+/// return) for call block `i`), from the callee's blocks that end in a computed jump
+/// (`indirect`) to the return address. The callee's blocks are those reachable from its
+/// entry along `succ` ([`successors`]), stepping over the calls it makes to their return
+/// addresses (so its own callees' returns do not count as its returns). At most
+/// [`MAX_RETURN_SITES`] per jump.
+fn return_edges(
+    succ: &[Vec<usize>],
+    calls: &[Option<(usize, usize)>],
+    is_call: &[bool],
+    indirect: &[bool],
+) -> Vec<(usize, usize)> {
+    let n = succ.len();
+    let mut edges: Vec<(usize, usize)> = Vec::new();
+    for &(callee, ret) in calls.iter().flatten() {
+        let mut seen = vec![false; n];
+        let mut stack = vec![callee];
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            if indirect[i] {
+                let out = edges.iter().filter(|&&(f, _)| f == i).count();
+                if out < MAX_RETURN_SITES && !edges.contains(&(i, ret)) {
+                    edges.push((i, ret));
+                }
+            }
+            if is_call[i] {
+                // Its callee returns to its return address (if in the region).
+                if let Some((_, r)) = calls[i] {
+                    stack.push(r);
+                }
+            } else {
+                stack.extend(succ[i].iter().copied());
+            }
+        }
+    }
+    edges
+}
+
 /// For each block of a region, the registers some path from the region's entry (its first
 /// block) may have written before reaching it, given each block's written registers in
 /// `flow` and its successors `succ` ([`successors`]; an over-approximation is fine: the sets
@@ -1438,6 +1482,10 @@ impl<X: Env> JitEngine<X> {
         // Per block: registers written, guest addresses it may continue at.
         let mut flow: Vec<(u64, [Option<u64>; 3])> = Vec::with_capacity(region.len());
         let mut reads: Vec<u64> = Vec::with_capacity(region.len());
+        // Per block: the call it ends in (return address, direct target), and whether it
+        // ends in a computed jump.
+        let mut links: Vec<Option<(u64, Option<u64>)>> = Vec::with_capacity(region.len());
+        let mut indirect: Vec<bool> = Vec::with_capacity(region.len());
         for (start, insns) in &region {
             let mut p = Probe::new(*start);
             let mut end = *start;
@@ -1456,12 +1504,34 @@ impl<X: Env> JitEngine<X> {
             reads.push(p.read);
             probe.written |= p.written;
             probe.fence_i |= p.fence_i;
+            links.push(p.link.map(|a| (a, p.targets[0].filter(|_| !p.indirect))));
+            indirect.push(p.indirect);
             flow.push((p.written, [p.targets[0], p.targets[1], Some(end)]));
         }
         let addrs: Vec<u64> = region.iter().map(|(s, _)| *s).collect();
-        let succ = successors(&addrs, &flow);
-        let dirty = region_dirty(&flow, &succ);
+        let mut succ = successors(&addrs, &flow);
+        // (Loops are found without the return edges below: a region entered again after
+        // each call it makes would otherwise carry everything it reads in host registers.)
         let keep = loop_reads(&succ, &reads);
+        // A return inside the region (the callee was followed into it) continues at the
+        // call's return address, a block of the region too: such a computed jump compares
+        // its target with the return address before leaving the region.
+        let index = |a: u64| addrs.iter().position(|&s| s == a);
+        let calls: Vec<Option<(usize, usize)>> = links
+            .iter()
+            .map(|l| {
+                let (ret, callee) = (*l)?;
+                Some((index(callee?)?, index(ret)?))
+            })
+            .collect();
+        let is_call: Vec<bool> = links.iter().map(Option::is_some).collect();
+        let returns = return_edges(&succ, &calls, &is_call, &indirect);
+        for &(i, j) in &returns {
+            if !succ[i].contains(&j) {
+                succ[i].push(j);
+            }
+        }
+        let dirty = region_dirty(&flow, &succ);
         // A region that runs `fence.i` is cut to its first block (whose exits then return to
         // the dispatcher).
         let blocks = if probe.fence_i {
@@ -1485,6 +1555,9 @@ impl<X: Env> JitEngine<X> {
                 Some((&probe, &starts))
             },
         );
+        if !probe.fence_i {
+            e.set_return_sites(returns.iter().map(|&(i, j)| (addrs[i], addrs[j])).collect());
+        }
         let mut total = 0u64;
         for (start, insns) in blocks {
             e.begin_block(*start);
@@ -1588,8 +1661,12 @@ impl<X: Env> JitEngine<X> {
     fn decode_region(&self, env: &mut X, pc: u64) -> Region {
         let mut region: Region = Vec::new();
         let mut work = std::collections::VecDeque::from([pc]);
+        let mut links: Vec<u64> = Vec::new();
         let mut total = 0;
-        while let Some(start) = work.pop_front() {
+        while let Some(start) = work.pop_front().or_else(|| {
+            work.extend(links.drain(..));
+            work.pop_front()
+        }) {
             if total >= MAX_REGION_INSNS || region.len() >= MAX_REGION_BLOCKS {
                 break;
             }
@@ -1620,6 +1697,11 @@ impl<X: Env> JitEngine<X> {
                             );
                             if (e.sem)(&mut p, &d.insn).is_ok() {
                                 work.extend(p.targets.into_iter().flatten());
+                                // Where a direct call returns to, after everything else
+                                // (a return inside the region continues there).
+                                if !p.indirect && p.targets[0].is_some() {
+                                    links.extend(p.link);
+                                }
                             }
                         }
                     }
@@ -1896,7 +1978,7 @@ fn instruction_bits<X: Env>(env: &mut X, pc: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{loop_reads, successors};
+    use super::{loop_reads, return_edges, successors};
 
     #[test]
     fn loop_reads_are_the_reads_of_blocks_on_cycles() {
@@ -1919,5 +2001,31 @@ mod tests {
         // No cycle: nothing is carried.
         let succ = successors(&starts[..2], &flow[..2]);
         assert_eq!(loop_reads(&succ, &reads[..2]), [0, 0]);
+    }
+
+    #[test]
+    fn returns_go_back_to_the_calls_of_their_own_function() {
+        // Block 0 calls f (block 2) returning to block 1; f (2 -> 3 or 5) calls g (block 4)
+        // at 3, returning to 5, which returns (a computed jump). g (4) returns too. Block 1
+        // ends in a computed jump that is not a return of anything called here.
+        let succ = vec![vec![2], vec![], vec![3, 5], vec![4], vec![], vec![]];
+        let calls = [Some((2, 1)), None, None, Some((4, 5)), None, None];
+        let is_call = [true, false, false, true, false, false];
+        let indirect = [false, true, false, false, true, true];
+        let mut edges = return_edges(&succ, &calls, &is_call, &indirect);
+        edges.sort();
+        // f's return (5) goes to 1, g's (4) to 5; g's return is not f's (3 steps over the
+        // call to 5), and 1's jump gets no return edge.
+        assert_eq!(edges, [(4, 5), (5, 1)]);
+        // A call whose return address is outside the region: its callee's returns get no
+        // edge, and the caller's function walk cannot step over it.
+        let calls = [Some((2, 1)), None, None, None, None, None];
+        assert_eq!(return_edges(&succ, &calls, &is_call, &indirect), [(5, 1)]);
+        // Recursion: f (1) calls itself at 2, returning to 3; 1 and 3 end in returns.
+        let succ = vec![vec![1], vec![2, 3], vec![1], vec![]];
+        let calls = [Some((1, 3)), None, Some((1, 3)), None];
+        let is_call = [true, false, true, false];
+        let indirect = [false, false, false, true];
+        assert_eq!(return_edges(&succ, &calls, &is_call, &indirect), [(3, 3)]);
     }
 }

@@ -20,6 +20,11 @@ pub struct Probe {
     /// Static successors of the last branch or jump probed: a conditional branch's target and
     /// fall-through address, a jump's constant target (`None` for a computed one).
     pub targets: [Option<u64>; 2],
+    /// The return address a call probed wrote (`ra` or `t0` set to the address after the
+    /// instruction, as `jal`/`jalr` do): the block ends in a call returning there.
+    pub link: Option<u64>,
+    /// A jump to a computed address was probed.
+    pub indirect: bool,
 }
 
 impl Probe {
@@ -55,10 +60,13 @@ impl Emitter for Probe {
         self.read |= 1 << r;
         None
     }
-    fn set_xreg(&mut self, r: u8, _v: Option<u64>) {
+    fn set_xreg(&mut self, r: u8, v: Option<u64>) {
         let r = r & 31;
         if r != 0 {
             self.written |= 1 << r;
+        }
+        if (r == 1 || r == 5) && v == Some(self.pc.wrapping_add(self.len)) {
+            self.link = v;
         }
     }
     fn freg(&mut self, r: u8) -> Option<u64> {
@@ -153,6 +161,7 @@ impl Emitter for Probe {
         if target == Some(self.start) {
             self.self_loop = true;
         }
+        self.indirect |= target.is_none();
         self.targets = [target, None];
     }
     fn trap(&mut self, cause: Cause, tval: u64) -> Exception {

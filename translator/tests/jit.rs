@@ -558,6 +558,40 @@ fn returns_inside_a_region() {
 }
 
 #[test]
+fn computed_calls_inside_a_region() {
+    // A loop calls through x9: g1 for 100 iterations, then g2. A region follows the call to
+    // where it went when last interpreted and branches there in the region when the target
+    // matches; after the switch it must not.
+    let prog = [
+        addi(20, 0, 200),  // 0x00 iterations
+        addi(21, 0, 0),    // 0x04 acc
+        addi(11, 0, 100),  // 0x08 switch point
+        auipc(8, 0),       // 0x0c x8 = 0x100c
+        addi(9, 8, 0x34),  // 0x10 x9 = g1
+        jalr(1, 9, 0),     // 0x14 loop: call x9
+        add(21, 21, 10),   // 0x18
+        addi(20, 20, -1),  // 0x1c
+        beq(20, 11, 8),    // 0x20
+        jal(0, 8),         // 0x24 -> 0x2c
+        addi(9, 8, 0x44),  // 0x28 x9 = g2
+        beq(20, 0, 8),     // 0x2c -> 0x34
+        jal(0, -0x1c),     // 0x30 -> 0x14
+        ECALL,             // 0x34
+        0,                 // 0x38
+        0,                 // 0x3c
+        addi(10, 0, 1),    // 0x40 g1
+        jalr(0, 1, 0),     // 0x44
+        0,                 // 0x48
+        0,                 // 0x4c
+        addi(10, 0, 1000), // 0x50 g2
+        jalr(0, 1, 0),     // 0x54
+    ];
+    let m = check_program("computed_calls_inside_a_region", &|env, _| code(env, &prog));
+    assert_eq!(m.cpu.x[21], 100 + 100 * 1000);
+    assert_eq!(m.cpu.pc, CODE_AT + 0x34);
+}
+
+#[test]
 fn loads_and_stores() {
     // Data at 0x4000 (rw), 0x6000 (read-only). Stores and loads, unaligned and page-crossing.
     let prog = [

@@ -509,6 +509,9 @@ struct BlockInfo<X> {
     code: usize,
     /// Translation failed: always interpret.
     no_jit: bool,
+    /// Where the block went the last time it was interpreted (0 before): the likely target
+    /// of the computed jump it ends in.
+    next: u64,
 }
 
 /// The JIT engine for machines with environment `X`: one per guest thread, sharing its
@@ -1263,6 +1266,7 @@ impl<X: Env> JitEngine<X> {
                     count: 0,
                     code: 0,
                     no_jit: false,
+                    next: 0,
                 });
                 self.map.insert(key, i);
                 i
@@ -1486,6 +1490,8 @@ impl<X: Env> JitEngine<X> {
         // ends in a computed jump.
         let mut links: Vec<Option<(u64, Option<u64>)>> = Vec::with_capacity(region.len());
         let mut indirect: Vec<bool> = Vec::with_capacity(region.len());
+        // Computed calls with a likely target: (block, target).
+        let mut calls_to: Vec<(u64, u64)> = Vec::new();
         for (start, insns) in &region {
             let mut p = Probe::new(*start);
             let mut end = *start;
@@ -1504,9 +1510,20 @@ impl<X: Env> JitEngine<X> {
             reads.push(p.read);
             probe.written |= p.written;
             probe.fence_i |= p.fence_i;
-            links.push(p.link.map(|a| (a, p.targets[0].filter(|_| !p.indirect))));
+            // A computed call goes where it went when last interpreted, most likely.
+            let predicted = p
+                .link
+                .filter(|_| p.indirect)
+                .and_then(|_| self.predicted_call(*start));
+            links.push(p.link.map(|a| (a, p.targets[0].or(predicted))));
             indirect.push(p.indirect);
-            flow.push((p.written, [p.targets[0], p.targets[1], Some(end)]));
+            if let Some(t) = predicted {
+                calls_to.push((*start, t));
+            }
+            flow.push((
+                p.written,
+                [p.targets[0].or(predicted), p.targets[1], Some(end)],
+            ));
         }
         let addrs: Vec<u64> = region.iter().map(|(s, _)| *s).collect();
         let mut succ = successors(&addrs, &flow);
@@ -1556,7 +1573,12 @@ impl<X: Env> JitEngine<X> {
             },
         );
         if !probe.fence_i {
-            e.set_return_sites(returns.iter().map(|&(i, j)| (addrs[i], addrs[j])).collect());
+            let mut sites: Vec<(u64, u64)> = calls_to
+                .into_iter()
+                .filter(|&(_, t)| addrs.contains(&t))
+                .collect();
+            sites.extend(returns.iter().map(|&(i, j)| (addrs[i], addrs[j])));
+            e.set_return_sites(sites);
         }
         let mut total = 0u64;
         for (start, insns) in blocks {
@@ -1697,9 +1719,17 @@ impl<X: Env> JitEngine<X> {
                             );
                             if (e.sem)(&mut p, &d.insn).is_ok() {
                                 work.extend(p.targets.into_iter().flatten());
-                                // Where a direct call returns to, after everything else
-                                // (a return inside the region continues there).
-                                if !p.indirect && p.targets[0].is_some() {
+                                // A computed call: where it went when last interpreted.
+                                let callee = match p.link {
+                                    Some(_) if p.indirect => self.predicted_call(start),
+                                    _ => p.targets[0],
+                                };
+                                if let Some(c) = callee.filter(|_| p.indirect) {
+                                    work.push_back(c);
+                                }
+                                // Where a call into the region returns to, after everything
+                                // else (a return inside the region continues there).
+                                if callee.is_some() {
                                     links.extend(p.link);
                                 }
                             }
@@ -1885,9 +1915,21 @@ impl<X: Env> JitEngine<X> {
         }
         self.stats.interp_blocks += 1;
         match &self.blocks[i].interp {
-            Some(b) => run_block(interp, b),
+            Some(b) => {
+                run_block(interp, b)?;
+                self.blocks[i].next = interp.cpu.pc;
+                Ok(())
+            }
             None => Ok(()),
         }
+    }
+
+    /// The address the computed call ending the guest block at `start` went to the last time
+    /// that block was interpreted, if any: a region follows the call there (and back), and
+    /// the call branches there inside the region when its target matches.
+    fn predicted_call(&self, start: u64) -> Option<u64> {
+        let &i = self.map.get(&(start, self.context))?;
+        Some(self.blocks.get(i as usize)?.next).filter(|&t| t != 0)
     }
 
     /// Translates one synthetic instruction at `cpu.pc` whose semantics are `body` (instead of

@@ -151,10 +151,12 @@ fn config(args: &BootArgs) -> Result<BootConfig, ExitCode> {
             // A boot compiles thousands of regions once each: on a second host core the
             // guest goes on (interpreted) meanwhile.
             background: std::thread::available_parallelism().is_ok_and(|n| n.get() > 1),
-            // Compiling dominates a boot: the single-pass allocator compiles about 3x faster
-            // (a Linux boot 15-20% faster end to end, measured 2026-11-27), and a boot's code
-            // runs too few times for the backtracking allocator's better code to pay.
-            regalloc: translator::jit::RegAlloc::SinglePass,
+            // The backtracking allocator: it compiles about 2x slower than the single-pass
+            // one, but on the background thread, and its code is about twice as fast (the
+            // kernel's hot loops, e.g. jitterentropy's SHA-3, run most of a boot's translated
+            // code). Linux `--bios none` to poweroff, interleaved (2026-11-27): quiet VM
+            // median 1.93 s against 2.56 s, with the other core busy 2.78 against 2.96 s.
+            regalloc: translator::jit::RegAlloc::Backtracking,
             ..Default::default()
         }),
     };

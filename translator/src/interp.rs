@@ -16,7 +16,7 @@
 //! semantic functions (see [`Kind`]); every other instruction runs in the generic handler,
 //! which calls its semantic function through the table's function pointer.
 
-use std::collections::HashMap;
+use crate::pcmap::PcMap as HashMap;
 
 use crate::decode::{DecodeError, Decoded, Insn, Sem, Table};
 use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, SystemOp, UnOp, Width};
@@ -1011,7 +1011,7 @@ impl<X: Env> InterpEngine<X> {
         Self {
             table: crate::riscv::table(),
             blocks: Vec::new(),
-            map: HashMap::new(),
+            map: HashMap::default(),
             jump_cache: vec![empty; JUMP_CACHE_SIZE],
             jc_context: 0,
             stop_op,

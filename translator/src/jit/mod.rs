@@ -27,7 +27,7 @@ mod code;
 mod probe;
 pub mod verify;
 
-use std::collections::HashMap;
+use crate::pcmap::PcMap as HashMap;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -899,8 +899,8 @@ impl<X: Env> SharedCode<X> {
         Ok(Arc::new(Self {
             inner: Mutex::new(CodeInner {
                 code,
-                map: HashMap::new(),
-                pages: HashMap::new(),
+                map: HashMap::default(),
+                pages: HashMap::default(),
                 next_slot: 0,
                 pending: Default::default(),
             }),
@@ -962,10 +962,10 @@ impl<X: Env> JitEngine<X> {
             shared,
             ctx,
             jc,
-            map: HashMap::new(),
+            map: HashMap::default(),
             blocks: Vec::new(),
             dcache: vec![(u64::MAX, 0); DC_SIZE].into_boxed_slice(),
-            page_blocks: HashMap::new(),
+            page_blocks: HashMap::default(),
             context: 0,
             decoder: InterpEngine::new(),
             chain: CountedChain::new(),
@@ -982,7 +982,7 @@ impl<X: Env> JitEngine<X> {
                 .filter(|v| !v.is_empty()),
             compiler: None,
             stale_inflight: Vec::new(),
-            covered: HashMap::new(),
+            covered: HashMap::default(),
             stats: JitStats::default(),
             cfg,
         }

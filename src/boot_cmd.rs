@@ -20,7 +20,11 @@ use crate::{fail, parse_size, Engine, EXIT_CANNOT_EXECUTE, EXIT_INTERNAL};
 /// compiling that), and compiling only the hot loops took about half the CPU time for the
 /// same or shorter wall time (Linux `--bios none`, 2026-11-27, thresholds 1000/3000/10000
 /// interleaved: 5.6-7.4 / 3.9-4.7 / 3.8-5.7 s wall, 10.7-14.4 / 6.8-8.2 / 5.4-7.3 CPU s).
-const BOOT_JIT_THRESHOLD: u32 = 10_000;
+/// Since interpreted blocks chain (cheaper to interpret) and the backtracking allocator
+/// (costlier to compile), 20000 (2026-11-27, other core busy, medians of 4, wall / CPU s:
+/// 5000 2.51/2.41, 10000 2.37-2.43/2.32-2.40, 20000 2.19-2.33/2.17-2.24, 40000 2.30/2.27,
+/// 80000 2.48/2.40).
+const BOOT_JIT_THRESHOLD: u32 = 20_000;
 const EXIT_NO_FILE: u8 = 127;
 /// The guest wedged itself (trapping in a loop without progress).
 const EXIT_GUEST_STUCK: u8 = 124;
@@ -151,10 +155,12 @@ fn config(args: &BootArgs) -> Result<BootConfig, ExitCode> {
             // A boot compiles thousands of regions once each: on a second host core the
             // guest goes on (interpreted) meanwhile.
             background: std::thread::available_parallelism().is_ok_and(|n| n.get() > 1),
-            // Compiling dominates a boot: the single-pass allocator compiles about 3x faster
-            // (a Linux boot 15-20% faster end to end, measured 2026-11-27), and a boot's code
-            // runs too few times for the backtracking allocator's better code to pay.
-            regalloc: translator::jit::RegAlloc::SinglePass,
+            // The backtracking allocator: it compiles about 2x slower than the single-pass
+            // one, but on the background thread, and its code is about twice as fast (the
+            // kernel's hot loops, e.g. jitterentropy's SHA-3, run most of a boot's translated
+            // code). Linux `--bios none` to poweroff, interleaved (2026-11-27): quiet VM
+            // median 1.93 s against 2.56 s, with the other core busy 2.78 against 2.96 s.
+            regalloc: translator::jit::RegAlloc::Backtracking,
             ..Default::default()
         }),
     };

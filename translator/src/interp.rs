@@ -16,7 +16,7 @@
 //! semantic functions (see [`Kind`]); every other instruction runs in the generic handler,
 //! which calls its semantic function through the table's function pointer.
 
-use std::collections::HashMap;
+use crate::pcmap::PcMap as HashMap;
 
 use crate::decode::{DecodeError, Decoded, Insn, Sem, Table};
 use crate::emit::{AmoOp, BinOp, Cond, CsrOp, Emitter, FenceKind, Helper, SystemOp, UnOp, Width};
@@ -362,6 +362,11 @@ pub struct Interp<X> {
     chain_stop: u64,
     /// The engine's jump cache (`JUMP_CACHE_SIZE` entries), valid while `chain_stop != 0`.
     chain_jc: *const JcEntry<X>,
+    /// Null, or (with a [`CountedChain`] running) its credits: one count per jump cache
+    /// entry, of the times a block may still be entered by chaining (see [`credit`]).
+    chain_left: *mut u32,
+    /// Credits taken in the current [`CountedChain::run`].
+    chain_runs: u64,
     /// The code context the jump cache holds blocks for.
     chain_cx: u64,
     /// [`chain`] saw [`Env::exit_requested`] return true: the request is consumed by asking,
@@ -369,6 +374,10 @@ pub struct Interp<X> {
     chain_exit: bool,
     /// One op whose handler returns: where a block goes when it does not chain.
     stop_op: Box<[Op<X>]>,
+    /// The latest target of the jump instructions run, by instruction address: entry
+    /// `(pc >> 1) % JUMP_HISTORY` holds (address, target). The JIT follows a computed call
+    /// to where it last went.
+    pub(crate) jumps: Box<[(u64, u64); JUMP_HISTORY]>,
     /// The environment's [`FastMem`] (or [`FastMem::NONE`]), as it last returned it (on
     /// creation, on entering [`InterpEngine::run`] and before decoding a block there).
     mem: FastMem,
@@ -391,12 +400,18 @@ impl<X: Env> Interp<X> {
             idx: 0,
             chain_stop: 0,
             chain_jc: std::ptr::null(),
+            chain_left: std::ptr::null_mut(),
+            chain_runs: 0,
             chain_cx: 0,
             chain_exit: false,
             stop_op: Box::new([Op::stop()]),
+            jumps: Box::new([(u64::MAX, 0); JUMP_HISTORY]),
         }
     }
 }
+
+/// Entries of [`Interp::jumps`].
+pub(crate) const JUMP_HISTORY: usize = 64;
 
 /// The interpreter as the emitter of the specialised load and store handlers: an access that
 /// [`FastMem::host`] or the [`SoftTlb`] allows is done inline; any other one is not done at all but reported as
@@ -831,6 +846,7 @@ impl<X: Env> Emitter for Interp<X> {
     #[inline(always)]
     fn jump(&mut self, target: u64) {
         self.cpu.pc = target;
+        self.jumps[(self.pc >> 1) as usize % JUMP_HISTORY] = (self.pc, target);
     }
 
     fn trap(&mut self, cause: Cause, tval: u64) -> Exception {
@@ -1004,7 +1020,7 @@ impl<X: Env> InterpEngine<X> {
         Self {
             table: crate::riscv::table(),
             blocks: Vec::new(),
-            map: HashMap::new(),
+            map: HashMap::default(),
             jump_cache: vec![empty; JUMP_CACHE_SIZE],
             jc_context: 0,
             stop_op,
@@ -1210,6 +1226,170 @@ fn jc_slot(pc: u64) -> usize {
     ((pc >> 1) as usize) & (JUMP_CACHE_SIZE - 1)
 }
 
+/// Whether the block in jump cache entry `slot` may be entered by chaining (always, unless a
+/// [`CountedChain`] runs: then if the entry has a credit left, which this takes).
+#[inline(always)]
+fn credit<X>(m: &mut Interp<X>, slot: usize) -> bool {
+    if m.chain_left.is_null() {
+        return true;
+    }
+    // SAFETY: `chain_left` is non-null only inside `CountedChain::run`, and then points to
+    // its `JUMP_CACHE_SIZE` credits (`slot` is a `jc_slot`), which nothing else accesses
+    // during the run.
+    let left = unsafe { &mut *m.chain_left.add(slot) };
+    if *left == 0 {
+        return false;
+    }
+    *left -= 1;
+    m.chain_runs += 1;
+    true
+}
+
+/// Whether op `n` of a block, `op`, may loop back to op `k <= n` of it (see [`in_block`]):
+/// always, unless a [`CountedChain`] runs. Then looping to the block's start enters it again,
+/// which takes a credit as chaining to it would; looping to a later op is left to the engine
+/// (which then counts and runs the block starting there, as it would without chaining).
+#[inline(always)]
+fn loop_credit<X>(m: &mut Interp<X>, op: *const Op<X>, n: usize, k: usize) -> bool {
+    if m.chain_left.is_null() {
+        return true;
+    }
+    if k != 0 {
+        return false;
+    }
+    // SAFETY: `op` is op `n` of its block's op list, so `op - n` is its first op, whose
+    // address is the block's.
+    let pc = at(unsafe { op.sub(n) }).pc;
+    let slot = jc_slot(pc);
+    // SAFETY: `chain_left` is non-null only inside `CountedChain::run`, and then `chain_jc`
+    // points to its jump cache of `JUMP_CACHE_SIZE` entries.
+    unsafe { (*m.chain_jc.add(slot)).pc == pc && credit(m, slot) }
+}
+
+/// A block cached in a [`CountedChain`] was entered this many times by chaining since it was
+/// put there ([`CountedChain::put`]) or last asked about ([`CountedChain::take`]), and has
+/// this record number (the engine's).
+pub(crate) struct Chained {
+    pub record: u32,
+    pub runs: u32,
+}
+
+/// Chaining of interpreted blocks for an engine that counts how often each block runs (the
+/// JIT engine's tiering, which translates a block once its count reaches a threshold): a jump
+/// cache as [`InterpEngine`]'s, where each entry also holds how many more times its block may
+/// be entered by chaining (or by looping in it) before the run returns to the engine, which
+/// then counts the runs it missed ([`CountedChain::take`]) and sees the count reach the
+/// threshold at the same run as without chaining.
+pub(crate) struct CountedChain<X> {
+    entries: Box<[JcEntry<X>]>,
+    /// Per entry: credits left (read and taken by the handlers, see [`credit`]).
+    left: Box<[u32]>,
+    /// Per entry: the block's record number, and the credits it was given.
+    given: Box<[(u32, u32)]>,
+    stop_op: Box<[Op<X>]>,
+}
+
+impl<X: Env> CountedChain<X> {
+    pub fn new() -> Self {
+        let stop_op: Box<[Op<X>]> = Box::new([Op::stop()]);
+        let empty = JcEntry {
+            pc: u64::MAX,
+            ops: stop_op.as_ptr(),
+        };
+        Self {
+            entries: vec![empty; JUMP_CACHE_SIZE].into_boxed_slice(),
+            left: vec![0; JUMP_CACHE_SIZE].into_boxed_slice(),
+            given: vec![(0, 0); JUMP_CACHE_SIZE].into_boxed_slice(),
+            stop_op,
+        }
+    }
+
+    /// Takes the entry of `slot` out, with what it counted.
+    fn take_slot(&mut self, slot: usize) -> Option<Chained> {
+        if self.entries[slot].pc == u64::MAX {
+            return None;
+        }
+        let (record, given) = self.given[slot];
+        let runs = given.saturating_sub(self.left[slot]);
+        self.entries[slot] = JcEntry {
+            pc: u64::MAX,
+            ops: self.stop_op.as_ptr(),
+        };
+        self.left[slot] = 0;
+        Some(Chained { record, runs })
+    }
+
+    /// Takes the block at `pc` out of the cache, with the runs it counted (nothing if it is
+    /// not cached): before the engine counts a run itself, or when the block is translated.
+    #[inline]
+    pub fn take(&mut self, pc: u64) -> Option<Chained> {
+        let slot = jc_slot(pc);
+        if self.entries[slot].pc != pc {
+            return None;
+        }
+        self.take_slot(slot)
+    }
+
+    /// Empties the cache (the blocks' code changed, or the code context), calling `f` with
+    /// what each entry counted.
+    pub fn clear(&mut self, mut f: impl FnMut(Chained)) {
+        for slot in 0..JUMP_CACHE_SIZE {
+            if let Some(c) = self.take_slot(slot) {
+                f(c);
+            }
+        }
+    }
+
+    /// Caches `block`, the engine's record `record`, which may be entered `credits` times by
+    /// chaining; returns what the entry it replaces counted.
+    ///
+    /// # Safety
+    ///
+    /// `block` must live, unchanged, until the cache is told otherwise: until it is taken out
+    /// of the cache, or the cache emptied ([`CountedChain::take`], [`CountedChain::clear`]).
+    pub unsafe fn put(&mut self, block: &Block<X>, record: u32, credits: u32) -> Option<Chained> {
+        let slot = jc_slot(block.start);
+        let old = self.take_slot(slot);
+        self.entries[slot] = JcEntry {
+            pc: block.start,
+            ops: block.ops.as_ptr(),
+        };
+        self.left[slot] = credits;
+        self.given[slot] = (record, credits);
+        old
+    }
+
+    /// Runs `block` and the cached blocks it chains to (within the cache's credits) until
+    /// `stop_at` instructions have retired, code changes, an exit is asked for or the code
+    /// context is no longer `cx` (or a block is not cached, or has no credit). Returns the
+    /// result, whether an exit request was seen (and so consumed, see [`may_go_on`]), and
+    /// the number of blocks entered by chaining or looping.
+    pub fn run(
+        &mut self,
+        interp: &mut Interp<X>,
+        block: &Block<X>,
+        stop_at: u64,
+        cx: u64,
+    ) -> (Result<(), Exception>, bool, u64) {
+        let chain_max = match (cfg!(debug_assertions), X::EXITS_ASYNC) {
+            (true, _) => 256,
+            (false, true) => EXIT_POLL_INSNS,
+            (false, false) => u64::MAX,
+        };
+        interp.chain_jc = self.entries.as_ptr();
+        interp.chain_left = self.left.as_mut_ptr();
+        interp.chain_cx = cx;
+        interp.chain_runs = 0;
+        interp.chain_stop = stop_at.min(interp.cpu.instret.saturating_add(chain_max));
+        // SAFETY: the block's first op (every block has at least its end op); `block` outlives
+        // the call, and so do the blocks cached here (see `put`), which handlers chain to.
+        let r = unsafe { run_ops(interp, block.ops.as_ptr()) };
+        interp.chain_stop = 0;
+        interp.chain_left = std::ptr::null_mut();
+        (r, std::mem::take(&mut interp.chain_exit), interp.chain_runs)
+    }
+}
+
 /// Leaves a block whose last instruction has set `cpu.pc` (and whose instructions are counted
 /// in `instret`): goes on with the block at `cpu.pc` if the jump cache has it and the run may
 /// go on (budget left, no code change, no exit request, same code context), else returns to
@@ -1220,10 +1400,12 @@ fn chain<X: Env>(m: &mut Interp<X>) -> Result<(), Exception> {
     let mut ops: *const Op<X> = m.stop_op.as_ptr();
     if may_go_on(m, m.cpu.instret) {
         let pc = m.cpu.pc;
-        // SAFETY: `chain_stop != 0` only inside `InterpEngine::run`, and then `chain_jc`
-        // points to its jump cache of `JUMP_CACHE_SIZE` entries, which is not resized.
-        let e = unsafe { *m.chain_jc.add(jc_slot(pc)) };
-        if e.pc == pc {
+        // SAFETY: `chain_stop != 0` only inside `InterpEngine::run` or `CountedChain::run`,
+        // and then `chain_jc` points to its jump cache of `JUMP_CACHE_SIZE` entries, which is
+        // not resized.
+        let slot = jc_slot(pc);
+        let e = unsafe { *m.chain_jc.add(slot) };
+        if e.pc == pc && credit(m, slot) {
             ops = e.ops;
         }
     }
@@ -1260,7 +1442,8 @@ fn may_go_on<X: Env>(m: &mut Interp<X>, instret: u64) -> bool {
 fn in_block<X: Env>(m: &mut Interp<X>, op: *const Op<X>, k: usize) -> Result<(), Exception> {
     let n = at(op).idx as usize;
     let retired = m.cpu.instret.wrapping_add(n as u64 + 1);
-    let to: *const Op<X> = if k > n || may_go_on(m, retired) {
+    let go = k > n || (may_go_on(m, retired) && loop_credit(m, op, n, k));
+    let to: *const Op<X> = if go {
         m.cpu.instret = retired.wrapping_sub(k as u64);
         // SAFETY: `op` is op `n` of its block's op list and `k` indexes an instruction op of
         // the same list (`Op::link`), so `op - n + k` is inside it.

@@ -15,6 +15,7 @@ mod exception;
 pub mod fpu;
 pub mod interp;
 pub mod jit;
+mod pcmap;
 pub mod riscv;
 mod state;
 

@@ -335,8 +335,7 @@ fn check_program(name: &str, setup: &dyn Fn(&mut TestEnv, &mut CpuState)) -> Int
         }
     }
     // Compiled on a background thread: code is installed whenever it is ready (the interpreter
-    // runs the block meanwhile), with the same end state; with either register allocator
-    // (`xlate boot` uses the single-pass one).
+    // runs the block meanwhile), with the same end state; with either register allocator.
     for (budget, regalloc) in [
         (u64::MAX, RegAlloc::Backtracking),
         (7, RegAlloc::Backtracking),
@@ -381,6 +380,44 @@ fn counting_loop() {
     let m = check_program("counting_loop", &|env, _| code(env, &prog));
     assert_eq!(m.cpu.x[3], 1000 * 1001 / 2);
     assert_eq!(m.cpu.pc, CODE_AT + 7 * 4);
+}
+
+#[test]
+fn interpreted_blocks_chain_and_still_count_every_run_toward_the_threshold() {
+    // The counting loop: block 0 (setup and the first iteration, whose jal goes back to the
+    // loop head inside it), block 12 (the loop: it loops back to its own start), block 28
+    // (the ecall). Interpreted blocks run chained to one another (and loop in themselves)
+    // without returning to the engine, within the runs left before the threshold; each run
+    // counts, so the loop is translated at its threshold-th run exactly, as without chaining.
+    let prog = [
+        addi(1, 0, 0),
+        addi(2, 0, 1000),
+        addi(3, 0, 0),
+        addi(1, 1, 1),
+        add(3, 3, 1),
+        beq(1, 2, 8),
+        jal(0, -12),
+        ECALL,
+    ];
+    // (threshold, blocks run interpreted, translations): 0 and the loop's 49 runs before its
+    // 50th; everything interpreted (1 + 999 + 1 runs) when the threshold is never reached.
+    for (threshold, interpreted, translated) in [(50, 50, 1), (2000, 1001, 0)] {
+        for budget in [u64::MAX, 7] {
+            let what = format!("threshold {threshold} budget {budget}");
+            let mut m = machine(true, &|env, _| code(env, &prog));
+            let mut j = JitEngine::new(jit_cfg(threshold, OptLevel::None)).expect("jit");
+            let ex = run_jit(&mut j, &mut m, budget, u64::MAX);
+            assert_eq!(ex.map(|e| e.cause), Some(Cause::EcallFromU), "{what}");
+            assert_eq!(m.cpu.x[3], 1000 * 1001 / 2, "{what}");
+            assert_eq!(m.cpu.instret, 3 + 4 * 1000 - 1, "{what}");
+            assert_eq!(j.stats.interp_blocks, interpreted, "{what}: {:?}", j.stats);
+            assert_eq!(
+                j.stats.blocks_translated, translated,
+                "{what}: {:?}",
+                j.stats
+            );
+        }
+    }
 }
 
 #[test]

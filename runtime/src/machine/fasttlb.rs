@@ -13,6 +13,8 @@
 
 use translator::interp::{SoftTlb, SoftTlbEntry};
 
+use super::mmu::Superpages;
+
 /// Entries per table.
 pub const SIZE: usize = 512;
 /// Contexts: the 8 [`super::mmu::Context`] keys, then untranslated (bare, or M-mode).
@@ -32,6 +34,8 @@ pub struct FastTlb {
     levels: Box<[[u8; SIZE]]>,
     /// Tables that may hold entries from superpages (bit per table).
     supers: u32,
+    /// The superpages they may hold entries from.
+    superpages: Superpages,
 }
 
 impl Default for FastTlb {
@@ -44,6 +48,7 @@ impl Default for FastTlb {
             used: 0,
             levels: vec![[0; SIZE]; 2 * KEYS].into_boxed_slice(),
             supers: 0,
+            superpages: Superpages::default(),
         };
         t.select(UNTRANSLATED);
         t
@@ -69,6 +74,7 @@ impl FastTlb {
         }
         self.used = 0;
         self.supers = 0;
+        self.superpages.clear();
     }
 
     /// Forgets the entries for the page of `va` and those from a superpage holding it, in the
@@ -76,6 +82,11 @@ impl FastTlb {
     pub fn flush_page(&mut self, va: u64) {
         let page = va >> 12;
         let slot = (page as usize) & (SIZE - 1);
+        let supers = if self.superpages.may_cover(page) {
+            self.supers
+        } else {
+            0
+        };
         for (i, t) in self.tables.iter_mut().enumerate() {
             if self.used >> i & 1 == 0 || i / 2 == UNTRANSLATED {
                 continue;
@@ -83,7 +94,7 @@ impl FastTlb {
             if t[slot].tag == page << 12 {
                 t[slot] = SoftTlbEntry::EMPTY;
             }
-            if self.supers >> i & 1 != 0 {
+            if supers >> i & 1 != 0 {
                 for (e, &level) in t.iter_mut().zip(self.levels[i].iter()) {
                     if level != 0 && super::mmu::covers(e.tag >> 12, level, page) {
                         *e = SoftTlbEntry::EMPTY;
@@ -123,6 +134,9 @@ impl FastTlb {
             }
             if level != 0 {
                 self.supers |= 1 << t;
+                if self.key != UNTRANSLATED {
+                    self.superpages.insert(va >> 12, level);
+                }
             }
         }
     }

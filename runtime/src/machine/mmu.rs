@@ -94,9 +94,51 @@ pub fn covers(vpn: u64, level: u8, page: u64) -> bool {
     (vpn ^ page) >> (9 * u32::from(level)).min(63) == 0
 }
 
+/// The superpages (leaf level and number) a TLB may hold translations from, as a Bloom
+/// filter: a bit per hash, set when such a translation is cached, cleared only when the TLB
+/// is emptied. `sfence.vma va` must drop any cached superpage holding `va`, which takes a scan
+/// of the whole TLB; when no cached superpage can hold `va` (the usual case: Linux flushes
+/// pages of its 4 KiB mappings, and caches translations from its superpage-mapped kernel
+/// image and linear map), only `va`'s own entries are dropped.
+#[derive(Clone, Default)]
+pub struct Superpages([u64; 16]);
+
+impl Superpages {
+    fn bit(vpn: u64, level: u8) -> usize {
+        let region = vpn >> (9 * u32::from(level)).min(63);
+        let h = (region ^ u64::from(level) << 58).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> 54) as usize
+    }
+
+    /// Notes a translation of page `vpn` from a leaf PTE at `level` (0: a 4 KiB page, not
+    /// noted).
+    #[inline]
+    pub fn insert(&mut self, vpn: u64, level: u8) {
+        if level != 0 {
+            let b = Self::bit(vpn, level);
+            self.0[b / 64] |= 1 << (b % 64);
+        }
+    }
+
+    /// Whether a noted superpage may hold page `vpn` ([`covers`]).
+    pub fn may_cover(&self, vpn: u64) -> bool {
+        self.0 != [0; 16]
+            && (1..=4).any(|level| {
+                let b = Self::bit(vpn, level);
+                self.0[b / 64] >> (b % 64) & 1 != 0
+            })
+    }
+
+    pub fn clear(&mut self) {
+        self.0 = [0; 16];
+    }
+}
+
 /// Direct-mapped TLBs, one per access kind (a store entry exists only once D is set).
 pub struct Tlb {
     entries: Vec<[Entry; TLB_SIZE]>,
+    /// The superpages `entries` may hold translations from.
+    supers: Superpages,
     pub walks: u64,
     /// Level of the leaf PTE behind the last translation [`Tlb::translate`] returned.
     pub last_level: u8,
@@ -108,6 +150,7 @@ impl Default for Tlb {
     fn default() -> Self {
         Self {
             entries: vec![[EMPTY; TLB_SIZE]; 3],
+            supers: Superpages::default(),
             walks: 0,
             last_level: 0,
             fast: Default::default(),
@@ -120,6 +163,7 @@ impl Tlb {
         for t in &mut self.entries {
             t.fill(EMPTY);
         }
+        self.supers.clear();
         self.fast.flush();
     }
 
@@ -128,8 +172,12 @@ impl Tlb {
     /// changed; RISC-V Privileged ISA 20211203, 4.2.1).
     pub fn flush_page(&mut self, va: u64) {
         let page = va >> PAGE_SHIFT;
+        // Without a superpage holding it, only the entries of its own slot can translate it.
+        let all = self.supers.may_cover(page);
+        let slot = (page as usize) & (TLB_SIZE - 1);
         for t in &mut self.entries {
-            for e in t.iter_mut() {
+            let scan = if all { &mut t[..] } else { &mut t[slot..=slot] };
+            for e in scan {
                 if e.vpn != u64::MAX && covers(e.vpn, e.level, page) {
                     *e = EMPTY;
                 }
@@ -157,6 +205,7 @@ impl Tlb {
         }
         self.walks += 1;
         let (pa, level) = walk_inner(bus, ctx, va, access, true)?;
+        self.supers.insert(vpn, level);
         self.entries[access as usize][slot] = Entry {
             vpn,
             ppage: pa & !0xfff,
@@ -251,6 +300,28 @@ fn walk_inner(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The filter knows every page of a noted superpage (at its level), nothing when empty.
+    #[test]
+    fn superpages_cover_every_page_of_a_noted_superpage() {
+        let mut s = Superpages::default();
+        assert!(!s.may_cover(0x8_0200));
+        // A 2 MiB page (level 1) noted through one of its pages, a 1 GiB page (level 2).
+        s.insert(0x8_0234, 1);
+        s.insert(0xc_0000 + 0x3_1234, 2);
+        for p in [0x8_0200, 0x8_0234, 0x8_03ff] {
+            assert!(s.may_cover(p), "{p:#x}");
+        }
+        for p in [0xc_0000, 0xf_ffff] {
+            assert!(s.may_cover(p), "{p:#x}");
+        }
+        // 4 KiB pages are not noted.
+        let mut t = Superpages::default();
+        t.insert(0x1234, 0);
+        assert!(!t.may_cover(0x1234));
+        s.clear();
+        assert!(!s.may_cover(0x8_0234));
+    }
 
     const RAM: u64 = 0x8000_0000;
     const ROOT: u64 = RAM + 0x1_0000;

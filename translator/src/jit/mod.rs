@@ -27,7 +27,7 @@ mod code;
 mod probe;
 pub mod verify;
 
-use std::collections::HashMap;
+use crate::pcmap::PcMap as HashMap;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -44,7 +44,8 @@ use cranelift_codegen::Context;
 use crate::decode::Table;
 use crate::emit::{AmoOp, CsrOp, Emitter, FenceKind, SystemOp, Width};
 use crate::interp::{
-    run_block, Block, Env, FastMem, Interp, InterpEngine, SoftTlb, MAX_BLOCK_INSNS,
+    Block, Chained, CountedChain, Env, FastMem, Interp, InterpEngine, SoftTlb, JUMP_HISTORY,
+    MAX_BLOCK_INSNS,
 };
 use crate::{CpuState, Exception};
 
@@ -509,9 +510,6 @@ struct BlockInfo<X> {
     code: usize,
     /// Translation failed: always interpret.
     no_jit: bool,
-    /// Where the block went the last time it was interpreted (0 before): the likely target
-    /// of the computed jump it ends in.
-    next: u64,
 }
 
 /// The JIT engine for machines with environment `X`: one per guest thread, sharing its
@@ -541,6 +539,8 @@ pub struct JitEngine<X: Env> {
     /// hold entries for (both are emptied when it changes; the block map is keyed by it).
     context: u64,
     decoder: InterpEngine<X>,
+    /// Interpreted blocks of `context` chained to one another, within their counts.
+    chain: CountedChain<X>,
     table: Table<ClifEmitter>,
     probe_table: Table<Probe>,
     fast: Option<FastMem>,
@@ -562,6 +562,14 @@ pub struct JitEngine<X: Env> {
     /// invalidations then (`stats.invalidations`): a job lowered before that has its result
     /// dropped if it has code on one of these pages (emptied once no job is in flight).
     stale_inflight: Vec<(u64, (u64, u64))>,
+    /// Blocks (pc, code context) inside a region queued for the background compiler, each
+    /// with the number of such regions: they are not translated on their own while the
+    /// region compiles. A straight run of blocks gets hot all at once, and each would
+    /// otherwise queue a region of its own, mostly the same code again (a Linux boot: the
+    /// same SHA-3 code compiled in about 50 overlapping regions), delaying all the others.
+    covered: HashMap<(u64, u64), u32>,
+    /// The interpreter's jump history ([`Interp::jumps`]) as of the translation being made.
+    jumps: [(u64, u64); JUMP_HISTORY],
     pub stats: JitStats,
 }
 
@@ -578,6 +586,8 @@ struct Job {
     /// The engine's count of partial invalidations when it was lowered (see
     /// [`JitEngine::stale_inflight`]).
     invalidations: u64,
+    /// The region's other blocks (see [`JitEngine::covered`]).
+    covers: Vec<(u64, u64)>,
 }
 
 /// A compiled [`Job`]: its host code bytes (or Cranelift's error) and the time it took.
@@ -936,8 +946,8 @@ impl<X: Env> SharedCode<X> {
         Ok(Arc::new(Self {
             inner: Mutex::new(CodeInner {
                 code,
-                map: HashMap::new(),
-                pages: HashMap::new(),
+                map: HashMap::default(),
+                pages: HashMap::default(),
                 next_slot: 0,
                 pending: Default::default(),
             }),
@@ -999,12 +1009,13 @@ impl<X: Env> JitEngine<X> {
             shared,
             ctx,
             jc,
-            map: HashMap::new(),
+            map: HashMap::default(),
             blocks: Vec::new(),
             dcache: vec![(u64::MAX, 0); DC_SIZE].into_boxed_slice(),
-            page_blocks: HashMap::new(),
+            page_blocks: HashMap::default(),
             context: 0,
             decoder: InterpEngine::new(),
+            chain: CountedChain::new(),
             table: crate::riscv::table(),
             probe_table: crate::riscv::table(),
             fast: None,
@@ -1018,6 +1029,8 @@ impl<X: Env> JitEngine<X> {
                 .filter(|v| !v.is_empty()),
             compiler: None,
             stale_inflight: Vec::new(),
+            covered: HashMap::default(),
+            jumps: [(u64::MAX, 0); JUMP_HISTORY],
             stats: JitStats::default(),
             cfg,
         }
@@ -1144,6 +1157,7 @@ impl<X: Env> JitEngine<X> {
                 self.blocks[i as usize].code = 0;
             }
         }
+        self.unchain_all();
         for page in stale {
             for i in self.page_blocks.remove(page).unwrap_or_default() {
                 self.blocks[i as usize].interp = None;
@@ -1183,6 +1197,7 @@ impl<X: Env> JitEngine<X> {
             e.code
                 .store(self.shared.lookup_stub as u64, Ordering::Relaxed);
         }
+        self.unchain_all();
         self.map.clear();
         self.blocks.clear();
         self.page_blocks.clear();
@@ -1224,7 +1239,31 @@ impl<X: Env> JitEngine<X> {
                 .store(self.shared.lookup_stub as u64, Ordering::Relaxed);
         }
         self.dcache.iter_mut().for_each(|e| *e = (u64::MAX, 0));
+        self.unchain_all();
         self.context = cx;
+    }
+
+    /// Adds to a block's count the runs it had by chaining ([`CountedChain`]).
+    fn count_chained(&mut self, c: Chained) {
+        if let Some(b) = self.blocks.get_mut(c.record as usize) {
+            b.count = b.count.saturating_add(c.runs);
+        }
+    }
+
+    /// Takes the block at `pc` (of `context`) out of the chaining cache, counting its runs.
+    fn unchain(&mut self, pc: u64) {
+        if let Some(c) = self.chain.take(pc) {
+            self.count_chained(c);
+        }
+    }
+
+    /// Empties the chaining cache (before decoded blocks are dropped or the context changes).
+    fn unchain_all(&mut self) {
+        let mut counted = Vec::new();
+        self.chain.clear(|c| counted.push(c));
+        for c in counted {
+            self.count_chained(c);
+        }
     }
 
     fn jc_index(pc: u64) -> usize {
@@ -1266,7 +1305,6 @@ impl<X: Env> JitEngine<X> {
                     count: 0,
                     code: 0,
                     no_jit: false,
-                    next: 0,
                 });
                 self.map.insert(key, i);
                 i
@@ -1327,6 +1365,9 @@ impl<X: Env> JitEngine<X> {
     /// code changed or was full meanwhile) or ever (marked `no_jit`).
     fn translate(&mut self, env: &mut X, pc: u64) -> usize {
         let key = (pc, self.context);
+        if self.covered.contains_key(&key) {
+            return 0;
+        }
         let base = {
             let mut g = lock(&self.shared.inner);
             if self.shared.gen.load(Ordering::SeqCst) != self.gen {
@@ -1374,6 +1415,14 @@ impl<X: Env> JitEngine<X> {
         let inflight = c.inflight;
         for d in done {
             self.stats.compile_ns += d.ns;
+            for k in &d.job.covers {
+                if let Some(n) = self.covered.get_mut(k) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.covered.remove(k);
+                    }
+                }
+            }
             let key = d.job.key;
             if d.job.gen != self.gen {
                 continue;
@@ -1409,6 +1458,9 @@ impl<X: Env> JitEngine<X> {
             if code != 0 {
                 if let Some(&i) = self.map.get(&key) {
                     self.blocks[i as usize].code = code;
+                }
+                if key.1 == self.context {
+                    self.unchain(key.0);
                 }
             }
         }
@@ -1514,7 +1566,7 @@ impl<X: Env> JitEngine<X> {
             let predicted = p
                 .link
                 .filter(|_| p.indirect)
-                .and_then(|_| self.predicted_call(*start));
+                .and_then(|_| self.predicted_call(insns.last().map_or(0, |(a, _)| *a)));
             links.push(p.link.map(|a| (a, p.targets[0].or(predicted))));
             indirect.push(p.indirect);
             if let Some(t) = predicted {
@@ -1624,6 +1676,11 @@ impl<X: Env> JitEngine<X> {
                 self.compiler = Compiler::start(self.isa.clone());
             }
             if let Some(c) = &mut self.compiler {
+                let covers: Vec<(u64, u64)> = blocks
+                    .iter()
+                    .filter(|(s, _)| *s != pc)
+                    .map(|(s, _)| (*s, key.1))
+                    .collect();
                 let job = Job {
                     key,
                     gen: self.gen,
@@ -1632,9 +1689,13 @@ impl<X: Env> JitEngine<X> {
                     insns,
                     ir,
                     invalidations: self.stats.invalidations,
+                    covers,
                 };
                 if c.jobs.send(job).is_ok() {
                     c.inflight += 1;
+                    for (s, _) in blocks.iter().filter(|(s, _)| *s != pc) {
+                        *self.covered.entry((*s, key.1)).or_default() += 1;
+                    }
                     self.stats.compile_ns += t0.elapsed().as_nanos() as u64;
                     return None;
                 }
@@ -1721,7 +1782,7 @@ impl<X: Env> JitEngine<X> {
                                 work.extend(p.targets.into_iter().flatten());
                                 // A computed call: where it went when last interpreted.
                                 let callee = match p.link {
-                                    Some(_) if p.indirect => self.predicted_call(start),
+                                    Some(_) if p.indirect => self.predicted_call(p.pc()),
                                     _ => p.targets[0],
                                 };
                                 if let Some(c) = callee.filter(|_| p.indirect) {
@@ -1805,12 +1866,14 @@ impl<X: Env> JitEngine<X> {
             let mut code = self.jc_lookup(pc);
             if code == 0 {
                 let i = self.block_index(pc);
+                self.unchain(pc);
                 let b = &mut self.blocks[i];
                 code = b.code;
                 if code == 0 && !b.no_jit {
                     b.count += 1;
                     if b.count >= self.cfg.jit_threshold {
                         b.count = 0;
+                        self.jumps.copy_from_slice(&interp.jumps[..]);
                         code = self.translate(&mut interp.env, pc);
                         if code != 0 {
                             let i = self.block_index(pc);
@@ -1819,8 +1882,8 @@ impl<X: Env> JitEngine<X> {
                     }
                 }
                 if code == 0 {
-                    self.interpret(interp, pc)?;
-                    if interp.cpu.instret >= stop_at {
+                    let exit = self.interpret(interp, pc, stop_at)?;
+                    if exit || interp.cpu.instret >= stop_at {
                         return Ok(());
                     }
                     continue;
@@ -1882,7 +1945,9 @@ impl<X: Env> JitEngine<X> {
                     // Progress: the access runs in the interpreter even if a translation
                     // starts at this pc.
                     self.stats.slow_exits += 1;
-                    self.interpret(interp, interp.cpu.pc)?;
+                    if self.interpret(interp, interp.cpu.pc, stop_at)? {
+                        return Ok(());
+                    }
                 }
                 exit::CHAIN if interp.env.code_context() == self.context => {
                     let target = self.code_for(interp.cpu.pc);
@@ -1899,8 +1964,15 @@ impl<X: Env> JitEngine<X> {
         }
     }
 
-    /// Interprets the block at `pc` (decoding it on first use).
-    fn interpret(&mut self, interp: &mut Interp<X>, pc: u64) -> Result<(), Exception> {
+    /// Interprets the block at `pc` (decoding it on first use), and the interpreted blocks it
+    /// chains to while their counts stay below the threshold (see [`CountedChain`]), until
+    /// `stop_at` instructions have retired at most. True if an exit request was seen then.
+    fn interpret(
+        &mut self,
+        interp: &mut Interp<X>,
+        pc: u64,
+        stop_at: u64,
+    ) -> Result<bool, Exception> {
         let i = self.block_index(pc);
         if self.blocks[i].interp.is_none() {
             let b = self.decoder.decode_block(&mut interp.env, pc)?;
@@ -1914,22 +1986,38 @@ impl<X: Env> JitEngine<X> {
             self.blocks[i].interp = Some(b);
         }
         self.stats.interp_blocks += 1;
-        match &self.blocks[i].interp {
-            Some(b) => {
-                run_block(interp, b)?;
-                self.blocks[i].next = interp.cpu.pc;
-                Ok(())
-            }
-            None => Ok(()),
+        let b = &self.blocks[i];
+        // Entries by chaining (or looping in the block) still to count before the threshold;
+        // none for a translated block (run here after a slow exit).
+        let credits = match (b.code, b.no_jit) {
+            (0, true) => u32::MAX,
+            (0, false) => self
+                .cfg
+                .jit_threshold
+                .saturating_sub(b.count.saturating_add(1)),
+            _ => 0,
+        };
+        let Some(block) = &b.interp else {
+            return Ok(false);
+        };
+        // SAFETY: the decoded block lives in `self.blocks[i]` until `invalidate_pages` or
+        // `catch_up` drops it, and both empty the chaining cache first (`unchain_all`).
+        let old = unsafe { self.chain.put(block, i as u32, credits) };
+        let (r, exit, chained) = self.chain.run(interp, block, stop_at, self.context);
+        self.stats.interp_blocks += chained;
+
+        if let Some(c) = old {
+            self.count_chained(c);
         }
+        r.map(|()| exit)
     }
 
-    /// The address the computed call ending the guest block at `start` went to the last time
-    /// that block was interpreted, if any: a region follows the call there (and back), and
-    /// the call branches there inside the region when its target matches.
-    fn predicted_call(&self, start: u64) -> Option<u64> {
-        let &i = self.map.get(&(start, self.context))?;
-        Some(self.blocks.get(i as usize)?.next).filter(|&t| t != 0)
+    /// Where the computed call at `pc` went the last time the interpreter ran it, if known
+    /// ([`Interp::jumps`], as of the translation): a region follows the call there (and
+    /// back), and the call branches there inside the region when its target matches.
+    fn predicted_call(&self, pc: u64) -> Option<u64> {
+        let (at, target) = self.jumps[(pc >> 1) as usize % JUMP_HISTORY];
+        (at == pc).then_some(target)
     }
 
     /// Translates one synthetic instruction at `cpu.pc` whose semantics are `body` (instead of

@@ -410,6 +410,17 @@ impl<X: Env> Interp<X> {
     }
 }
 
+/// A stop op, and a jump-cache entry for no block that leads to it (the stop op must live as
+/// long as the entry is used).
+fn empty_jump_cache_entry<X: Env>() -> (Box<[Op<X>]>, JcEntry<X>) {
+    let stop_op: Box<[Op<X>]> = Box::new([Op::stop()]);
+    let empty = JcEntry {
+        pc: u64::MAX,
+        ops: stop_op.as_ptr(),
+    };
+    (stop_op, empty)
+}
+
 /// Entries of [`Interp::jumps`].
 pub(crate) const JUMP_HISTORY: usize = 64;
 
@@ -1012,11 +1023,7 @@ impl<X: Env> Default for InterpEngine<X> {
 
 impl<X: Env> InterpEngine<X> {
     pub fn new() -> Self {
-        let stop_op: Box<[Op<X>]> = Box::new([Op::stop()]);
-        let empty = JcEntry {
-            pc: u64::MAX,
-            ops: stop_op.as_ptr(),
-        };
+        let (stop_op, empty) = empty_jump_cache_entry();
         Self {
             table: crate::riscv::table(),
             blocks: Vec::new(),
@@ -1291,11 +1298,7 @@ pub(crate) struct CountedChain<X> {
 
 impl<X: Env> CountedChain<X> {
     pub fn new() -> Self {
-        let stop_op: Box<[Op<X>]> = Box::new([Op::stop()]);
-        let empty = JcEntry {
-            pc: u64::MAX,
-            ops: stop_op.as_ptr(),
-        };
+        let (stop_op, empty) = empty_jump_cache_entry();
         Self {
             entries: vec![empty; JUMP_CACHE_SIZE].into_boxed_slice(),
             left: vec![0; JUMP_CACHE_SIZE].into_boxed_slice(),

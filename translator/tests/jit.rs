@@ -363,10 +363,9 @@ fn code(env: &mut TestEnv, prog: &[u32]) {
     env.write_words(CODE_AT, prog);
 }
 
-#[test]
-fn counting_loop() {
-    // x1 counts to x2 = 1000; x3 accumulates x1.
-    let prog = [
+/// x1 counts to x2 = 1000; x3 accumulates x1.
+fn counting_loop_program() -> [u32; 8] {
+    [
         addi(1, 0, 0),
         addi(2, 0, 1000),
         addi(3, 0, 0),
@@ -376,7 +375,12 @@ fn counting_loop() {
         beq(1, 2, 8),
         jal(0, -12),
         ECALL,
-    ];
+    ]
+}
+
+#[test]
+fn counting_loop() {
+    let prog = counting_loop_program();
     let m = check_program("counting_loop", &|env, _| code(env, &prog));
     assert_eq!(m.cpu.x[3], 1000 * 1001 / 2);
     assert_eq!(m.cpu.pc, CODE_AT + 7 * 4);
@@ -389,16 +393,7 @@ fn interpreted_blocks_chain_and_still_count_every_run_toward_the_threshold() {
     // (the ecall). Interpreted blocks run chained to one another (and loop in themselves)
     // without returning to the engine, within the runs left before the threshold; each run
     // counts, so the loop is translated at its threshold-th run exactly, as without chaining.
-    let prog = [
-        addi(1, 0, 0),
-        addi(2, 0, 1000),
-        addi(3, 0, 0),
-        addi(1, 1, 1),
-        add(3, 3, 1),
-        beq(1, 2, 8),
-        jal(0, -12),
-        ECALL,
-    ];
+    let prog = counting_loop_program();
     // (threshold, blocks run interpreted, translations): 0 and the loop's 49 runs before its
     // 50th; everything interpreted (1 + 999 + 1 runs) when the threshold is never reached.
     for (threshold, interpreted, translated) in [(50, 50, 1), (2000, 1001, 0)] {

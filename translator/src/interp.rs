@@ -375,8 +375,8 @@ pub struct Interp<X> {
     /// One op whose handler returns: where a block goes when it does not chain.
     stop_op: Box<[Op<X>]>,
     /// The latest target of the jump instructions run, by instruction address: entry
-    /// `(pc >> 1) % JUMP_HISTORY` holds (address, target). The JIT follows a computed call
-    /// to where it last went.
+    /// [`jump_slot`]`(pc)` holds (address, target). The JIT follows a computed call to where
+    /// it last went.
     pub(crate) jumps: Box<[(u64, u64); JUMP_HISTORY]>,
     /// The environment's [`FastMem`] (or [`FastMem::NONE`]), as it last returned it (on
     /// creation, on entering [`InterpEngine::run`] and before decoding a block there).
@@ -423,6 +423,12 @@ fn empty_jump_cache_entry<X: Env>() -> (Box<[Op<X>]>, JcEntry<X>) {
 
 /// Entries of [`Interp::jumps`].
 pub(crate) const JUMP_HISTORY: usize = 64;
+
+/// The entry of [`Interp::jumps`] for the jump instruction at `pc`.
+#[inline(always)]
+pub(crate) fn jump_slot(pc: u64) -> usize {
+    (pc >> 1) as usize % JUMP_HISTORY
+}
 
 /// The interpreter as the emitter of the specialised load and store handlers: an access that
 /// [`FastMem::host`] or the [`SoftTlb`] allows is done inline; any other one is not done at all but reported as
@@ -857,7 +863,7 @@ impl<X: Env> Emitter for Interp<X> {
     #[inline(always)]
     fn jump(&mut self, target: u64) {
         self.cpu.pc = target;
-        self.jumps[(self.pc >> 1) as usize % JUMP_HISTORY] = (self.pc, target);
+        self.jumps[jump_slot(self.pc)] = (self.pc, target);
     }
 
     fn trap(&mut self, cause: Cause, tval: u64) -> Exception {
@@ -1293,7 +1299,10 @@ pub(crate) struct CountedChain<X> {
     left: Box<[u32]>,
     /// Per entry: the block's record number, and the credits it was given.
     given: Box<[(u32, u32)]>,
-    stop_op: Box<[Op<X>]>,
+    /// The entry of no block (leads to the stop op of `_stop_op`).
+    empty: JcEntry<X>,
+    /// Owns the stop op `empty` points to (only read through it).
+    _stop_op: Box<[Op<X>]>,
 }
 
 impl<X: Env> CountedChain<X> {
@@ -1303,7 +1312,8 @@ impl<X: Env> CountedChain<X> {
             entries: vec![empty; JUMP_CACHE_SIZE].into_boxed_slice(),
             left: vec![0; JUMP_CACHE_SIZE].into_boxed_slice(),
             given: vec![(0, 0); JUMP_CACHE_SIZE].into_boxed_slice(),
-            stop_op,
+            empty,
+            _stop_op: stop_op,
         }
     }
 
@@ -1314,10 +1324,7 @@ impl<X: Env> CountedChain<X> {
         }
         let (record, given) = self.given[slot];
         let runs = given.saturating_sub(self.left[slot]);
-        self.entries[slot] = JcEntry {
-            pc: u64::MAX,
-            ops: self.stop_op.as_ptr(),
-        };
+        self.entries[slot] = self.empty;
         self.left[slot] = 0;
         Some(Chained { record, runs })
     }

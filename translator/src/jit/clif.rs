@@ -159,9 +159,10 @@ pub struct ClifEmitter {
     slot_limit: u32,
     /// The region's guest blocks; empty for a single-block translation.
     region: Vec<RegionBlock>,
-    /// Returns inside the region, as (block, return address) pairs: the computed jump ending
-    /// that block continues at the return address inside the region when its target matches.
-    return_sites: Vec<(u64, u64)>,
+    /// Likely targets inside the region of the computed jumps ending region blocks, as
+    /// (block, target) pairs: a return to a call of the region, the callee a computed call
+    /// went to last. The jump continues there inside the region when its target matches.
+    jump_sites: Vec<(u64, u64)>,
     /// Index in `region` of the block being emitted.
     cur_idx: usize,
 }
@@ -238,7 +239,7 @@ impl ClifEmitter {
             next_slot,
             slot_limit,
             region: Vec::new(),
-            return_sites: Vec::new(),
+            jump_sites: Vec::new(),
             cur_idx: 0,
         };
         if let Some((p, starts)) = region.filter(|(p, s)| !p.fence_i && !s.is_empty()) {
@@ -312,11 +313,11 @@ impl ClifEmitter {
         true
     }
 
-    /// Sets the region blocks the computed jump ending a region block may return to, as
-    /// (block, return address) pairs ([`ClifEmitter::jump`] compares its target with each
-    /// before leaving the region).
-    pub fn set_return_sites(&mut self, sites: Vec<(u64, u64)>) {
-        self.return_sites = sites;
+    /// Sets the likely in-region targets of the computed jumps ending region blocks, as
+    /// (block, target) pairs ([`ClifEmitter::jump`] compares its target with each before
+    /// leaving the region).
+    pub fn set_jump_sites(&mut self, sites: Vec<(u64, u64)>) {
+        self.jump_sites = sites;
     }
 
     /// The index in `region` of region block `pc`, if any.
@@ -1284,10 +1285,11 @@ impl Emitter for ClifEmitter {
         match self.const_of(target) {
             Some(t) => self.exit_direct(t, count),
             None => {
-                // A return to a call of this region stays in it.
+                // A return to a call of this region, or a call to where it went last, stays
+                // in the region.
                 let here = self.region.get(self.cur_idx).map(|r| r.pc);
                 let sites: Vec<u64> = self
-                    .return_sites
+                    .jump_sites
                     .iter()
                     .filter(|&&(b, _)| Some(b) == here)
                     .map(|&(_, site)| site)

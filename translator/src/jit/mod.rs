@@ -44,8 +44,8 @@ use cranelift_codegen::Context;
 use crate::decode::Table;
 use crate::emit::{AmoOp, CsrOp, Emitter, FenceKind, SystemOp, Width};
 use crate::interp::{
-    Block, Chained, CountedChain, Env, FastMem, Interp, InterpEngine, SoftTlb, JUMP_HISTORY,
-    MAX_BLOCK_INSNS,
+    jump_slot, Block, Chained, CountedChain, Env, FastMem, Interp, InterpEngine, SoftTlb,
+    JUMP_HISTORY, MAX_BLOCK_INSNS,
 };
 use crate::{CpuState, Exception};
 
@@ -1563,12 +1563,10 @@ impl<X: Env> JitEngine<X> {
             probe.written |= p.written;
             probe.fence_i |= p.fence_i;
             // A computed call goes where it went when last interpreted, most likely.
-            let predicted = p
-                .link
-                .filter(|_| p.indirect)
-                .and_then(|_| self.predicted_call(insns.last().map_or(0, |(a, _)| *a)));
-            links.push(p.link.map(|a| (a, p.targets[0].or(predicted))));
+            let callee = self.callee(&p);
+            links.push(p.link.map(|a| (a, callee)));
             indirect.push(p.indirect);
+            let predicted = callee.filter(|_| p.indirect);
             if let Some(t) = predicted {
                 calls_to.push((*start, t));
             }
@@ -1630,7 +1628,7 @@ impl<X: Env> JitEngine<X> {
                 .filter(|&(_, t)| addrs.contains(&t))
                 .collect();
             sites.extend(returns.iter().map(|&(i, j)| (addrs[i], addrs[j])));
-            e.set_return_sites(sites);
+            e.set_jump_sites(sites);
         }
         let mut total = 0u64;
         for (start, insns) in blocks {
@@ -1681,6 +1679,7 @@ impl<X: Env> JitEngine<X> {
                     .filter(|(s, _)| *s != pc)
                     .map(|(s, _)| (*s, key.1))
                     .collect();
+                let covering = covers.clone();
                 let job = Job {
                     key,
                     gen: self.gen,
@@ -1693,8 +1692,8 @@ impl<X: Env> JitEngine<X> {
                 };
                 if c.jobs.send(job).is_ok() {
                     c.inflight += 1;
-                    for (s, _) in blocks.iter().filter(|(s, _)| *s != pc) {
-                        *self.covered.entry((*s, key.1)).or_default() += 1;
+                    for k in covering {
+                        *self.covered.entry(k).or_default() += 1;
                     }
                     self.stats.compile_ns += t0.elapsed().as_nanos() as u64;
                     return None;
@@ -1781,12 +1780,9 @@ impl<X: Env> JitEngine<X> {
                             if (e.sem)(&mut p, &d.insn).is_ok() {
                                 work.extend(p.targets.into_iter().flatten());
                                 // A computed call: where it went when last interpreted.
-                                let callee = match p.link {
-                                    Some(_) if p.indirect => self.predicted_call(p.pc()),
-                                    _ => p.targets[0],
-                                };
-                                if let Some(c) = callee.filter(|_| p.indirect) {
-                                    work.push_back(c);
+                                let callee = self.callee(&p);
+                                if p.indirect {
+                                    work.extend(callee);
                                 }
                                 // Where a call into the region returns to, after everything
                                 // else (a return inside the region continues there).
@@ -2005,7 +2001,6 @@ impl<X: Env> JitEngine<X> {
         let old = unsafe { self.chain.put(block, i as u32, credits) };
         let (r, exit, chained) = self.chain.run(interp, block, stop_at, self.context);
         self.stats.interp_blocks += chained;
-
         if let Some(c) = old {
             self.count_chained(c);
         }
@@ -2016,8 +2011,20 @@ impl<X: Env> JitEngine<X> {
     /// ([`Interp::jumps`], as of the translation): a region follows the call there (and
     /// back), and the call branches there inside the region when its target matches.
     fn predicted_call(&self, pc: u64) -> Option<u64> {
-        let (at, target) = self.jumps[(pc >> 1) as usize % JUMP_HISTORY];
+        let (at, target) = self.jumps[jump_slot(pc)];
         (at == pc).then_some(target)
+    }
+
+    /// The callee of the call ending a block probed as `p` (the probe's last instruction):
+    /// its target, or for a computed call where it went last ([`JitEngine::predicted_call`]);
+    /// `None` for a block that ends in no call, or a computed call never seen.
+    fn callee(&self, p: &Probe) -> Option<u64> {
+        p.link?;
+        if p.indirect {
+            self.predicted_call(p.pc())
+        } else {
+            p.targets[0]
+        }
     }
 
     /// Translates one synthetic instruction at `cpu.pc` whose semantics are `body` (instead of
@@ -2087,7 +2094,6 @@ impl<X: Env> Drop for JitEngine<X> {
     }
 }
 
-/// The bits of the instruction at `pc` (16 for a compressed one), or 0 if it cannot be fetched.
 /// The virtual page numbers of an instruction of `len` bytes at `pc` (two when it crosses a
 /// page boundary).
 fn insn_pages(pc: u64, len: u8) -> impl Iterator<Item = u64> {
@@ -2095,6 +2101,7 @@ fn insn_pages(pc: u64, len: u8) -> impl Iterator<Item = u64> {
     std::iter::once(first).chain((last != first).then_some(last))
 }
 
+/// The bits of the instruction at `pc` (16 for a compressed one), or 0 if it cannot be fetched.
 fn instruction_bits<X: Env>(env: &mut X, pc: u64) -> u64 {
     let Ok(lo) = env.fetch16(pc) else { return 0 };
     if lo & 3 != 3 {

@@ -20,4 +20,4 @@ pub mod riscv;
 mod state;
 
 pub use exception::{Cause, Exception};
-pub use state::{CpuState, NO_RESERVATION};
+pub use state::{CpuState, StopAt, NO_RESERVATION};

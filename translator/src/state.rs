@@ -28,6 +28,34 @@ pub struct CpuState {
     pub pending_tval: u64,
     /// Instructions retired (engines add whole blocks; precise at every exit to the runtime).
     pub instret: u64,
+    /// Translated code leaves at its next chained exit or region back edge once `instret`
+    /// reaches this (the JIT's budget; see `translator::jit`). It sits next to the registers
+    /// so that the check is one compare with memory at a fixed offset from the state pointer,
+    /// which translated code keeps in a host register. Atomic because another thread
+    /// lowers it to 0 when it changes translated code that this thread may be running.
+    pub stop_at: StopAt,
+}
+
+/// [`CpuState::stop_at`]: an instruction count other threads may lower while this one runs.
+#[derive(Debug, Default)]
+pub struct StopAt(pub std::sync::atomic::AtomicU64);
+
+impl Clone for StopAt {
+    fn clone(&self) -> Self {
+        Self(std::sync::atomic::AtomicU64::new(self.get()))
+    }
+}
+
+impl StopAt {
+    /// The current value.
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sets the value, ordered with the other thread's generation check (see `translator::jit`).
+    pub fn set(&self, v: u64) {
+        self.0.store(v, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// `CpuState::reservation` when no LR reservation is held.
@@ -46,6 +74,7 @@ impl Default for CpuState {
             pending: 0,
             pending_tval: 0,
             instret: 0,
+            stop_at: StopAt::default(),
         }
     }
 }

@@ -82,7 +82,7 @@ const OFF_PC: i32 = std::mem::offset_of!(CpuState, pc) as i32;
 const OFF_INSTRET: i32 = std::mem::offset_of!(CpuState, instret) as i32;
 const OFF_PENDING: i32 = std::mem::offset_of!(CpuState, pending) as i32;
 const OFF_PENDING_TVAL: i32 = std::mem::offset_of!(CpuState, pending_tval) as i32;
-const OFF_STOP_AT: i32 = std::mem::offset_of!(JitCtx, stop_at) as i32;
+const OFF_STOP_AT: i32 = std::mem::offset_of!(CpuState, stop_at) as i32;
 const OFF_JC: i32 = std::mem::offset_of!(JitCtx, jc) as i32;
 
 /// Flags for accesses to the CPU state, the context and engine tables: aligned, never trapping.
@@ -487,7 +487,7 @@ impl ClifEmitter {
             let b = self.region[j].block;
             let carried = self.region[j].carried.clone();
             let mut args = Vec::with_capacity(carried.len() + 1);
-            let (i0, ctx) = (self.instret0, self.ctx);
+            let i0 = self.instret0;
             let mut c = FuncCursor::new(&mut self.func).at_bottom(self.cur);
             let newi = c.ins().iadd_imm_s(i0, count as i64);
             args.push(BlockArg::Value(newi));
@@ -506,8 +506,9 @@ impl ClifEmitter {
                 self.cursor().ins().jump(b, &args);
                 return;
             }
+            let cpu = self.cpu;
             let mut c = self.cursor();
-            let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
+            let stop = c.ins().load(I64, trusted(), cpu, OFF_STOP_AT);
             let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
             let out = self.new_block(true);
             self.cursor().ins().brif(under, b, &args, out, &[]);
@@ -532,8 +533,9 @@ impl ClifEmitter {
         let code = c.ins().load(I64, trusted(), sa, 0);
         c.ins().brif(code, linked, &[], miss, &[]);
         self.cur = linked;
+        let cpu = self.cpu;
         let mut c = self.cursor();
-        let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
+        let stop = c.ins().load(I64, trusted(), cpu, OFF_STOP_AT);
         let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
         c.ins().brif(under, go, &[], miss, &[]);
         self.cur = go;
@@ -555,7 +557,7 @@ impl ClifEmitter {
             self.ret(exit::RETURN);
             return;
         }
-        let ctx = self.ctx;
+        let (ctx, cpu) = (self.ctx, self.cpu);
         let mask = self.low.jc_mask as i64;
         let miss = self.new_block(true);
         let go = self.new_block(false);
@@ -567,7 +569,7 @@ impl ClifEmitter {
         let e = c.ins().iadd(h, jc);
         let tag = c.ins().load(I64, trusted(), e, 0);
         let code = c.ins().load(I64, trusted(), e, 8);
-        let stop = c.ins().load(I64, trusted(), ctx, OFF_STOP_AT);
+        let stop = c.ins().load(I64, trusted(), cpu, OFF_STOP_AT);
         let under = c.ins().icmp(IntCC::UnsignedLessThan, newi, stop);
         let hit = c.ins().icmp(IntCC::Equal, tag, target);
         let ok = c.ins().band(under, hit);

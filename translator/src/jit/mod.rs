@@ -15,7 +15,7 @@
 //!   Rust enters through a host-convention trampoline `fn(cpu, ctx, code) -> u64` that calls it.
 //! * Guest registers live in [`CpuState`] between blocks (offsets by `offset_of!`).
 //! * A block ends by tail-calling its successor (a direct exit whose chain slot is linked, or an
-//!   indirect exit that hits the jump cache, and only while `instret < ctx.stop_at`) or by
+//!   indirect exit that hits the jump cache, and only while `instret < cpu.stop_at`) or by
 //!   returning an exit code (`exit::*`): `cpu.pc` and `cpu.instret` are then exact, and for
 //!   `EXCEPTION` the exception is in `cpu.pending`.
 //! * Helpers are `extern "C" fn(*mut JitCtx or *mut CpuState, u64, u64, u64) -> u64` called by
@@ -69,17 +69,25 @@ pub mod exit {
 }
 
 /// The context translated code receives besides the CPU state: one per engine (thread).
-/// Other threads sharing the code cache read `in_jit` and lower `stop_at` (see
+/// Other threads sharing the code cache read `in_jit` and lower the owner's
+/// [`CpuState::stop_at`] through `cpu_stop` ([`JitCtx::request_stop`], used by
 /// [`SharedCode`]); the other fields are only used by the owning thread.
+///
+/// The budget itself is in the CPU state, not here: chained exits and edges inside a region
+/// return to the dispatcher once `cpu.instret` reaches `cpu.stop_at`, one compare with memory
+/// at a fixed offset from the state pointer (this context's pointer is often spilled in a
+/// loop). Helpers set it to 0 when the environment asks for an exit (so the run returns soon,
+/// as the interpreter's poll before each block would); another thread sets it to 0 when
+/// translated code changed.
 #[repr(C)]
 pub struct JitCtx {
     /// The `Interp<X>` being run (helpers reach the `Env` through it).
     interp: AtomicPtr<()>,
-    /// Chained exits and edges inside a region return to the dispatcher once `instret`
-    /// reaches this. Helpers set it to 0 when the environment asks for an exit (so the run
-    /// returns soon, as the interpreter's poll before each block would); another thread sets
-    /// it to 0 when translated code changed.
-    stop_at: AtomicU64,
+    /// The `stop_at` of the CPU state being run, valid while `in_jit` is set.
+    cpu_stop: AtomicPtr<AtomicU64>,
+    /// Other threads inside [`JitCtx::request_stop`]: the owner waits for none to be left
+    /// after leaving translated code, before the CPU state may go away.
+    writers: AtomicU64,
     /// Requests helpers took from the environment (`REQ_*` bits), acted on by the dispatcher
     /// when translated code returns.
     requests: AtomicU64,
@@ -90,6 +98,25 @@ pub struct JitCtx {
     in_jit: AtomicBool,
     /// Pages of stale code a helper took from the environment ([`REQ_PAGES`]).
     stale: Mutex<Vec<(u64, u64)>>,
+}
+
+impl JitCtx {
+    /// Makes the owner's translated code return at its next chained exit or region back edge,
+    /// if it is running (called by another thread that changed the code).
+    fn request_stop(&self) {
+        self.writers.fetch_add(1, Ordering::SeqCst);
+        if self.in_jit.load(Ordering::SeqCst) {
+            let p = self.cpu_stop.load(Ordering::SeqCst);
+            if !p.is_null() {
+                // SAFETY: the owner set `cpu_stop` to its CPU state's `stop_at` before setting
+                // `in_jit`, and after clearing `in_jit` it waits until `writers` is 0 before the
+                // state may go away (`JitEngine::leave_jit`). `writers` was raised before
+                // `in_jit` was seen set, so the state outlives this store. Only atomic access.
+                unsafe { (*p).store(0, Ordering::SeqCst) };
+            }
+        }
+        self.writers.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// [`JitCtx::requests`]: translated code must be flushed (the run goes on).
@@ -347,7 +374,7 @@ impl<X> SharedCode<X> {
         g.pending.clear();
         self.gen.fetch_add(1, Ordering::SeqCst);
         for t in threads.iter().filter(|t| !Arc::ptr_eq(t, me)) {
-            t.stop_at.store(0, Ordering::SeqCst);
+            t.request_stop();
         }
     }
 
@@ -359,7 +386,7 @@ impl<X> SharedCode<X> {
         let threads: Vec<Arc<JitCtx>> = lock(&self.threads).clone();
         let others = || threads.iter().filter(|t| !Arc::ptr_eq(t, me));
         for t in others() {
-            t.stop_at.store(0, Ordering::SeqCst);
+            t.request_stop();
         }
         for t in others() {
             // Translated code returns at its next chained exit or region edge (both check
@@ -771,7 +798,7 @@ fn poll_env<X: Env>(ctx: *mut JitCtx, m: &mut Interp<X>) {
         if !pages.is_empty() {
             lock(&c.stale).append(&mut pages);
         }
-        c.stop_at.store(0, Ordering::Relaxed);
+        m.cpu.stop_at.set(0);
         c.requests.fetch_or(req, Ordering::Relaxed);
     }
 }
@@ -993,7 +1020,8 @@ impl<X: Env> JitEngine<X> {
             .collect();
         let ctx = Arc::new(JitCtx {
             interp: AtomicPtr::new(std::ptr::null_mut()),
-            stop_at: AtomicU64::new(0),
+            cpu_stop: AtomicPtr::new(std::ptr::null_mut()),
+            writers: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             jc: jc.as_ptr() as u64,
             in_jit: AtomicBool::new(false),
@@ -1333,6 +1361,15 @@ impl<X: Env> JitEngine<X> {
     }
 
     /// Runs translated code at `code` until it returns an exit code.
+    /// Clears `in_jit` after translated code returned (or was not entered), then waits for
+    /// other threads still lowering `stop_at` through `cpu_stop` (see [`JitCtx::request_stop`]).
+    fn leave_jit(&self) {
+        self.ctx.in_jit.store(false, Ordering::SeqCst);
+        while self.ctx.writers.load(Ordering::SeqCst) != 0 {
+            std::hint::spin_loop();
+        }
+    }
+
     fn enter(&mut self, interp: &mut Interp<X>, code: usize) -> u64 {
         self.stats.jit_entries += 1;
         let ip: *mut Interp<X> = interp;
@@ -1890,14 +1927,16 @@ impl<X: Env> JitEngine<X> {
             // still current: a thread resetting the code memory waits for `in_jit` to clear,
             // and one invalidating it lowers `stop_at` after moving the generation on.
             // Verified code runs one region per entry (no chaining, back edges leave).
+            interp.cpu.stop_at.set(if VERIFY { 0 } else { stop_at });
+            let cpu_stop: *const AtomicU64 = &interp.cpu.stop_at.0;
             self.ctx
-                .stop_at
-                .store(if VERIFY { 0 } else { stop_at }, Ordering::SeqCst);
+                .cpu_stop
+                .store(cpu_stop.cast_mut(), Ordering::SeqCst);
             self.ctx.in_jit.store(true, Ordering::SeqCst);
             if self.shared.resetting.load(Ordering::SeqCst)
                 || self.shared.gen.load(Ordering::SeqCst) != self.gen
             {
-                self.ctx.in_jit.store(false, Ordering::SeqCst);
+                self.leave_jit();
                 while self.shared.resetting.load(Ordering::SeqCst) {
                     std::thread::yield_now();
                 }
@@ -1907,14 +1946,14 @@ impl<X: Env> JitEngine<X> {
                 match self.verify_enter(interp, code) {
                     Ok(r) => r,
                     Err(e) => {
-                        self.ctx.in_jit.store(false, Ordering::SeqCst);
+                        self.leave_jit();
                         return Err(e);
                     }
                 }
             } else {
                 self.enter(interp, code)
             };
-            self.ctx.in_jit.store(false, Ordering::SeqCst);
+            self.leave_jit();
             if VERIFY && self.lockstep_failed() {
                 return Ok(());
             }
@@ -2064,7 +2103,7 @@ impl<X: Env> JitEngine<X> {
                 None => return Err(Exception::new(crate::Cause::IllegalInstruction, 0)),
             }
         };
-        self.ctx.stop_at.store(0, Ordering::Relaxed);
+        interp.cpu.stop_at.set(0);
         if self.enter(interp, code) & 0xff == exit::EXCEPTION {
             if let Some(x) = interp.cpu.take_pending() {
                 return Err(x);

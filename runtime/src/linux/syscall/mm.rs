@@ -26,6 +26,15 @@ pub const MAP_TYPE: u64 = 0x0f;
 pub const MAP_FIXED: u64 = 0x10;
 pub const MAP_ANONYMOUS: u64 = 0x20;
 pub const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
+pub const MAP_GROWSDOWN: u64 = 0x100;
+pub const MAP_STACK: u64 = 0x2_0000;
+/// Private anonymous mappings at least this long (other than stacks) are backed by host huge
+/// pages where the host allows ([`crate::mem::GuestMemory::advise_huge`]): large heaps such as
+/// malloc's mmap'd blocks. Stacks and smaller mappings keep 4 KiB pages, so that touching a
+/// little of them costs little memory.
+const HUGE_MIN: u64 = 2 << 20;
+const MADV_HUGEPAGE: u64 = 14;
+const MADV_NOHUGEPAGE: u64 = 15;
 
 pub const MREMAP_MAYMOVE: u64 = 1;
 pub const MREMAP_FIXED: u64 = 2;
@@ -262,7 +271,13 @@ pub fn mmap(p: &mut Process, a: &Args) -> SysResult {
 
     forget_range(p, addr, len);
     match file {
-        None => p.mem.map_anon(addr, len, bits).map_err(mem_err)?,
+        None => {
+            p.mem.map_anon(addr, len, bits).map_err(mem_err)?;
+            if !shared && len >= HUGE_MIN && flags & (MAP_STACK | MAP_GROWSDOWN) == 0 {
+                // A hint: a host refusing it changes nothing the guest can see.
+                let _ = p.mem.advise_huge(addr, len, true);
+            }
+        }
         Some(info) => {
             // Pages wholly past the end of the file are mapped as zeroed anonymous memory: a
             // guest access there must never touch a host page past EOF (host SIGBUS).
@@ -494,6 +509,10 @@ pub fn madvise(p: &mut Process, a: &Args) -> SysResult {
         for (s, l, bits) in prot_runs(p, addr, len) {
             p.mem.map_anon(s, l, bits).map_err(mem_err)?;
         }
+    }
+    if matches!(advice, MADV_HUGEPAGE | MADV_NOHUGEPAGE) {
+        // Passed on to the host: the guest's own choice for its memory (a hint only).
+        let _ = p.mem.advise_huge(addr, len, advice == MADV_HUGEPAGE);
     }
     Ok(0)
 }

@@ -87,6 +87,27 @@ pub struct Label {
 unsafe impl Send for GuestMemory {}
 unsafe impl Sync for GuestMemory {}
 
+/// The kernel's flags (`VmFlags` in /proc/self/smaps, such as `hg` for huge pages advised)
+/// of the host mapping that holds host address `host`, if any: for checking what the host was
+/// asked to do with guest memory.
+pub fn host_vm_flags(host: u64) -> Option<Vec<String>> {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
+    let mut inside = false;
+    for line in smaps.lines() {
+        let range = line.split_whitespace().next().unwrap_or("");
+        if let Some((lo, hi)) = range.split_once('-') {
+            if let (Ok(lo), Ok(hi)) = (u64::from_str_radix(lo, 16), u64::from_str_radix(hi, 16)) {
+                inside = (lo..hi).contains(&host);
+                continue;
+            }
+        }
+        if let Some(f) = line.strip_prefix("VmFlags:").filter(|_| inside) {
+            return Some(f.split_whitespace().map(str::to_string).collect());
+        }
+    }
+    None
+}
+
 fn last_err() -> std::io::Error {
     std::io::Error::last_os_error()
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use runtime::linux::syscall::dispatch;
 use runtime::linux::{Exit, Options, Process};
-use runtime::mem::{prot, GuestMemory};
+use runtime::mem::{host_vm_flags, prot, GuestMemory};
 use translator::emit::Width;
 use translator::CpuState;
 
@@ -339,60 +339,71 @@ fn mmap_munmap_mprotect_mremap() {
     assert_eq!(read(&p, n, 4), [0; 4]);
 }
 
-/// The `VmFlags` line of the host mapping (in this process's /proc/self/smaps) holding guest
-/// address `addr` of `p`.
-fn host_vm_flags(p: &Process, addr: u64) -> String {
-    let host = p.mem.host_base() as u64 + addr;
-    let smaps = std::fs::read_to_string("/proc/self/smaps").expect("read smaps");
-    let mut inside = false;
-    for line in smaps.lines() {
-        let range = line.split_whitespace().next().unwrap_or("");
-        if let Some((lo, hi)) = range.split_once('-') {
-            if let (Ok(lo), Ok(hi)) = (u64::from_str_radix(lo, 16), u64::from_str_radix(hi, 16)) {
-                inside = (lo..hi).contains(&host);
-                continue;
-            }
-        }
-        if inside {
-            if let Some(f) = line.strip_prefix("VmFlags:") {
-                return f.trim().to_string();
-            }
-        }
-    }
-    panic!("no host mapping holds guest {addr:#x}");
-}
-
 #[test]
 fn large_anonymous_mappings_get_host_huge_pages_and_stacks_do_not() {
     const MAP_STACK: u64 = 0x2_0000;
     let mut p = process();
     let flags = |p: &Process, a: u64| -> Vec<String> {
-        host_vm_flags(p, a)
-            .split(' ')
-            .map(str::to_string)
-            .collect()
+        host_vm_flags(p.mem.host_base() as u64 + a).expect("a host mapping holds the address")
     };
     // A 4 MiB heap block: huge pages advised ("hg"), contents still zero and writable.
-    let big = sys(&mut p, 222, &[0, 4 << 20, PROT_RW, MAP_PRIVATE_ANON, u64::MAX, 0]) as u64;
+    let big = sys(
+        &mut p,
+        222,
+        &[0, 4 << 20, PROT_RW, MAP_PRIVATE_ANON, u64::MAX, 0],
+    ) as u64;
     assert_eq!(big & 0xfff, 0, "{big:#x}");
-    assert!(flags(&p, big).contains(&"hg".into()), "{:?}", flags(&p, big));
+    assert!(
+        flags(&p, big).contains(&"hg".into()),
+        "{:?}",
+        flags(&p, big)
+    );
     assert!(read(&p, big + (3 << 20), 16).iter().all(|&x| x == 0));
-    p.mem.write_bytes(big + (3 << 20), b"huge").expect("writable");
+    p.mem
+        .write_bytes(big + (3 << 20), b"huge")
+        .expect("writable");
     assert_eq!(read(&p, big + (3 << 20), 4), b"huge");
     // A thread stack of the same size and a small block keep small pages.
     let stack = sys(
         &mut p,
         222,
-        &[0, 4 << 20, PROT_RW, MAP_PRIVATE_ANON | MAP_STACK, u64::MAX, 0],
+        &[
+            0,
+            4 << 20,
+            PROT_RW,
+            MAP_PRIVATE_ANON | MAP_STACK,
+            u64::MAX,
+            0,
+        ],
     ) as u64;
-    assert!(!flags(&p, stack).contains(&"hg".into()), "{:?}", flags(&p, stack));
-    let small = sys(&mut p, 222, &[0, 1 << 20, PROT_RW, MAP_PRIVATE_ANON, u64::MAX, 0]) as u64;
-    assert!(!flags(&p, small).contains(&"hg".into()), "{:?}", flags(&p, small));
+    assert!(
+        !flags(&p, stack).contains(&"hg".into()),
+        "{:?}",
+        flags(&p, stack)
+    );
+    let small = sys(
+        &mut p,
+        222,
+        &[0, 1 << 20, PROT_RW, MAP_PRIVATE_ANON, u64::MAX, 0],
+    ) as u64;
+    assert!(
+        !flags(&p, small).contains(&"hg".into()),
+        "{:?}",
+        flags(&p, small)
+    );
     // The guest's own advice reaches the host: MADV_NOHUGEPAGE (15), MADV_HUGEPAGE (14).
     assert_eq!(sys(&mut p, 233, &[big, 1 << 20, 15]), 0);
-    assert!(flags(&p, big).contains(&"nh".into()), "{:?}", flags(&p, big));
+    assert!(
+        flags(&p, big).contains(&"nh".into()),
+        "{:?}",
+        flags(&p, big)
+    );
     assert_eq!(sys(&mut p, 233, &[small, 1 << 20, 14]), 0);
-    assert!(flags(&p, small).contains(&"hg".into()), "{:?}", flags(&p, small));
+    assert!(
+        flags(&p, small).contains(&"hg".into()),
+        "{:?}",
+        flags(&p, small)
+    );
     assert_eq!(read(&p, big + (3 << 20), 4), b"huge");
 }
 

@@ -20,6 +20,10 @@ pub const PAGE_SHIFT: u32 = 12;
 const NPAGES: u64 = GUEST_SPACE >> PAGE_SHIFT;
 // Translated code and the interpreter check guest pages of this size inline.
 const _: () = assert!(PAGE_SHIFT == translator::interp::FastMem::PAGE_SHIFT);
+/// Where the reservation starts when it can sit at host address `LOW_FLOOR` (see
+/// [`GuestMemory::new`]): guest pages below it are never mapped, as on Linux, whose
+/// `vm.mmap_min_addr` is 64 KiB.
+const LOW_FLOOR: u64 = 0x10000;
 /// The permission table, followed by one page holding the "code changed" flag at `NPAGES`.
 const PERMS_LEN: usize = NPAGES as usize + PAGE_SIZE as usize;
 
@@ -54,7 +58,14 @@ pub enum MemError {
 
 /// The guest address space of one process.
 pub struct GuestMemory {
+    /// Host address of guest address 0: null when the reservation could be placed so that
+    /// guest and host addresses are equal (then translated code uses guest addresses as host
+    /// addresses, with no base to add), otherwise the reservation's start.
     base: *mut u8,
+    /// The reservation: its start, and the lowest guest address it holds (`LOW_FLOOR` when
+    /// `base` is null, else 0).
+    reserved: *mut u8,
+    floor: u64,
     /// One byte of `prot` bits per guest page (a lazily-committed anonymous host mapping).
     perms: *mut u8,
     /// Pages currently marked `CODE`, so a flush can clear exactly those marks.
@@ -114,25 +125,57 @@ fn last_err() -> std::io::Error {
 
 impl GuestMemory {
     /// Reserves the guest address space. Nothing is mapped yet.
+    ///
+    /// Where the host's low addresses are free (they usually are: x86-64 Linux puts programs
+    /// and libraries above 2^46), the reservation is placed at host address `LOW_FLOOR` so
+    /// that guest and host addresses are the same, as qemu-user does when it can: translated
+    /// code then accesses guest memory without adding a base. Otherwise (another guest memory
+    /// of this process holds them, say) the kernel picks the place.
     pub fn new() -> Result<Self, MemError> {
-        // SAFETY: anonymous PROT_NONE reservation at a kernel-chosen address; no existing memory
-        // is affected. Checked for MAP_FAILED below.
-        let base = unsafe {
+        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
+        let low_len = (GUEST_SPACE - LOW_FLOOR) as usize;
+        // SAFETY: anonymous PROT_NONE reservation; MAP_FIXED_NOREPLACE fails rather than
+        // replace anything mapped there. Checked below.
+        let low = unsafe {
             libc::mmap(
-                std::ptr::null_mut(),
-                GUEST_SPACE as usize,
+                LOW_FLOOR as *mut libc::c_void,
+                low_len,
                 libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                flags | libc::MAP_FIXED_NOREPLACE,
                 -1,
                 0,
             )
         };
-        if base == libc::MAP_FAILED {
-            return Err(MemError::Reserve {
-                size: GUEST_SPACE,
-                err: last_err(),
-            });
-        }
+        let (base, reserved, floor) = if low as u64 == LOW_FLOOR {
+            // Guest address a is host address a; `base` keeps the reservation's provenance.
+            let r: *mut u8 = low.cast();
+            (r.wrapping_sub(LOW_FLOOR as usize), r, LOW_FLOOR)
+        } else {
+            if low != libc::MAP_FAILED {
+                // A kernel without MAP_FIXED_NOREPLACE treated the address as a hint.
+                // SAFETY: unmapping the reservation just made, which nothing uses.
+                unsafe { libc::munmap(low, low_len) };
+            }
+            // SAFETY: anonymous PROT_NONE reservation at a kernel-chosen address; no existing
+            // memory is affected. Checked for MAP_FAILED below.
+            let r = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    GUEST_SPACE as usize,
+                    libc::PROT_NONE,
+                    flags,
+                    -1,
+                    0,
+                )
+            };
+            if r == libc::MAP_FAILED {
+                return Err(MemError::Reserve {
+                    size: GUEST_SPACE,
+                    err: last_err(),
+                });
+            }
+            (r.cast::<u8>(), r.cast::<u8>(), 0)
+        };
         // SAFETY: as above, a fresh anonymous read-write mapping for the permission table.
         let perms = unsafe {
             libc::mmap(
@@ -147,14 +190,16 @@ impl GuestMemory {
         if perms == libc::MAP_FAILED {
             let err = last_err();
             // SAFETY: unmapping the reservation made just above.
-            unsafe { libc::munmap(base, GUEST_SPACE as usize) };
+            unsafe { libc::munmap(reserved.cast(), (GUEST_SPACE - floor) as usize) };
             return Err(MemError::Reserve {
                 size: PERMS_LEN as u64,
                 err,
             });
         }
         Ok(Self {
-            base: base.cast(),
+            base,
+            reserved,
+            floor,
             perms: perms.cast(),
             code_pages: std::sync::Mutex::new(Vec::new()),
             mapped_pages: AtomicU64::new(0),
@@ -168,9 +213,10 @@ impl GuestMemory {
         self.base
     }
 
-    fn check_range(addr: u64, len: u64) -> Result<(), MemError> {
+    /// A range of guest addresses the reservation holds (host mappings may be made there).
+    fn check_range(&self, addr: u64, len: u64) -> Result<(), MemError> {
         match addr.checked_add(len) {
-            Some(end) if end <= GUEST_SPACE => Ok(()),
+            Some(end) if end <= GUEST_SPACE && (addr >= self.floor || len == 0) => Ok(()),
             _ => Err(MemError::OutOfRange { addr, len }),
         }
     }
@@ -312,7 +358,7 @@ impl GuestMemory {
     /// Maps `[addr, addr+len)` (page aligned) as fresh zeroed anonymous memory with `prot` bits
     /// (READ/WRITE/EXEC), replacing whatever was there.
     pub fn map_anon(&self, addr: u64, len: u64, prot_bits: u8) -> Result<(), MemError> {
-        Self::check_range(addr, len)?;
+        self.check_range(addr, len)?;
         self.forget_labels(addr, addr + len);
         if len == 0 {
             return Ok(());
@@ -322,7 +368,7 @@ impl GuestMemory {
         // our own pages with fresh zeroed read-write memory.
         let r = unsafe {
             libc::mmap(
-                self.base.add(addr as usize).cast(),
+                self.base.wrapping_add(addr as usize).cast(),
                 len as usize,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
@@ -342,7 +388,7 @@ impl GuestMemory {
     /// unchanged. Random access to a large buffer otherwise misses the host TLB on almost
     /// every access (the kit's `hash`, a 16 MiB table, runs 15% faster).
     pub fn advise_huge(&self, addr: u64, len: u64, huge: bool) -> Result<(), MemError> {
-        Self::check_range(addr, len)?;
+        self.check_range(addr, len)?;
         let advice = if huge {
             libc::MADV_HUGEPAGE
         } else {
@@ -350,7 +396,13 @@ impl GuestMemory {
         };
         // SAFETY: the range lies inside our reservation (checked above); the advice does not
         // change the contents or accessibility of the memory.
-        let r = unsafe { libc::madvise(self.base.add(addr as usize).cast(), len as usize, advice) };
+        let r = unsafe {
+            libc::madvise(
+                self.base.wrapping_add(addr as usize).cast(),
+                len as usize,
+                advice,
+            )
+        };
         if r != 0 {
             return Err(MemError::Host(last_err()));
         }
@@ -368,7 +420,7 @@ impl GuestMemory {
         offset: u64,
         shared: bool,
     ) -> Result<(), MemError> {
-        Self::check_range(addr, len)?;
+        self.check_range(addr, len)?;
         self.forget_labels(addr, addr + len);
         if len == 0 {
             return Ok(());
@@ -389,7 +441,7 @@ impl GuestMemory {
         // SAFETY: the range lies inside our reservation (checked above).
         let r = unsafe {
             libc::mmap(
-                self.base.add(addr as usize).cast(),
+                self.base.wrapping_add(addr as usize).cast(),
                 len as usize,
                 host_prot,
                 flags | libc::MAP_FIXED,
@@ -412,7 +464,7 @@ impl GuestMemory {
     /// The host range stays readable and writable (fresh, unbacked pages): another guest thread
     /// that passed the permission check an instant before must not fault the host.
     pub fn unmap(&self, addr: u64, len: u64) -> Result<(), MemError> {
-        Self::check_range(addr, len)?;
+        self.check_range(addr, len)?;
         self.forget_labels(addr, addr + len);
         if len == 0 {
             return Ok(());
@@ -420,7 +472,7 @@ impl GuestMemory {
         // SAFETY: inside our reservation; replaces our own pages with a fresh anonymous mapping.
         let r = unsafe {
             libc::mmap(
-                self.base.add(addr as usize).cast(),
+                self.base.wrapping_add(addr as usize).cast(),
                 len as usize,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
@@ -438,7 +490,7 @@ impl GuestMemory {
     /// Changes the guest permissions of mapped pages in range (unmapped pages stay unmapped).
     /// Returns false if some page in the range is not mapped (mprotect's ENOMEM).
     pub fn protect(&self, addr: u64, len: u64, prot_bits: u8) -> Result<bool, MemError> {
-        Self::check_range(addr, len)?;
+        self.check_range(addr, len)?;
         let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
         if (first..last).any(|p| self.page_prot(p << PAGE_SHIFT) & prot::MAPPED == 0) {
             return Ok(false);
@@ -474,7 +526,7 @@ impl GuestMemory {
 
     /// Whether every page of `[addr, addr+len)` is unmapped.
     pub fn is_free(&self, addr: u64, len: u64) -> bool {
-        if Self::check_range(addr, len).is_err() {
+        if self.check_range(addr, len).is_err() {
             return false;
         }
         let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
@@ -508,7 +560,7 @@ impl GuestMemory {
 
     /// Marks the pages of `[addr, addr+len)` as holding decoded code.
     pub fn mark_code(&self, addr: u64, len: u64) {
-        if Self::check_range(addr, len).is_err() || len == 0 {
+        if self.check_range(addr, len).is_err() || len == 0 {
             return;
         }
         let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
@@ -932,7 +984,7 @@ impl Drop for GuestMemory {
     fn drop(&mut self) {
         // SAFETY: unmapping the two mappings this struct created, once.
         unsafe {
-            libc::munmap(self.base.cast(), GUEST_SPACE as usize);
+            libc::munmap(self.reserved.cast(), (GUEST_SPACE - self.floor) as usize);
             libc::munmap(self.perms.cast(), PERMS_LEN);
         }
     }
@@ -941,6 +993,44 @@ impl Drop for GuestMemory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guest_addresses_are_host_addresses_where_the_low_range_is_free() {
+        let first = GuestMemory::new().expect("reserve");
+        // Under nextest each test is a process of its own, so nothing else holds the range;
+        // under `cargo test` another test's memory may.
+        let alone = std::env::var("NEXTEST_EXECUTION_MODE").is_ok_and(|m| m == "process-per-test");
+        if alone {
+            assert!(first.host_base().is_null(), "{:p}", first.host_base());
+        }
+        // A second memory while the first lives gets a base of its own; both work.
+        let second = GuestMemory::new().expect("reserve again");
+        assert!(!second.host_base().is_null());
+        for m in [&first, &second] {
+            m.map_anon(0x20000, 0x1000, prot::READ | prot::WRITE)
+                .expect("map");
+            m.write_bytes(0x20010, b"guest").expect("write");
+            let host = m.host_base().wrapping_add(0x20010);
+            // SAFETY: guest page 0x20000 is mapped host read-write at host_base + 0x20000.
+            let seen = unsafe { std::slice::from_raw_parts(host, 5) };
+            assert_eq!(seen, b"guest");
+            if m.host_base().is_null() {
+                assert_eq!(host as u64, 0x20010);
+                // Below the reservation nothing can be mapped.
+                assert!(matches!(
+                    m.map_anon(0x1000, 0x1000, prot::READ),
+                    Err(MemError::OutOfRange { addr: 0x1000, .. })
+                ));
+                assert!(m.read_bytes(0x1000, &mut [0u8; 4]).is_err());
+            }
+        }
+        drop(first);
+        // Dropping gives the range back.
+        if alone {
+            let again = GuestMemory::new().expect("reserve a third time");
+            assert!(again.host_base().is_null());
+        }
+    }
 
     #[test]
     fn unmapped_and_protected_accesses_fault() {

@@ -810,7 +810,7 @@ impl ClifEmitter {
                         .icmp_imm_s(IntCC::UnsignedLessThan, x, FastMem::PAGE_SIZE as i64);
                 c.ins().brif(same, quick, &[], full, &[]);
                 self.cur = quick;
-                let host = self.cursor().ins().iadd_imm_s(addr, fm.base() as i64);
+                let host = self.host_address(&fm, addr);
                 paths.push((quick, host));
                 self.cur = full;
             }
@@ -822,11 +822,11 @@ impl ClifEmitter {
                 let fast = self.cur;
                 self.cur = retry;
                 self.fast_check_full(&fm, addr, w, store, slow);
-                let host = self.cursor().ins().iadd_imm_s(addr, fm.base() as i64);
+                let host = self.host_address(&fm, addr);
                 paths.push((self.cur, host));
                 self.cur = fast;
             }
-            let host = self.cursor().ins().iadd_imm_s(addr, fm.base() as i64);
+            let host = self.host_address(&fm, addr);
             paths.insert(usize::from(prev.is_some()), (self.cur, host));
             // (When the slow path calls the helper and joins the others, it checked nothing.)
             if self.low.slow_exit {
@@ -838,6 +838,15 @@ impl ClifEmitter {
         let slow = self.new_block(true);
         let host = self.tlb_check(&t, addr, w, store, slow);
         Some((vec![(self.cur, host)], slow, false))
+    }
+
+    /// The host address of guest address `addr` in fast memory `fm` (the address itself
+    /// where guest and host addresses are the same).
+    fn host_address(&mut self, fm: &FastMem, addr: Value) -> Value {
+        match fm.base() as i64 {
+            0 => addr,
+            base => self.cursor().ins().iadd_imm_s(addr, base),
+        }
     }
 
     fn guest_load(&mut self, host: Value, w: Width, signed: bool) -> Value {

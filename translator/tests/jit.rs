@@ -477,6 +477,124 @@ fn accesses_from_one_base_check_each_page() {
 }
 
 #[test]
+fn access_windows_cover_both_pages_and_end_where_the_base_changes() {
+    // Accesses from one base value are checked once per guest block, as a window over both of
+    // its pages. Across two read-write pages the whole group runs inline (no access is sent to
+    // the interpreter); a base register written in between starts a new window, so an access
+    // from the new value into an unmapped page still faults, precisely.
+    let across = [sd(3, 1, 0), sd(2, 1, 8), ld(4, 1, 0), ld(5, 1, 8), ECALL];
+    let m = check_program("window across two pages", &|env, cpu| {
+        code(env, &across);
+        cpu.x[1] = 0x4ff8;
+        cpu.x[2] = 0x1234;
+        cpu.x[3] = 0x5678;
+        env.map(0x4000, 0x2000, READ | WRITE);
+    });
+    assert_eq!((m.cpu.x[4], m.cpu.x[5]), (0x5678, 0x1234));
+    let mut j = JitEngine::new(jit_cfg(0, OptLevel::Speed)).expect("jit");
+    let mut m = machine(true, &|env, cpu| {
+        code(env, &across);
+        cpu.x[1] = 0x4ff8;
+        env.map(0x4000, 0x2000, READ | WRITE);
+    });
+    let ex = run_jit(&mut j, &mut m, u64::MAX, 100);
+    assert_eq!(ex.map(|e| e.cause), Some(Cause::EcallFromU));
+    assert!(j.stats.blocks_translated > 0);
+    assert_eq!(j.stats.slow_exits, 0, "the window check passed");
+
+    // x1 = 0x4000 (page 0x5000 unmapped): the second store, from x1 + 4096, faults.
+    let moved = [
+        sd(2, 1, 8),
+        lui(6, 1),
+        add(1, 1, 6),
+        sd(2, 1, 8),
+        sd(3, 1, 0),
+        ECALL,
+    ];
+    // x1 = 0x4000 holds 0x5000: the load replaces the base, and the store from it faults.
+    let loaded = [sd(2, 1, 8), ld(1, 1, 0), sd(2, 1, 8), ECALL];
+    for (name, prog, at) in [
+        ("base moved", &moved[..], 3),
+        ("base loaded", &loaded[..], 2),
+    ] {
+        let m = check_program(name, &|env, cpu| {
+            code(env, prog);
+            cpu.x[1] = 0x4000;
+            cpu.x[2] = 0x1234;
+            env.map(0x4000, 0x1000, READ | WRITE);
+            env.write_words(0x4000, &[0x5000, 0]);
+        });
+        assert_eq!(
+            m.cpu.pc,
+            CODE_AT + at * 4,
+            "{name}: stopped at the faulting store"
+        );
+        assert_eq!(
+            m.env.raw_load(0x4008, Width::D),
+            0x1234,
+            "{name}: earlier store done"
+        );
+    }
+
+    // A load from a read-only page and a store into the next, from one base: the window needs
+    // both kinds on both pages, so the block is sent to the interpreter, with the same results.
+    let mixed = [ld(4, 1, 0), sd(2, 1, 8), ECALL];
+    let m = check_program("window over a read-only page", &|env, cpu| {
+        code(env, &mixed);
+        cpu.x[1] = 0x4ff8;
+        cpu.x[2] = 0x1234;
+        env.map(0x4000, 0x1000, READ);
+        env.map(0x5000, 0x1000, READ | WRITE);
+        env.write_words(0x4ff8, &[0x77, 0]);
+    });
+    assert_eq!(m.cpu.x[4], 0x77);
+    assert_eq!(m.env.raw_load(0x5000, Width::D), 0x1234);
+
+    // Offsets -2048 and 2047 from one base: more than a page apart, so no window (it would
+    // check only its first and last page, and the store into unmapped 0x4000 between them
+    // must fault).
+    let wide = [
+        s_type(-2048, 2, 1, 0, 0x23), // sb x2, -2048(x1): 0x3fff
+        s_type(0, 2, 1, 0, 0x23),     // sb x2, 0(x1): 0x47ff, unmapped
+        sd(2, 1, 2047),               // 0x4ffe..0x5005
+        ECALL,
+    ];
+    let m = check_program("wider than a page", &|env, cpu| {
+        code(env, &wide);
+        cpu.x[1] = 0x47ff;
+        cpu.x[2] = 0x12;
+        env.map(0x3000, 0x1000, READ | WRITE);
+        env.map(0x5000, 0x1000, READ | WRITE);
+    });
+    assert_eq!(m.cpu.pc, CODE_AT + 4);
+    assert_eq!(m.env.raw_load(0x3fff, Width::B), 0x12);
+
+    // One window over a data page and the page holding this very code: the store into the
+    // code must still be seen as one (the translation of 0x1018, in the same region, is
+    // dropped and the new instruction runs).
+    let patch = [
+        sd(2, 1, 0),
+        s_type(0x20, 3, 1, 2, 0x23), // sw x3, 0x20(x1): x1 + 0x20 = 0x1018
+        beq(0, 0, 16),
+        ECALL,
+        ECALL,
+        ECALL,
+        addi(7, 0, 1), // 0x1018, becomes addi x7, x0, 42
+        ECALL,
+    ];
+    let m = check_program("window over code", &|env, cpu| {
+        code(env, &patch);
+        cpu.x[1] = 0xff8;
+        cpu.x[2] = 0x1234;
+        cpu.x[3] = u64::from(addi(7, 0, 42));
+        env.map(0, 0x1000, READ | WRITE);
+        env.map(CODE_AT, 0x1000, READ | WRITE | EXEC);
+    });
+    assert_eq!(m.cpu.x[7], 42);
+    assert_eq!(m.cpu.pc, CODE_AT + 0x1c);
+}
+
+#[test]
 fn background_compiler_installs_code_while_the_interpreter_runs() {
     // A loop of 20 million iterations: interpreted, far longer than compiling it takes, so
     // the background compiler's code is installed and entered before it ends.

@@ -28,6 +28,7 @@ use crate::interp::{FastMem, SoftTlb};
 use crate::{Cause, CpuState, Exception};
 
 use super::probe::Probe;
+use super::window::Window;
 use super::{exit, JitCtx};
 
 // Floating-point fast paths (a child module: it builds IR with the emitter's private state).
@@ -154,6 +155,11 @@ pub struct ClifEmitter {
     /// and skips the permission check when it is the same page. Cleared at each guest block
     /// and by helper calls (which may change permissions).
     checked: Vec<(Value, bool, Value)>,
+    /// The access windows of the current guest block (see [`super::window`]), by address.
+    windows: Vec<(u64, Window)>,
+    /// Groups of `windows` whose window every path here has checked. Cleared at each guest
+    /// block and by helper calls, as `checked`.
+    windows_ok: Vec<u32>,
     /// Chain slots this block uses (next free index, limit).
     pub next_slot: u32,
     slot_limit: u32,
@@ -236,6 +242,8 @@ impl ClifEmitter {
             conds: Vec::new(),
             nonzero: Vec::new(),
             checked: Vec::new(),
+            windows: Vec::new(),
+            windows_ok: Vec::new(),
             next_slot,
             slot_limit,
             region: Vec::new(),
@@ -310,7 +318,14 @@ impl ClifEmitter {
         self.dirty = self.region[i].dirty;
         self.cur_idx = i;
         self.checked.clear();
+        self.windows_ok.clear();
         true
+    }
+
+    /// Sets the access windows of the guest block about to be emitted ([`super::window::plan`]).
+    pub fn set_windows(&mut self, windows: Vec<(u64, Window)>) {
+        self.windows = windows;
+        self.windows_ok.clear();
     }
 
     /// Sets the likely in-region targets of the computed jumps ending region blocks, as
@@ -654,6 +669,7 @@ impl ClifEmitter {
     /// Calls a helper `f(p, a, b, c)` at address `addr`; returns its result.
     fn call_helper(&mut self, addr: usize, p: Value, a: Value, b: Value, c: Value) -> Value {
         self.checked.clear();
+        self.windows_ok.clear();
         let sig = self.helper_sig;
         let callee = self.iconst(addr as u64);
         let mut cur = self.cursor();
@@ -725,6 +741,53 @@ impl ClifEmitter {
         self.cur = perm_ok;
     }
 
+    /// The check of an access window ([`super::window`]) for the access at `addr`: the first
+    /// and last page of `[addr + lo, addr + hi)` are inside the table and allow the group's
+    /// kinds of access. Branches to `slow` otherwise; continues in a new block.
+    fn window_check(&mut self, fm: &FastMem, addr: Value, w: &Window, slow: Block) {
+        let shift = i64::from(FastMem::PAGE_SHIFT);
+        let pages = fm.pages() as i64;
+        let perms = fm.perms() as i64;
+        // Bits both pages must have, and bits neither may have (a store's `code`, when the
+        // store test is not a single bit).
+        let (mask, want) = if w.store { fm.store_test() } else { (0, 0) };
+        let read = if w.load { fm.read_bit() } else { 0 };
+        let set = want | read;
+        let clear = mask & !want;
+        let inb = self.new_block(false);
+        let ok = self.new_block(false);
+        let mut c = self.cursor();
+        let lo = c.ins().iadd_imm_s(addr, w.lo);
+        let hi = c.ins().iadd_imm_s(addr, w.hi - 1);
+        let plo = c.ins().ushr_imm_s(lo, shift);
+        let phi = c.ins().ushr_imm_s(hi, shift);
+        let out_lo = c
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, plo, pages);
+        let out_hi = c
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, phi, pages);
+        let out = c.ins().bor(out_lo, out_hi);
+        c.ins().brif(out, slow, &[], inb, &[]);
+        self.cur = inb;
+        let mut c = self.cursor();
+        let alo = c.ins().iadd_imm_s(plo, perms);
+        let ahi = c.ins().iadd_imm_s(phi, perms);
+        let p1 = c.ins().load(I8, trusted(), alo, 0);
+        let p2 = c.ins().load(I8, trusted(), ahi, 0);
+        let both = c.ins().band(p1, p2);
+        let m = c.ins().band_imm_s(both, i64::from(set));
+        let mut bad = c.ins().icmp_imm_s(IntCC::NotEqual, m, i64::from(set));
+        if clear != 0 {
+            let either = c.ins().bor(p1, p2);
+            let m = c.ins().band_imm_s(either, i64::from(clear));
+            let any = c.ins().icmp_imm_s(IntCC::NotEqual, m, 0);
+            bad = c.ins().bor(bad, any);
+        }
+        c.ins().brif(bad, slow, &[], ok, &[]);
+        self.cur = ok;
+    }
+
     /// The second chance of a multi-byte access [`ClifEmitter::fast_check`] rejected (in the
     /// cold block it branched to): a misaligned access inside one permitted page is still done
     /// inline; anything else (outside the table, not permitted, crossing a page) branches to
@@ -785,6 +848,23 @@ impl ClifEmitter {
     ) -> Option<(InlinePaths, Block, bool)> {
         if let Some(fm) = self.low.fast {
             let slow = self.new_block(true);
+            let pc = self.pc;
+            let window = self
+                .windows
+                .binary_search_by_key(&pc, |w| w.0)
+                .ok()
+                .map(|i| self.windows[i].1)
+                // A failed window check must leave the block (the accesses after it skip
+                // their checks).
+                .filter(|_| self.low.slow_exit);
+            if let Some(w) = window {
+                if !self.windows_ok.contains(&w.group) {
+                    self.window_check(&fm, addr, &w, slow);
+                    self.windows_ok.push(w.group);
+                }
+                let host = self.host_address(&fm, addr);
+                return Some((vec![(self.cur, host)], slow, true));
+            }
             let mut paths = Vec::with_capacity(3);
             let base = self.base_of(addr);
             let prev = self

@@ -26,6 +26,7 @@ pub mod clif;
 mod code;
 mod probe;
 pub mod verify;
+mod window;
 
 use crate::pcmap::PcMap as HashMap;
 use std::marker::PhantomData;
@@ -1670,6 +1671,7 @@ impl<X: Env> JitEngine<X> {
         let mut total = 0u64;
         for (start, insns) in blocks {
             e.begin_block(*start);
+            e.set_windows(window::plan(insns));
             let mut n = 0u64;
             let mut at = *start;
             for (a, d) in insns {

@@ -1,0 +1,117 @@
+//! Access windows: the loads and stores of one guest block that use the same base register
+//! value (`x[rs1] + imm` with `x[rs1]` not written in between), such as a stack frame's saves
+//! and restores or a structure's fields, are checked together.
+//!
+//! The first of them that runs checks the whole window, the bytes from the lowest offset to the
+//! end of the highest access: its first and last page must be inside the fast-memory table and
+//! allow every kind of access in the group (a window spans at most 4096 bytes, so those two
+//! pages hold all of it). The others then access memory with no check at all.
+//!
+//! When the window check fails, the block leaves before that access ([`super::exit::SLOW`]):
+//! the interpreter runs the rest of the guest block, so a fault is raised precisely at the
+//! access that makes it. Both pages hold some access of the group, and a guest block runs to
+//! its end unless something faults, so a failing check means some access of the group cannot
+//! be done inline. (One case costs a slow exit without a fault: a group that loads from a
+//! read-only page and stores to another; such code then runs in the interpreter.)
+
+use crate::decode::Decoded;
+
+/// Where a load or store of a guest block stands in its window: offsets relative to the
+/// access's own address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// The group (an index, unique within the guest block).
+    pub group: u32,
+    /// The window is `[addr + lo, addr + hi)`.
+    pub lo: i64,
+    pub hi: i64,
+    /// Some access of the group loads (needs read permission) or stores (needs the store bit).
+    pub load: bool,
+    pub store: bool,
+}
+
+/// Width in bytes and whether it stores, of the guest loads and stores the JIT does inline.
+fn access(name: &str) -> Option<(i64, bool)> {
+    Some(match name {
+        "lb" | "lbu" => (1, false),
+        "lh" | "lhu" => (2, false),
+        "lw" | "lwu" | "flw" => (4, false),
+        "ld" | "fld" => (8, false),
+        "sb" => (1, true),
+        "sh" => (2, true),
+        "sw" | "fsw" => (4, true),
+        "sd" | "fsd" => (8, true),
+        _ => return None,
+    })
+}
+
+/// A load or store of a guest block.
+struct Access {
+    pc: u64,
+    /// The group key: base register, and how many times it was written before.
+    key: (u8, u32),
+    offset: i64,
+    width: i64,
+    store: bool,
+}
+
+/// The windows of a guest block's instructions (address, decoded): `(address, window)` for each
+/// load or store that shares its base register value with another one of the block.
+pub fn plan<E>(insns: &[(u64, Decoded<E>)]) -> Vec<(u64, Window)> {
+    // Each access with its group key (base register, number of writes to it so far).
+    let mut version = [0u32; 32];
+    let mut accesses = Vec::new();
+    for (pc, d) in insns {
+        let i = &d.insn;
+        if let Some((width, store)) = access(d.name) {
+            let base = i.rs1 & 31;
+            accesses.push(Access {
+                pc: *pc,
+                key: (base, version[base as usize]),
+                offset: i.imm,
+                width,
+                store,
+            });
+        }
+        // Whatever writes a register (conservatively: every instruction but a store names its
+        // destination in `rd`) starts a new group for that base.
+        if !access(d.name).is_some_and(|(_, store)| store) {
+            version[(i.rd & 31) as usize] += 1;
+        }
+    }
+    let mut keys: Vec<(u8, u32)> = accesses.iter().map(|a| a.key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut out = Vec::new();
+    for (group, key) in keys.into_iter().enumerate() {
+        let members: Vec<&Access> = accesses.iter().filter(|a| a.key == key).collect();
+        if members.len() < 2 {
+            continue;
+        }
+        let min = members.iter().map(|a| a.offset).min().unwrap_or(0);
+        let end = members
+            .iter()
+            .map(|a| a.offset + a.width)
+            .max()
+            .unwrap_or(0);
+        if end - min > 4096 {
+            continue;
+        }
+        let load = members.iter().any(|a| !a.store);
+        let store = members.iter().any(|a| a.store);
+        for a in members {
+            out.push((
+                a.pc,
+                Window {
+                    group: group as u32,
+                    lo: min - a.offset,
+                    hi: end - a.offset,
+                    load,
+                    store,
+                },
+            ));
+        }
+    }
+    out.sort_unstable_by_key(|w| w.0);
+    out
+}

@@ -52,9 +52,10 @@ impl StopAt {
         self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Sets the value, ordered with the other thread's generation check (see `translator::jit`).
+    /// Sets the value (by the owning thread; see `translator::jit` for how other threads'
+    /// stores are ordered with it).
     pub fn set(&self, v: u64) {
-        self.0.store(v, std::sync::atomic::Ordering::SeqCst);
+        self.0.store(v, std::sync::atomic::Ordering::Release);
     }
 }
 

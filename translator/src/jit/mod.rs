@@ -1930,10 +1930,12 @@ impl<X: Env> JitEngine<X> {
             // and one invalidating it lowers `stop_at` after moving the generation on.
             // Verified code runs one region per entry (no chaining, back edges leave).
             interp.cpu.stop_at.set(if VERIFY { 0 } else { stop_at });
-            let cpu_stop: *const AtomicU64 = &interp.cpu.stop_at.0;
-            self.ctx
-                .cpu_stop
-                .store(cpu_stop.cast_mut(), Ordering::SeqCst);
+            // (Both stores are published by the SeqCst store of `in_jit` below, which another
+            // thread reads before it uses `cpu_stop`.)
+            let cpu_stop: *mut AtomicU64 = (&interp.cpu.stop_at.0 as *const AtomicU64).cast_mut();
+            if self.ctx.cpu_stop.load(Ordering::Relaxed) != cpu_stop {
+                self.ctx.cpu_stop.store(cpu_stop, Ordering::Relaxed);
+            }
             self.ctx.in_jit.store(true, Ordering::SeqCst);
             if self.shared.resetting.load(Ordering::SeqCst)
                 || self.shared.gen.load(Ordering::SeqCst) != self.gen

@@ -1361,7 +1361,6 @@ impl<X: Env> JitEngine<X> {
         }
     }
 
-    /// Runs translated code at `code` until it returns an exit code.
     /// Clears `in_jit` after translated code returned (or was not entered), then waits for
     /// other threads still lowering `stop_at` through `cpu_stop` (see [`JitCtx::request_stop`]).
     fn leave_jit(&self) {
@@ -1371,6 +1370,7 @@ impl<X: Env> JitEngine<X> {
         }
     }
 
+    /// Runs translated code at `code` until it returns an exit code.
     fn enter(&mut self, interp: &mut Interp<X>, code: usize) -> u64 {
         self.stats.jit_entries += 1;
         let ip: *mut Interp<X> = interp;
@@ -1671,7 +1671,10 @@ impl<X: Env> JitEngine<X> {
         let mut total = 0u64;
         for (start, insns) in blocks {
             e.begin_block(*start);
-            e.set_windows(window::plan(insns));
+            if self.fast.is_some() {
+                // (Windows are checks of fast memory: none without it, as in system mode.)
+                e.set_windows(window::plan(insns));
+            }
             let mut n = 0u64;
             let mut at = *start;
             for (a, d) in insns {

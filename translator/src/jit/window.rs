@@ -63,7 +63,8 @@ pub fn plan<E>(insns: &[(u64, Decoded<E>)]) -> Vec<(u64, Window)> {
     let mut accesses = Vec::new();
     for (pc, d) in insns {
         let i = &d.insn;
-        if let Some((width, store)) = access(d.name) {
+        let kind = access(d.name);
+        if let Some((width, store)) = kind {
             let base = i.rs1 & 31;
             accesses.push(Access {
                 pc: *pc,
@@ -75,7 +76,7 @@ pub fn plan<E>(insns: &[(u64, Decoded<E>)]) -> Vec<(u64, Window)> {
         }
         // Whatever writes a register (conservatively: every instruction but a store names its
         // destination in `rd`) starts a new group for that base.
-        if !access(d.name).is_some_and(|(_, store)| store) {
+        if !kind.is_some_and(|(_, store)| store) {
             version[(i.rd & 31) as usize] += 1;
         }
     }

@@ -24,8 +24,10 @@ const _: () = assert!(PAGE_SHIFT == translator::interp::FastMem::PAGE_SHIFT);
 /// [`GuestMemory::new`]): guest pages below it are never mapped, as on Linux, whose
 /// `vm.mmap_min_addr` is 64 KiB.
 const LOW_FLOOR: u64 = 0x10000;
-/// The permission table, followed by one page holding the "code changed" flag at `NPAGES`.
+/// The permission table, followed by one page holding a zero guard byte at `NPAGES` (see
+/// [`translator::interp::FastMem::new`]) and the "code changed" flag at `DIRTY`.
 const PERMS_LEN: usize = NPAGES as usize + PAGE_SIZE as usize;
+const DIRTY: usize = NPAGES as usize + 64;
 
 /// Guest page permission bits.
 pub mod prot {
@@ -610,7 +612,9 @@ impl GuestMemory {
 
     /// The description of this memory translated code needs for inline loads and stores.
     pub fn fast_memory(&self) -> translator::interp::FastMem {
-        // SAFETY: `perms` has NPAGES readable bytes; a page whose byte has READ (WRITE) set is a
+        // SAFETY: `perms` has NPAGES readable bytes and a guard byte after them that nothing
+        // writes (the table's mapping is PERMS_LEN bytes, zero-filled); a page whose byte has
+        // READ (WRITE) set is a
         // mapped, host-readable (writable) page of the region at `base` (map_anon/map_file keep
         // every mapped page host read-write; a shared read-only file mapping never gets WRITE).
         // Both mappings live as long as this GuestMemory.
@@ -887,9 +891,9 @@ impl MemView {
 
     #[inline(always)]
     fn dirty(&self) -> &AtomicU8 {
-        // SAFETY: the byte after the permission table lies in the same mapping (PERMS_LEN) and
-        // is only ever accessed atomically.
-        unsafe { AtomicU8::from_ptr(self.perms.add(NPAGES as usize)) }
+        // SAFETY: byte DIRTY lies in the page after the permission table, in the same mapping
+        // (PERMS_LEN), and is only ever accessed atomically.
+        unsafe { AtomicU8::from_ptr(self.perms.add(DIRTY)) }
     }
 
     #[inline(always)]

@@ -25,7 +25,9 @@ impl BenchEnv {
             buf[0x1000 + 4 * i..0x1000 + 4 * i + 4].copy_from_slice(&w.to_le_bytes());
         }
         let base = buf.as_mut_ptr();
-        let mut perms = vec![1u8 | 2; SIZE / 4096].into_boxed_slice();
+        // One byte per page, then FastMem's guard byte (zero).
+        let mut perms = vec![1u8 | 2; SIZE / 4096 + 1].into_boxed_slice();
+        perms[SIZE / 4096] = 0;
         for p in &mut perms[1..64] {
             *p = 1 | 4;
         }
@@ -107,7 +109,7 @@ impl Env for BenchEnv {
     }
     fn fast_memory(&self) -> Option<FastMem> {
         // SAFETY: the buffer and table are owned by self and never move; all pages are host
-        // read-write.
+        // read-write; the table ends with a zero guard byte.
         Some(unsafe {
             FastMem::new(
                 self.base,

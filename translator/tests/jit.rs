@@ -36,7 +36,8 @@ impl TestEnv {
         Self {
             _buf: buf,
             base,
-            perms: vec![0u8; NPAGES as usize].into_boxed_slice(),
+            // One byte per page and FastMem's zero guard byte.
+            perms: vec![0u8; NPAGES as usize + 1].into_boxed_slice(),
             code_dirty: false,
             fast,
             fence_i_count: 0,
@@ -172,7 +173,8 @@ impl Env for TestEnv {
             return None;
         }
         // SAFETY: base and perms point to buffers owned by self that never move or shrink;
-        // every page below NPAGES is host read-write whatever its guest permissions.
+        // every page below NPAGES is host read-write whatever its guest permissions; the
+        // table's last byte (the guard) is never written (`map` stays below NPAGES).
         Some(unsafe { FastMem::new(self.base, self.perms.as_ptr(), NPAGES, READ, WRITE, CODE) })
     }
 }
@@ -568,6 +570,21 @@ fn access_windows_cover_both_pages_and_end_where_the_base_changes() {
     });
     assert_eq!(m.cpu.pc, CODE_AT + 4);
     assert_eq!(m.env.raw_load(0x3fff, Width::B), 0x12);
+
+    // A window from the table's last page into the page after it: only the first page is
+    // bound-checked, the second reads the table's guard byte (no access), so the store past
+    // the guest space faults, precisely, after the one before it.
+    let top = NPAGES * PAGE;
+    let edge = [sd(2, 1, 0), sd(3, 1, 8), ECALL];
+    let m = check_program("window past the table", &|env, cpu| {
+        code(env, &edge);
+        cpu.x[1] = top - 8;
+        cpu.x[2] = 0x1234;
+        cpu.x[3] = 0x5678;
+        env.map(top - PAGE, PAGE, READ | WRITE);
+    });
+    assert_eq!(m.cpu.pc, CODE_AT + 4, "stopped at the store past the end");
+    assert_eq!(m.env.raw_load(top - 8, Width::D), 0x1234);
 
     // One window over a data page and the page holding this very code: the store into the
     // code must still be seen as one (the translation of 0x1018, in the same region, is

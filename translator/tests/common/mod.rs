@@ -104,8 +104,14 @@ impl TestEnv {
     /// store handlers access it inline (stores to the code page still come here).
     pub fn offer_fast_memory(&mut self) {
         let pages = (BASE as usize + SIZE) >> 12;
-        let mut perms = vec![0u8; pages];
-        for (p, b) in perms.iter_mut().enumerate().skip(BASE as usize >> 12) {
+        // One byte per page and FastMem's guard byte (zero).
+        let mut perms = vec![0u8; pages + 1];
+        for (p, b) in perms
+            .iter_mut()
+            .enumerate()
+            .take(pages)
+            .skip(BASE as usize >> 12)
+        {
             *b = FAST_READ
                 | FAST_WRITE
                 | if p == BASE as usize >> 12 {
@@ -205,15 +211,15 @@ impl Env for TestEnv {
     }
     fn fast_memory(&self) -> Option<FastMem> {
         let (base, perms) = self.fast.as_ref()?;
-        // SAFETY: guest page `p` below `perms.len()` with a permission bit set is
-        // `mem[(p << 12) - BASE..][..4096]` (`offer_fast_memory` sets bits only from BASE on,
-        // and BASE + SIZE is the table's end), read- and writable; `mem` is never resized,
+        // SAFETY: guest page `p` below `perms.len() - 1` with a permission bit set is
+        // `mem[(p << 12) - BASE..][..4096]` (`offer_fast_memory` sets bits only from BASE on),
+        // read- and writable; the last byte, the guard, stays zero; `mem` is never resized,
         // and `perms` lives as long as this environment.
         Some(unsafe {
             FastMem::new(
                 *base,
                 perms.as_ptr(),
-                perms.len() as u64,
+                perms.len() as u64 - 1,
                 FAST_READ,
                 FAST_WRITE,
                 FAST_CODE,

@@ -786,6 +786,53 @@ fn loads_and_stores() {
 }
 
 #[test]
+fn multiplication_pairs_share_one_widening_multiply() {
+    // `mul` then `mulhu`/`mulh` of the same operands (in either order) become one widening
+    // multiply; an operand written in between, or another pair's operands, must not be
+    // mistaken for them.
+    let m = |f3: u32, rd: u32, rs1: u32, rs2: u32| r_type(1, rs2, rs1, f3, rd, 0x33);
+    let prog = [
+        m(0, 3, 1, 2), // mul x3, x1, x2
+        m(3, 4, 1, 2), // mulhu x4, x1, x2
+        m(0, 5, 2, 1), // mul x5, x2, x1
+        m(1, 6, 1, 2), // mulh x6, x1, x2 (signed, operands swapped)
+        m(0, 7, 1, 1), // mul x7, x1, x1
+        add(1, 1, 2),  // x1 changes
+        m(3, 8, 1, 1), // mulhu x8, x1', x1': not the square above
+        m(2, 9, 2, 1), // mulhsu x9, x2, x1'
+        add(10, 3, 7), // the low halves are still used after their pairs
+        ECALL,
+    ];
+    for (a, b) in [
+        (u64::MAX, 3u64),
+        (i64::MIN as u64, u64::MAX),
+        (0x1234_5678_9abc_def0, 0xfedc_ba98_7654_3210),
+        (0, 0x8000_0000_0000_0001),
+    ] {
+        let name = format!("mul pairs {a:#x} {b:#x}");
+        let r = check_program(&name, &|env, cpu| {
+            code(env, &prog);
+            cpu.x[1] = a;
+            cpu.x[2] = b;
+        });
+        let x = &r.cpu.x;
+        let wide = u128::from(a) * u128::from(b);
+        let signed = i128::from(a as i64) * i128::from(b as i64);
+        let a2 = a.wrapping_add(b);
+        assert_eq!(x[3], wide as u64, "{name}: mul");
+        assert_eq!(x[4], (wide >> 64) as u64, "{name}: mulhu");
+        assert_eq!(x[5], wide as u64, "{name}: mul, swapped");
+        assert_eq!(x[6], (signed >> 64) as u64, "{name}: mulh");
+        assert_eq!(x[7], a.wrapping_mul(a), "{name}: square");
+        let sq = u128::from(a2) * u128::from(a2);
+        assert_eq!(x[8], (sq >> 64) as u64, "{name}: mulhu of the new x1");
+        let su = i128::from(b as i64) * i128::from(a2);
+        assert_eq!(x[9], (su >> 64) as u64, "{name}: mulhsu");
+        assert_eq!(x[10], x[3].wrapping_add(x[7]), "{name}: low halves");
+    }
+}
+
+#[test]
 fn faulting_store_to_read_only_page() {
     let prog = [
         lui(5, 6), // 0x6000, read-only

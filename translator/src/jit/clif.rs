@@ -16,7 +16,7 @@
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::immediates::Imm64;
-use cranelift_codegen::ir::types::{I16, I32, I64, I8};
+use cranelift_codegen::ir::types::{I128, I16, I32, I64, I8};
 use cranelift_codegen::ir::{
     AbiParam, Block, BlockArg, Endianness, Function, InstBuilder, InstructionData, MemFlagsData,
     Opcode, SigRef, Signature, UserFuncName, Value, ValueDef,
@@ -155,6 +155,10 @@ pub struct ClifEmitter {
     /// and skips the permission check when it is the same page. Cleared at each guest block
     /// and by helper calls (which may change permissions).
     checked: Vec<(Value, bool, Value)>,
+    /// The 64-bit multiplications of the current guest block, as (operands, instruction): a
+    /// high-half multiplication of the same operands later in the block turns the pair into
+    /// one widening multiply ([`ClifEmitter::mul_high`]). Cleared at each guest block.
+    muls: Vec<(Value, Value, cranelift_codegen::ir::Inst)>,
     /// The access windows of the current guest block (see [`super::window`]), by address.
     windows: Vec<(u64, Window)>,
     /// Groups of `windows` whose window every path here has checked. Cleared at each guest
@@ -242,6 +246,7 @@ impl ClifEmitter {
             conds: Vec::new(),
             nonzero: Vec::new(),
             checked: Vec::new(),
+            muls: Vec::new(),
             windows: Vec::new(),
             windows_ok: Vec::new(),
             next_slot,
@@ -318,6 +323,7 @@ impl ClifEmitter {
         self.dirty = self.region[i].dirty;
         self.cur_idx = i;
         self.checked.clear();
+        self.muls.clear();
         self.windows_ok.clear();
         true
     }
@@ -920,6 +926,34 @@ impl ClifEmitter {
         Some((vec![(self.cur, host)], slow, false))
     }
 
+    /// The high half of `a * b` (signed or unsigned) when the current guest block already
+    /// multiplied `a` and `b` for the low half (as in `mul` then `mulhu` of the same
+    /// registers, how multi-word arithmetic gets a full product): that multiplication becomes
+    /// one widening multiply whose two halves serve both (one host `mul` for two guest
+    /// instructions, where x86-64 has no other way to get the high half).
+    fn mul_high(&mut self, a: Value, b: Value, signed: bool) -> Option<Value> {
+        let k = self
+            .muls
+            .iter()
+            .position(|&(x, y, _)| (x, y) == (a, b) || (x, y) == (b, a))?;
+        let (x, y, old) = self.muls.swap_remove(k);
+        let lo = self.func.dfg.first_result(old);
+        // The widening multiply goes where the low half was computed (its operands are
+        // defined there, and it dominates the rest of the guest block).
+        let mut c = FuncCursor::new(&mut self.func).at_inst(old);
+        let (wx, wy) = if signed {
+            (c.ins().sextend(I128, x), c.ins().sextend(I128, y))
+        } else {
+            (c.ins().uextend(I128, x), c.ins().uextend(I128, y))
+        };
+        let wide = c.ins().imul(wx, wy);
+        let (new_lo, hi) = c.ins().isplit(wide);
+        c.func.layout.remove_inst(old);
+        c.func.dfg.detach_inst_results(old);
+        c.func.dfg.change_to_alias(lo, new_lo);
+        Some(hi)
+    }
+
     /// The host address of guest address `addr` in fast memory `fm` (the address itself
     /// where guest and host addresses are the same).
     fn host_address(&mut self, fm: &FastMem, addr: Value) -> Value {
@@ -1050,6 +1084,21 @@ impl Emitter for ClifEmitter {
             if let Some(r) = fold_bin(op, x, y) {
                 return self.iconst(r);
             }
+        }
+        match op {
+            BinOp::Mul => {
+                let lo = self.cursor().ins().imul(a, b);
+                if let Some(inst) = self.func.dfg.value_def(lo).inst() {
+                    self.muls.push((a, b, inst));
+                }
+                return lo;
+            }
+            BinOp::MulHS | BinOp::MulHU => {
+                if let Some(hi) = self.mul_high(a, b, op == BinOp::MulHS) {
+                    return hi;
+                }
+            }
+            _ => {}
         }
         let safe_divisor = self.nonzero.contains(&b);
         let mut c = self.cursor();

@@ -186,9 +186,9 @@ impl FastMem {
     /// For as long as the `Env` that returns this value lives and keeps returning it: `perms`
     /// points to `pages + 1` readable bytes, the last of which (a guard: an access window's
     /// check reads the byte of the page after the first one it checks) is always zero; for
-    /// every page `p < pages` whose permission byte has
-    /// `read` set, the [`FastMem::PAGE_SIZE`] host bytes at `base + p * PAGE_SIZE` are readable,
-    /// and writable if the byte has `write` set. Permission bytes may change between accesses
+    /// every page `p < pages` whose permission byte has `read` set, the [`FastMem::PAGE_SIZE`]
+    /// host bytes at `base + p * PAGE_SIZE` are readable, and writable if the byte has `write`
+    /// set. Permission bytes may change between accesses
     /// (the table is read at each access).
     pub unsafe fn new(
         base: *mut u8,

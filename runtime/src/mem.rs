@@ -2,9 +2,18 @@
 //!
 //! The region is `GUEST_SPACE` bytes of host address space reserved with `PROT_NONE`; guest
 //! address `a` is host address `base + a`. Guest page permissions live in a side table, one byte
-//! per 4 KiB page, checked on every access: mapped guest pages are always host read-write, so no
-//! guest access, however wild, can fault the host or reach host memory outside the region. A
+//! per 4 KiB page, checked by the interpreter, the system-call layer and translated stores. A
 //! denied access is an `Exception` (a page fault), which the Linux layer turns into SIGSEGV.
+//!
+//! Where the host can resume translated code after a fault (x86-64 Linux, see
+//! `translator::jit::fault`), host protections follow the guest's: a page the guest may read
+//! is host read-write, any other page of the region (unmapped, `PROT_NONE`, execute-only) is
+//! host `PROT_NONE`, and so is one guard page after the region. Translated loads then check only
+//! the address space's bound and let the host MMU do the rest ([`FastMem::with_host_loads`]).
+//! Elsewhere, mapped guest pages are always host read-write and the table is the only check.
+//! Either way no guest access, however wild, reaches host memory outside the region.
+//!
+//! [`FastMem::with_host_loads`]: translator::interp::FastMem::with_host_loads
 //!
 //! Guest page size is 4096 bytes, as on riscv64 Linux; the host page size must be 4096 too.
 
@@ -28,6 +37,9 @@ const LOW_FLOOR: u64 = 0x10000;
 /// [`translator::interp::FastMem::new`]) and the "code changed" flag at `DIRTY`.
 const PERMS_LEN: usize = NPAGES as usize + PAGE_SIZE as usize;
 const DIRTY: usize = NPAGES as usize + 64;
+/// Host address space reserved after the guest space: a `PROT_NONE` page that a
+/// bound-checked access starting just below the top (up to 8 bytes) can reach.
+const GUARD: u64 = PAGE_SIZE;
 
 /// Guest page permission bits.
 pub mod prot {
@@ -78,6 +90,9 @@ pub struct GuestMemory {
     /// What /proc/self/maps names mappings whose host memory is anonymous: the program
     /// image's segments (copied from the file) and the stack. Dropped where remapped.
     labels: std::sync::Mutex<Vec<Label>>,
+    /// Host protections follow the guest's (see the module documentation), and the
+    /// reservation's slot in the fault handler's region table.
+    mirror: Option<usize>,
 }
 
 /// A name for a guest range in /proc/self/maps.
@@ -135,7 +150,7 @@ impl GuestMemory {
     /// of this process holds them, say) the kernel picks the place.
     pub fn new() -> Result<Self, MemError> {
         let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
-        let low_len = (GUEST_SPACE - LOW_FLOOR) as usize;
+        let low_len = (GUEST_SPACE - LOW_FLOOR + GUARD) as usize;
         // SAFETY: anonymous PROT_NONE reservation; MAP_FIXED_NOREPLACE fails rather than
         // replace anything mapped there. Checked below.
         let low = unsafe {
@@ -163,7 +178,7 @@ impl GuestMemory {
             let r = unsafe {
                 libc::mmap(
                     std::ptr::null_mut(),
-                    GUEST_SPACE as usize,
+                    (GUEST_SPACE + GUARD) as usize,
                     libc::PROT_NONE,
                     flags,
                     -1,
@@ -192,13 +207,24 @@ impl GuestMemory {
         if perms == libc::MAP_FAILED {
             let err = last_err();
             // SAFETY: unmapping the reservation made just above.
-            unsafe { libc::munmap(reserved.cast(), (GUEST_SPACE - floor) as usize) };
+            unsafe { libc::munmap(reserved.cast(), (GUEST_SPACE + GUARD - floor) as usize) };
             return Err(MemError::Reserve {
                 size: PERMS_LEN as u64,
                 err,
             });
         }
+        let mirror = if std::env::var_os("XLATE_NO_HOST_PROTECT").is_none()
+            && translator::jit::fault::install()
+        {
+            translator::jit::fault::add_region(
+                reserved as usize,
+                (GUEST_SPACE + GUARD - floor) as usize,
+            )
+        } else {
+            None
+        };
         Ok(Self {
+            mirror,
             base,
             reserved,
             floor,
@@ -367,12 +393,12 @@ impl GuestMemory {
         }
         self.check_limit(addr, len)?;
         // SAFETY: the range lies inside our reservation (checked above); MAP_FIXED replaces only
-        // our own pages with fresh zeroed read-write memory.
+        // our own pages with fresh zeroed memory.
         let r = unsafe {
             libc::mmap(
                 self.base.wrapping_add(addr as usize).cast(),
                 len as usize,
-                libc::PROT_READ | libc::PROT_WRITE,
+                self.host_prot(prot_bits),
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
                 -1,
                 0,
@@ -436,9 +462,9 @@ impl GuestMemory {
         // The host mapping is writable even for read-only guest pages (guest permissions are
         // enforced by the side table); a read-only file needs a private mapping for that.
         let host_prot = if shared && prot_bits & prot::WRITE == 0 {
-            libc::PROT_READ
+            libc::PROT_READ & self.host_prot(prot_bits)
         } else {
-            libc::PROT_READ | libc::PROT_WRITE
+            self.host_prot(prot_bits)
         };
         // SAFETY: the range lies inside our reservation (checked above).
         let r = unsafe {
@@ -455,7 +481,7 @@ impl GuestMemory {
             return Err(MemError::Host(last_err()));
         }
         let mut p = prot_bits | prot::MAPPED;
-        if host_prot & libc::PROT_WRITE == 0 {
+        if shared && prot_bits & prot::WRITE == 0 {
             p &= !prot::WRITE;
         }
         self.set_prot_range(addr, len, p);
@@ -463,8 +489,10 @@ impl GuestMemory {
     }
 
     /// Unmaps `[addr, addr+len)`: the host pages are released and the guest range faults.
-    /// The host range stays readable and writable (fresh, unbacked pages): another guest thread
-    /// that passed the permission check an instant before must not fault the host.
+    /// Without host protections following the guest's, the host range stays readable and
+    /// writable (fresh, unbacked pages): another guest thread that passed the permission check
+    /// an instant before must not fault the host. With them, it is `PROT_NONE`, and such an
+    /// access is healed by the fault handler.
     pub fn unmap(&self, addr: u64, len: u64) -> Result<(), MemError> {
         self.check_range(addr, len)?;
         self.forget_labels(addr, addr + len);
@@ -476,7 +504,7 @@ impl GuestMemory {
             libc::mmap(
                 self.base.wrapping_add(addr as usize).cast(),
                 len as usize,
-                libc::PROT_READ | libc::PROT_WRITE,
+                self.host_prot(0),
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
                 -1,
                 0,
@@ -497,8 +525,38 @@ impl GuestMemory {
         if (first..last).any(|p| self.page_prot(p << PAGE_SHIFT) & prot::MAPPED == 0) {
             return Ok(false);
         }
+        if self.mirror.is_some() && len != 0 {
+            self.host_protect(addr, len, self.host_prot(prot_bits))?;
+        }
         self.set_prot_range(addr, len, prot_bits | prot::MAPPED);
         Ok(true)
+    }
+
+    /// The host protection of a page with guest bits `bits`: read-write, or `PROT_NONE` for a
+    /// page the guest may not read when host protections follow the guest's.
+    fn host_prot(&self, bits: u8) -> libc::c_int {
+        if self.mirror.is_some() && bits & prot::READ == 0 {
+            libc::PROT_NONE
+        } else {
+            libc::PROT_READ | libc::PROT_WRITE
+        }
+    }
+
+    /// Sets the host protection of `[addr, addr+len)` (inside the reservation) to `host`,
+    /// or read-only where read-write is refused (a shared mapping of a read-only file).
+    fn host_protect(&self, addr: u64, len: u64, host: libc::c_int) -> Result<(), MemError> {
+        let at = self.base.wrapping_add(addr as usize).cast();
+        // SAFETY: the range lies inside our reservation (callers checked it); protections of
+        // guest pages are ours to change.
+        let mut r = unsafe { libc::mprotect(at, len as usize, host) };
+        if r != 0 && host & libc::PROT_WRITE != 0 {
+            // SAFETY: as above.
+            r = unsafe { libc::mprotect(at, len as usize, libc::PROT_READ) };
+        }
+        if r != 0 {
+            return Err(MemError::Host(last_err()));
+        }
+        Ok(())
     }
 
     fn set_prot_range(&self, addr: u64, len: u64, p: u8) {
@@ -615,10 +673,10 @@ impl GuestMemory {
         // SAFETY: `perms` has NPAGES readable bytes and a guard byte after them that nothing
         // writes (the table's mapping is PERMS_LEN bytes, zero-filled); a page whose byte has
         // READ (WRITE) set is a mapped, host-readable (writable) page of the region at `base`
-        // (map_anon/map_file keep every mapped page host read-write; a shared read-only file
-        // mapping never gets WRITE).
+        // (map_anon/map_file/protect keep every readable page host read-write; a shared
+        // read-only file mapping never gets WRITE).
         // Both mappings live as long as this GuestMemory.
-        unsafe {
+        let fm = unsafe {
             translator::interp::FastMem::new(
                 self.base,
                 self.perms,
@@ -628,6 +686,16 @@ impl GuestMemory {
                 prot::CODE,
             )
             .with_store_bit(prot::STORE)
+        };
+        match self.mirror {
+            // SAFETY: with `mirror`, every page of the reservation without READ is host
+            // PROT_NONE (map_anon, map_file, unmap and protect set host protections from the
+            // guest bits with `host_prot`; write_bytes_force closes what it opens; the fault
+            // handler only heals pages of racing accesses), as is the guard page after it and
+            // the never-mapped pages below LOW_FLOOR; the handler is installed and the
+            // reservation registered (`new`).
+            Some(_) => unsafe { fm.with_host_loads() },
+            None => fm,
         }
     }
 
@@ -685,8 +753,25 @@ impl GuestMemory {
             self.set_page_prot(page, p | prot::CODE);
             self.note_code_page(page);
         }
-        // SAFETY: checked executable (hence mapped) guest page, 2-byte aligned.
+        if self.host_prot(p) == libc::PROT_NONE {
+            return self.fetch_hidden(addr);
+        }
+        // SAFETY: checked executable and host-readable guest page, 2-byte aligned.
         Ok(unsafe { (self.host(addr) as *const u16).read() })
+    }
+
+    /// Fetches from an execute-only page, which host protections hide: through
+    /// `/proc/self/mem`, which reads pages regardless of their protection.
+    #[cold]
+    fn fetch_hidden(&self, addr: u64) -> Result<u16, Exception> {
+        use std::os::unix::fs::FileExt;
+        static MEM: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
+        let mut b = [0u8; 2];
+        MEM.get_or_init(|| std::fs::File::open("/proc/self/mem").ok())
+            .as_ref()
+            .and_then(|f| f.read_exact_at(&mut b, self.host(addr) as u64).ok())
+            .ok_or(Exception::new(Cause::InstructionAccessFault, addr))?;
+        Ok(u16::from_le_bytes(b))
     }
 
     /// Atomic read-modify-write on an aligned address (checked by the caller).
@@ -800,9 +885,30 @@ impl GuestMemory {
         }
         self.check_slow(addr, data.len() as u64, prot::MAPPED, Cause::StorePageFault)?;
         self.mark_written(addr, data.len() as u64);
+        // Pages the guest may not read are host PROT_NONE (with host protections following
+        // the guest's): open them for the copy.
+        let (first, last) = (
+            addr >> PAGE_SHIFT,
+            (addr + data.len() as u64).div_ceil(PAGE_SIZE),
+        );
+        let hidden: Vec<u64> = (first..last)
+            .filter(|&p| self.host_prot(self.page_prot(p << PAGE_SHIFT)) == libc::PROT_NONE)
+            .collect();
+        for &p in &hidden {
+            self.host_protect(
+                p << PAGE_SHIFT,
+                PAGE_SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+            .map_err(|_| Exception::new(Cause::StoreAccessFault, addr))?;
+        }
         // SAFETY: every byte is in a mapped guest page, and mapped pages are host-writable
-        // (except shared read-only file mappings, which the loader never writes into).
+        // (except shared read-only file mappings, which the loader never writes into; hidden
+        // pages were just opened).
         unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.host(addr), data.len()) };
+        for &p in &hidden {
+            let _ = self.host_protect(p << PAGE_SHIFT, PAGE_SIZE, libc::PROT_NONE);
+        }
         Ok(())
     }
 
@@ -986,9 +1092,15 @@ impl MemView {
 
 impl Drop for GuestMemory {
     fn drop(&mut self) {
+        if let Some(slot) = self.mirror {
+            translator::jit::fault::remove_region(slot);
+        }
         // SAFETY: unmapping the two mappings this struct created, once.
         unsafe {
-            libc::munmap(self.reserved.cast(), (GUEST_SPACE - self.floor) as usize);
+            libc::munmap(
+                self.reserved.cast(),
+                (GUEST_SPACE + GUARD - self.floor) as usize,
+            );
             libc::munmap(self.perms.cast(), PERMS_LEN);
         }
     }

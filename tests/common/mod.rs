@@ -546,6 +546,7 @@ macro_rules! with_guest_cases {
             sbx_escape,
             tool_demo,
             sig_segv,
+            sig_loads,
             sig_ill,
             sig_alarm,
             sig_mask,

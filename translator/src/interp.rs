@@ -178,6 +178,9 @@ pub struct FastMem {
     /// [`FastMem::with_store_bit`]).
     store_mask: u8,
     store_want: u8,
+    /// The environment keeps host protections in step with `read` (see
+    /// [`FastMem::with_host_loads`]).
+    host_loads: bool,
 }
 
 impl FastMem {
@@ -204,7 +207,32 @@ impl FastMem {
             read,
             store_mask: write | code,
             store_want: write,
+            host_loads: false,
         }
+    }
+
+    /// Translated code may check loads with the host MMU instead of the table (see
+    /// [`crate::jit::fault`]): it loads from any page inside the table's range after checking
+    /// only that bound, and the host faults where the page is not readable.
+    ///
+    /// # Safety
+    ///
+    /// For as long as the environment returns this value: every host page of
+    /// `[base, base + pages * PAGE_SIZE + PAGE_SIZE)` (the guest space and one guard page
+    /// after it) whose permission byte lacks `read` is not host-readable, except for an
+    /// instant while another thread changes it; a host fault on such a page in translated code
+    /// is handled by [`crate::jit::fault::install`]'s handler (installed), and one outside
+    /// translated code in a region registered with [`crate::jit::fault::add_region`].
+    pub unsafe fn with_host_loads(self) -> Self {
+        Self {
+            host_loads: true,
+            ..self
+        }
+    }
+
+    /// Whether [`FastMem::with_host_loads`] holds.
+    pub fn host_loads(&self) -> bool {
+        self.host_loads
     }
 
     /// Inline stores test one bit, `store`, which the environment keeps set on exactly the
@@ -253,6 +281,7 @@ impl FastMem {
         read: 0,
         store_mask: 0,
         store_want: 0,
+        host_loads: false,
     };
 
     /// The host address of the `w` bytes at guest `addr` if they lie in one page whose

@@ -7,6 +7,7 @@
 
 mod common;
 mod fp;
+mod host_faults;
 mod integer;
 mod interp_dispatch;
 mod interp_links;

@@ -370,9 +370,11 @@ pub fn host_block_all_but_wake() {
     host_setmask(!0);
 }
 
-/// Blocks every host signal, [`WAKE`] included; returns the previous mask.
+/// Blocks every host signal, [`WAKE`] included, but SIGSEGV and SIGBUS (a host fault while
+/// they are blocked would kill the process instead of reaching the fault handler); returns
+/// the previous mask.
 pub fn host_block_everything() -> u64 {
-    let all = !0u64;
+    let all = !(bit(SIGSEGV) | bit(SIGBUS));
     let mut old = 0u64;
     // SAFETY: kernel sigsets of 8 bytes.
     unsafe {

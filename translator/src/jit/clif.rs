@@ -19,7 +19,7 @@ use cranelift_codegen::ir::immediates::Imm64;
 use cranelift_codegen::ir::types::{I128, I16, I32, I64, I8};
 use cranelift_codegen::ir::{
     AbiParam, Block, BlockArg, Endianness, Function, InstBuilder, InstructionData, MemFlagsData,
-    Opcode, SigRef, Signature, UserFuncName, Value, ValueDef,
+    Opcode, SigRef, Signature, TrapCode, UserFuncName, Value, ValueDef,
 };
 use cranelift_codegen::isa::CallConv;
 
@@ -65,6 +65,11 @@ pub struct Lowering {
     /// synthetic single-instruction translations of tests need: there is no guest code for the
     /// interpreter to run).
     pub slow_exit: bool,
+    /// Loads outside access windows are checked by the host MMU: only the guest address
+    /// space's bound inline, with the bound check's branch as the landing pad of a host fault
+    /// (see [`super::fault`]). Needs `fast` memory whose environment keeps host protections in
+    /// step ([`FastMem::host_loads`]), `slow_exit`, and code memory with a site map.
+    pub host_loads: bool,
     pub helpers: HelperAddrs,
     /// Address of the chain-slot array (one `u64` code pointer per slot, 0 when unlinked).
     pub slots: usize,
@@ -159,6 +164,8 @@ pub struct ClifEmitter {
     /// high-half multiplication of the same operands later in the block turns the pair into
     /// one widening multiply ([`ClifEmitter::mul_high`]). Cleared at each guest block.
     muls: Vec<(Value, Value, cranelift_codegen::ir::Inst)>,
+    /// The host-checked loads emitted so far (see [`Lowering::host_loads`]).
+    pub host_sites: Vec<HostSite>,
     /// The access windows of the current guest block (see [`super::window`]), by address.
     windows: Vec<(u64, Window)>,
     /// Groups of `windows` whose window every path here has checked. Cleared at each guest
@@ -247,6 +254,7 @@ impl ClifEmitter {
             nonzero: Vec::new(),
             checked: Vec::new(),
             muls: Vec::new(),
+            host_sites: Vec::new(),
             windows: Vec::new(),
             windows_ok: Vec::new(),
             next_slot,
@@ -388,6 +396,20 @@ impl ClifEmitter {
 
     /// The register value a guest address is computed from: `x` for `x + constant`, else the
     /// address itself.
+    /// `(x, c)` when `addr` is `x + c` for a constant `c`.
+    fn split_offset(&self, addr: Value) -> Option<(Value, i64)> {
+        if let ValueDef::Result(inst, 0) = self.func.dfg.value_def(addr) {
+            if let InstructionData::Binary {
+                opcode: Opcode::Iadd,
+                args: [x, y],
+            } = self.func.dfg.insts[inst]
+            {
+                return Some((x, self.const_of(y)? as i64));
+            }
+        }
+        None
+    }
+
     fn base_of(&self, addr: Value) -> Value {
         if let ValueDef::Result(inst, 0) = self.func.dfg.value_def(addr) {
             if let InstructionData::Binary {
@@ -963,9 +985,77 @@ impl ClifEmitter {
         }
     }
 
+    /// A load checked by the host MMU ([`Lowering::host_loads`]): branches to a cold block
+    /// that leaves at this instruction when `addr` is outside the guest address space, then
+    /// loads with a trap code naming the site, whose landing pad is that branch's target.
+    /// `None` (emit nothing) where the load is checked otherwise: inside an access window, or
+    /// when the function has as many such sites as trap codes allow.
+    fn host_checked_load(&mut self, addr: Value, w: Width, signed: bool) -> Option<Value> {
+        let fm = self.low.fast?;
+        if !self.low.host_loads
+            || !self.low.slow_exit
+            || !fm.base().is_null()
+            || self.host_sites.len() >= MAX_HOST_SITES
+        {
+            return None;
+        }
+        let pc = self.pc;
+        // A constant address would fold the bound check away, and its landing pad with it.
+        if self.const_of(addr).is_some() || self.windows.binary_search_by_key(&pc, |w| w.0).is_ok()
+        {
+            return None;
+        }
+        let space = fm.pages().checked_mul(FastMem::PAGE_SIZE)?;
+        if !space.is_power_of_two() {
+            return None;
+        }
+        let code = u8::try_from(self.host_sites.len() + 1).ok()?;
+        let trap = TrapCode::user(code)?;
+        let slow = self.new_block(true);
+        let inb = self.new_block(false);
+        // Check the base register rather than the address when the offset is small: the load
+        // then uses the register the check just used (its amode adds the offset), and no
+        // reload of a spilled base can come between them. `base + offset` then lies below the
+        // bound plus 2 KiB (the guard page after the space) or wraps below 0, into the host's
+        // kernel half, which faults too.
+        let checked = match self.split_offset(addr) {
+            Some((b, off)) if (-2048..2048).contains(&off) => b,
+            _ => addr,
+        };
+        let out = self.cursor().ins().icmp_imm_s(
+            IntCC::UnsignedGreaterThanOrEqual,
+            checked,
+            space as i64,
+        );
+        let branch = self.cursor().ins().brif(out, slow, &[], inb, &[]);
+        self.cur = slow;
+        self.exit_slow_here();
+        self.cur = inb;
+        let host = self.host_address(&fm, addr);
+        let v = self.guest_load_flags(host, w, signed, guest().with_trap_code(Some(trap)));
+        let ValueDef::Result(inst, _) = self.func.dfg.value_def(v) else {
+            return None;
+        };
+        self.host_sites.push(HostSite {
+            code,
+            branch,
+            inst,
+            addr,
+            width: w,
+            slow,
+            perms: fm.perms() as i64,
+            pages: fm.pages() as i64,
+            read: fm.read_bit(),
+        });
+        Some(v)
+    }
+
     fn guest_load(&mut self, host: Value, w: Width, signed: bool) -> Value {
+        self.guest_load_flags(host, w, signed, guest())
+    }
+
+    fn guest_load_flags(&mut self, host: Value, w: Width, signed: bool, f: MemFlagsData) -> Value {
         let mut c = self.cursor();
-        let f = guest();
         match (w, signed) {
             (Width::B, false) => c.ins().uload8(I64, f, host, 0),
             (Width::B, true) => c.ins().sload8(I64, f, host, 0),
@@ -990,6 +1080,69 @@ impl ClifEmitter {
 
     fn ctx_args(&mut self, a: u64) -> Value {
         self.iconst(a)
+    }
+}
+
+/// Host-checked loads one function may have: one trap code each (Cranelift's user trap codes).
+const MAX_HOST_SITES: usize = 240;
+
+/// A host-checked load ([`Lowering::host_loads`]), what compilation needs to check that the
+/// load has its landing pad and, where it has not, to give it the permission-table check back
+/// ([`HostSite::table_check`]).
+#[derive(Clone, Copy, Debug)]
+pub struct HostSite {
+    /// Its trap code (`TrapCode::user(code)`), unique in the function.
+    pub code: u8,
+    /// The bound check's branch (to `slow`, or on to the load).
+    pub branch: cranelift_codegen::ir::Inst,
+    pub inst: cranelift_codegen::ir::Inst,
+    pub addr: Value,
+    pub width: Width,
+    /// The cold block that leaves at the load's instruction (its landing pad).
+    pub slow: Block,
+    perms: i64,
+    pages: i64,
+    read: u8,
+}
+
+impl HostSite {
+    /// Replaces the bound check by the permission-table check of [`ClifEmitter::fast_check`]
+    /// (whose alignment test keeps the access from crossing into another page) and drops the
+    /// load's trap code: the host never faults there.
+    pub fn table_check(&self, func: &mut Function) {
+        let Some(blk) = func.layout.inst_block(self.inst) else {
+            return;
+        };
+        if let Some(check) = func.layout.inst_block(self.branch) {
+            func.layout.remove_inst(self.branch);
+            FuncCursor::new(func).at_bottom(check).ins().jump(blk, &[]);
+        }
+        let mid = func.dfg.make_block();
+        let rest = func.dfg.make_block();
+        func.layout.split_block(rest, self.inst);
+        func.layout.insert_block(mid, rest);
+        let shift = i64::from(FastMem::PAGE_SHIFT);
+        let k = self.width.bytes().trailing_zeros() as i64;
+        let mut c = FuncCursor::new(func).at_bottom(blk);
+        let page = if k == 0 {
+            c.ins().ushr_imm_s(self.addr, shift)
+        } else {
+            let r = c.ins().rotr_imm_s(self.addr, k);
+            c.ins().ushr_imm_s(r, shift - k)
+        };
+        let out = c
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, page, self.pages);
+        c.ins().brif(out, self.slow, &[], mid, &[]);
+        let mut c = FuncCursor::new(func).at_bottom(mid);
+        let pa = c.ins().iadd_imm_s(page, self.perms);
+        let p = c.ins().load(I8, trusted(), pa, 0);
+        let m = c.ins().band_imm_s(p, i64::from(self.read));
+        c.ins().brif(m, rest, &[], self.slow, &[]);
+        let plain = func.dfg.mem_flags.insert_unchecked(guest());
+        if let InstructionData::Load { flags, .. } = &mut func.dfg.insts[self.inst] {
+            *flags = plain;
+        }
     }
 }
 
@@ -1270,6 +1423,9 @@ impl Emitter for ClifEmitter {
     }
 
     fn load(&mut self, addr: Value, w: Width, signed: bool) -> Result<Value, Exception> {
+        if let Some(v) = self.host_checked_load(addr, w, signed) {
+            return Ok(v);
+        }
         let Some((paths, slow, exit)) = self.inline_access(addr, w, false) else {
             return Ok(self.load_helper(addr, w, signed));
         };

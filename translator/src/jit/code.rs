@@ -126,6 +126,8 @@ pub struct CodeMem {
     mark: Arc<AtomicUsize>,
     /// Bytes at the start that survive a reset (the trampoline).
     pinned: usize,
+    /// The host-checked loads of the code (see [`super::fault`]), where the host has them.
+    sites: Option<super::fault::SiteMap>,
 }
 
 // SAFETY: `CodeMem` owns its two mappings (the raw pointers are not aliased by any other
@@ -192,7 +194,30 @@ impl CodeMem {
             used: 0,
             mark,
             pinned: 0,
+            sites: super::fault::SiteMap::new(rx as usize, size),
         })
+    }
+
+    /// Whether host-checked loads can be registered ([`CodeMem::install_with_sites`]).
+    pub fn has_sites(&self) -> bool {
+        self.sites.is_some()
+    }
+
+    /// [`CodeMem::install`], then registers the host-checked loads at offsets `sites` of
+    /// `code` (each checked to have its landing pad). None when the arena is full, or when
+    /// there are sites and no site map (the code must not run then).
+    pub fn install_with_sites(&mut self, code: &[u8], sites: &[u32]) -> Option<*const u8> {
+        if !sites.is_empty() && self.sites.is_none() {
+            return None;
+        }
+        let at = self.install(code)?;
+        if let Some(m) = &self.sites {
+            let start = at as usize - self.rx as usize;
+            for &s in sites {
+                m.mark(start + s as usize);
+            }
+        }
+        Some(at)
     }
 
     /// Copies `code` into the arena; returns its executable address, `None` when it is full.
@@ -228,6 +253,9 @@ impl CodeMem {
     /// Forgets every unpinned function. The caller guarantees none of them runs or is reachable
     /// (code pointers to them have been dropped from every cache and chain slot).
     pub fn reset(&mut self) {
+        if let Some(m) = &self.sites {
+            m.clear_from(self.pinned);
+        }
         self.used = self.pinned;
         self.mark.store(self.used, Ordering::Relaxed);
     }

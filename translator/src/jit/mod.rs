@@ -24,6 +24,7 @@
 
 pub mod clif;
 mod code;
+pub mod fault;
 mod probe;
 pub mod verify;
 mod window;
@@ -309,6 +310,8 @@ pub struct SharedCode<X> {
     /// The entry trampoline and the jump-cache miss stub (pinned in the code memory).
     trampoline: usize,
     lookup_stub: usize,
+    /// The code memory registers host-checked loads ([`CodeMem::has_sites`]).
+    host_sites: bool,
     /// The code calls helpers instantiated for environment `X`.
     _env: PhantomData<fn(X)>,
 }
@@ -607,6 +610,8 @@ struct Job {
     /// The shared code generation it was lowered for (its chain slots belong to it).
     gen: u64,
     func: Function,
+    /// Its host-checked loads (see [`compile`]).
+    sites: Vec<clif::HostSite>,
     /// Guest instructions translated, and each one (address, bits, length) for observers.
     n: u64,
     insns: Vec<(u64, u32, u8)>,
@@ -621,7 +626,7 @@ struct Job {
 /// A compiled [`Job`]: its host code bytes (or Cranelift's error) and the time it took.
 struct Done {
     job: Job,
-    code: Result<Vec<u8>, String>,
+    code: Result<Compiled, String>,
     ns: u64,
 }
 
@@ -649,7 +654,8 @@ impl Compiler {
                 for mut job in job_rx {
                     let t0 = Instant::now();
                     let func = std::mem::replace(&mut job.func, Function::new());
-                    let code = compile(&*isa, &mut cctx, func, false);
+                    let sites = std::mem::take(&mut job.sites);
+                    let code = compile(&*isa, &mut cctx, func, sites, false);
                     let ns = t0.elapsed().as_nanos() as u64;
                     if done_tx.send(Done { job, code, ns }).is_err() {
                         break;
@@ -872,6 +878,8 @@ fn make_isa(cfg: &JitConfig) -> Result<OwnedTargetIsa, JitError> {
         ("preserve_frame_pointers", "true"),
         ("unwind_info", "false"),
         ("is_pic", "false"),
+        // Block offsets and edges, to find the landing pads of host-checked loads.
+        ("machine_code_cfg_info", "true"),
     ] {
         fb.set(k, v).map_err(internal)?;
     }
@@ -881,29 +889,99 @@ fn make_isa(cfg: &JitConfig) -> Result<OwnedTargetIsa, JitError> {
         .map_err(|e| JitError::Host(e.to_string()))
 }
 
-/// Compiles `func` to host code bytes (position independent, without relocations).
+/// `XLATE_JIT_TABLE_LOADS` (set, any value) keeps the permission-table check on every load
+/// even where the host MMU could check it (for measurements and comparisons).
+fn table_loads() -> bool {
+    static SET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SET.get_or_init(|| std::env::var_os("XLATE_JIT_TABLE_LOADS").is_some())
+}
+
+/// Host code for one function: position-independent bytes without relocations, and the
+/// offsets of its host-checked loads, each with its landing pad (see [`fault`]).
+struct Compiled {
+    bytes: Vec<u8>,
+    sites: Vec<u32>,
+}
+
+/// Rounds of compilation that may give host-checked loads without a landing pad the table
+/// check back before all of the function's loads get it.
+const SITE_ROUNDS: usize = 3;
+
+/// Compiles `func` to host code. Each of `sites` (the host-checked loads of `func`) must come
+/// out right after the branch that is its landing pad ([`fault::landing_pad`]); those that do
+/// not get the permission-table check back ([`clif::HostSite::table_check`]) and the function
+/// is compiled again (the register allocator may then move others: a few rounds, then every
+/// load left is table-checked).
 fn compile(
     isa: &dyn cranelift_codegen::isa::TargetIsa,
     cctx: &mut Context,
     func: Function,
+    sites: Vec<clif::HostSite>,
     dump: bool,
-) -> Result<Vec<u8>, String> {
-    cctx.clear();
-    cctx.func = func;
-    if dump {
-        eprintln!("{}", cctx.func.display());
-        cctx.set_disasm(true);
+) -> Result<Compiled, String> {
+    let mut func = func;
+    let mut pending = sites;
+    for round in 0..=SITE_ROUNDS + 1 {
+        let pristine = (!pending.is_empty()).then(|| func.clone());
+        cctx.clear();
+        cctx.func = func;
+        if dump {
+            eprintln!("{}", cctx.func.display());
+            cctx.set_disasm(true);
+        }
+        let compiled = cctx
+            .compile(isa, &mut ControlPlane::default())
+            .map_err(|e| format!("{:?}", e.inner))?;
+        if !compiled.buffer.relocs().is_empty() {
+            return Err("translated code needs relocations".into());
+        }
+        if dump {
+            eprintln!("{}", compiled.vcode.as_deref().unwrap_or(""));
+        }
+        let bytes = compiled.code_buffer();
+        let Some(mut f) = pristine else {
+            return Ok(Compiled {
+                bytes: bytes.to_vec(),
+                sites: Vec::new(),
+            });
+        };
+        let mut found = Vec::with_capacity(pending.len());
+        let mut lost = Vec::new();
+        for s in &pending {
+            let code = cranelift_codegen::ir::TrapCode::user(s.code);
+            let mut at = compiled
+                .buffer
+                .traps()
+                .iter()
+                .filter(|t| Some(t.code) == code)
+                .map(|t| t.offset);
+            let pad = match (at.next(), at.next()) {
+                // Optimised away (an earlier load of the same address serves it): nothing
+                // can fault there.
+                (None, _) => continue,
+                (Some(o), None) if round < SITE_ROUNDS => {
+                    fault::landing_pad(bytes, o, &compiled.bb_starts).map(|_| o)
+                }
+                _ => None,
+            };
+            match pad {
+                Some(o) => found.push(o),
+                None => lost.push(*s),
+            }
+        }
+        if lost.is_empty() {
+            return Ok(Compiled {
+                bytes: bytes.to_vec(),
+                sites: found,
+            });
+        }
+        for s in &lost {
+            s.table_check(&mut f);
+        }
+        pending.retain(|s| lost.iter().all(|l| l.code != s.code));
+        func = f;
     }
-    let compiled = cctx
-        .compile(isa, &mut ControlPlane::default())
-        .map_err(|e| format!("{:?}", e.inner))?;
-    if !compiled.buffer.relocs().is_empty() {
-        return Err("translated code needs relocations".into());
-    }
-    if dump {
-        eprintln!("{}", compiled.vcode.as_deref().unwrap_or(""));
-    }
-    Ok(compiled.code_buffer().to_vec())
+    Err("host-checked loads without landing pads".into())
 }
 
 /// Compiles the entry trampoline and the jump-cache miss stub into `code` (then pinned).
@@ -938,7 +1016,9 @@ fn build_stubs(
             .map(|p| p as usize)
             .ok_or_else(|| internal("the code cache cannot hold the entry stubs"))
     };
-    let bytes = compile(isa, cctx, f, dump).map_err(internal)?;
+    let bytes = compile(isa, cctx, f, Vec::new(), dump)
+        .map_err(internal)?
+        .bytes;
     let trampoline = install(code, bytes)?;
     // Miss stub: a block function that reports a jump-cache miss.
     let mut f = Function::with_name_signature(UserFuncName::default(), clif::block_signature());
@@ -951,7 +1031,9 @@ fn build_stubs(
         let r = c.ins().iconst(I64, exit::LOOKUP as i64);
         c.ins().return_(&[r]);
     }
-    let bytes = compile(isa, cctx, f, dump).map_err(internal)?;
+    let bytes = compile(isa, cctx, f, Vec::new(), dump)
+        .map_err(internal)?
+        .bytes;
     let lookup_stub = install(code, bytes)?;
     code.pin();
     Ok((trampoline, lookup_stub))
@@ -970,6 +1052,7 @@ impl<X: Env> SharedCode<X> {
             err,
         })?;
         let (trampoline, lookup_stub) = build_stubs(isa, cctx, &mut code, dump)?;
+        let host_sites = code.has_sites();
         let nslots = (cfg.code_cache_size / 64).clamp(1024, 1 << 22);
         Ok(Arc::new(Self {
             inner: Mutex::new(CodeInner {
@@ -985,6 +1068,7 @@ impl<X: Env> SharedCode<X> {
             threads: Mutex::new(Vec::new()),
             trampoline,
             lookup_stub,
+            host_sites,
             _env: PhantomData,
         }))
     }
@@ -1092,6 +1176,9 @@ impl<X: Env> JitEngine<X> {
             fast: self.fast,
             tlb: self.tlb,
             slow_exit: true,
+            host_loads: self.shared.host_sites
+                && self.fast.is_some_and(|f| f.host_loads())
+                && !table_loads(),
             helpers: HelperAddrs {
                 load: h_load::<X> as HelperFn as usize,
                 store: h_store::<X> as HelperFn as usize,
@@ -1479,7 +1566,7 @@ impl<X: Env> JitEngine<X> {
                 continue;
             }
             let code = match d.code {
-                Ok(bytes) => self.install_code(key, &bytes, d.job.n, &d.job.insns, d.job.ir),
+                Ok(c) => self.install_code(key, &c, d.job.n, &d.job.insns, d.job.ir),
                 Err(_) => {
                     self.stats.compile_failures += 1;
                     if let Some(&i) = self.map.get(&key) {
@@ -1512,11 +1599,12 @@ impl<X: Env> JitEngine<X> {
     fn install_code(
         &mut self,
         key: (u64, u64),
-        bytes: &[u8],
+        compiled: &Compiled,
         n: u64,
         insns: &[(u64, u32, u8)],
         ir: Option<String>,
     ) -> usize {
+        let bytes = &compiled.bytes[..];
         self.stats.code_bytes += bytes.len() as u64;
         let code = {
             let mut g = lock(&self.shared.inner);
@@ -1524,7 +1612,7 @@ impl<X: Env> JitEngine<X> {
                 // Code changed (or was reset, recycling our chain slots) meanwhile.
                 return 0;
             }
-            match g.code.install(bytes) {
+            match g.code.install_with_sites(bytes, &compiled.sites) {
                 Some(p) => {
                     g.map.insert(key, p as usize);
                     let mut pages: Vec<u64> = Vec::new();
@@ -1726,6 +1814,7 @@ impl<X: Env> JitEngine<X> {
                     key,
                     gen: self.gen,
                     func: e.func,
+                    sites: e.host_sites,
                     n,
                     insns,
                     ir,
@@ -1745,10 +1834,10 @@ impl<X: Env> JitEngine<X> {
                 return Some(0);
             }
         }
-        let compiled = compile(&*self.isa, &mut self.cctx, e.func, self.dump);
+        let compiled = compile(&*self.isa, &mut self.cctx, e.func, e.host_sites, self.dump);
         self.stats.compile_ns += t0.elapsed().as_nanos() as u64;
-        let bytes = match compiled {
-            Ok(b) => b,
+        let compiled = match compiled {
+            Ok(c) => c,
             Err(_) => {
                 self.stats.compile_failures += 1;
                 let i = self.block_index(pc);
@@ -1756,7 +1845,7 @@ impl<X: Env> JitEngine<X> {
                 return Some(0);
             }
         };
-        let code = self.install_code(key, &bytes, n, &insns, ir);
+        let code = self.install_code(key, &compiled, n, &insns, ir);
         if code == 0 {
             return Some(0);
         }
@@ -1770,7 +1859,8 @@ impl<X: Env> JitEngine<X> {
                         .collect()
                 })
                 .collect();
-            l.meta.insert(code, verify::Meta::new(&list, &bytes));
+            l.meta
+                .insert(code, verify::Meta::new(&list, &compiled.bytes));
         }
         Some(code)
     }
@@ -2090,6 +2180,7 @@ impl<X: Env> JitEngine<X> {
         let pc = interp.cpu.pc;
         let low = Lowering {
             slow_exit: false,
+            host_loads: false,
             ..self.lowering()
         };
         let mut e = ClifEmitter::new(low, pc, 0, SLOTS_PER_TRANSLATION, None);
@@ -2100,7 +2191,8 @@ impl<X: Env> JitEngine<X> {
             Ok(()) => {}
         }
         e.finish();
-        let bytes = compile(&*self.isa, &mut self.cctx, e.func, self.dump);
+        let bytes =
+            compile(&*self.isa, &mut self.cctx, e.func, Vec::new(), self.dump).map(|c| c.bytes);
         let code = {
             let mut g = lock(&self.shared.inner);
             // The slots its exits may use are cleared by the next reset.

@@ -1,0 +1,377 @@
+//! Host faults as guest-access checks: guest loads the host MMU checks instead of the
+//! permission table, and what a host fault at one of them does.
+//!
+//! # Host-checked loads
+//!
+//! Where the environment keeps guest memory's host protections in step with the guest's
+//! permissions ([`crate::interp::FastMem::with_host_loads`]), translated code checks a load
+//! only against the guest address space's bound, with one conditional branch to the block
+//! that leaves at the load's pc for the interpreter ([`super::exit::SLOW`]), and does the
+//! load right after it: an unreadable page faults in the host.
+//!
+//! The branch's target is also the fault's landing pad. When the load is the very next host
+//! instruction after that branch, the host registers and stack at the fault are exactly those
+//! the branch would have handed its target, so resuming there is the same as if the bound check
+//! had failed: the guest registers are written back and the interpreter redoes the load,
+//! which raises the guest fault precisely (or, after a race with another thread's `mprotect`,
+//! just does the load). Compilation checks that adjacency for every such load
+//! ([`landing_pads`]); a load without it gets the table check back, so every registered site
+//! has one.
+//!
+//! # The handler
+//!
+//! One process-wide SIGSEGV/SIGBUS handler ([`install`]):
+//! - a fault at a registered site (per code arena, one bit per code byte, see [`SiteMap`])
+//!   resumes at the site's landing pad, found from the branch's bytes;
+//! - a SIGSEGV elsewhere whose address is in a registered guest region ([`add_region`]) is a
+//!   host-side access (the interpreter, a system call) that passed the permission table an
+//!   instant before another guest thread took the page away: the page is made host-readable and
+//!   -writable again and the access retried, as it would have succeeded a moment earlier
+//!   (only a guest racing its own `munmap`/`mprotect` gets there);
+//! - anything else goes to the handler that was installed before (Rust's stack-overflow
+//!   report, or the default action).
+//!
+//! Only x86-64 hosts have the landing pads; elsewhere every load keeps the table check.
+
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+/// Slots for code arenas and guest regions (engines and memories alive at once).
+const SLOTS: usize = 64;
+
+struct ArenaSlot {
+    claimed: AtomicBool,
+    /// Executable start of the arena (0: slot not published).
+    start: AtomicUsize,
+    len: AtomicUsize,
+    bits: AtomicPtr<u64>,
+}
+
+struct RegionSlot {
+    start: AtomicUsize,
+    len: AtomicUsize,
+}
+
+#[allow(clippy::declare_interior_mutable_const)]
+const ARENA_SLOT: ArenaSlot = ArenaSlot {
+    claimed: AtomicBool::new(false),
+    start: AtomicUsize::new(0),
+    len: AtomicUsize::new(0),
+    bits: AtomicPtr::new(std::ptr::null_mut()),
+};
+#[allow(clippy::declare_interior_mutable_const)]
+const REGION_SLOT: RegionSlot = RegionSlot {
+    start: AtomicUsize::new(0),
+    len: AtomicUsize::new(0),
+};
+
+static ARENAS: [ArenaSlot; SLOTS] = [ARENA_SLOT; SLOTS];
+static REGIONS: [RegionSlot; SLOTS] = [REGION_SLOT; SLOTS];
+/// Faults resumed at a landing pad, and host-side accesses healed (for `--stats` and tests).
+static LANDED: AtomicU64 = AtomicU64::new(0);
+static HEALED: AtomicU64 = AtomicU64::new(0);
+
+/// The dispositions [`install`] replaced, for faults that are not ours.
+static OLD_SEGV: OnceLock<Disposition> = OnceLock::new();
+static OLD_BUS: OnceLock<Disposition> = OnceLock::new();
+static INSTALLED: OnceLock<bool> = OnceLock::new();
+
+/// A saved `struct sigaction` (plain data, never changed after it is saved).
+struct Disposition(libc::sigaction);
+// SAFETY: a sigaction is plain data (a handler address, a mask, flags); it is written once
+// before the handler that reads it is installed and only read afterwards.
+unsafe impl Sync for Disposition {}
+unsafe impl Send for Disposition {}
+
+/// Whether this host can resume translated code at a landing pad.
+pub const SUPPORTED: bool = cfg!(all(target_arch = "x86_64", target_os = "linux"));
+
+/// Faults in translated code resumed at a landing pad so far (process-wide).
+pub fn landed() -> u64 {
+    LANDED.load(Ordering::Relaxed)
+}
+
+/// Host-side accesses to guest pages taken away meanwhile, healed so far (process-wide).
+pub fn healed() -> u64 {
+    HEALED.load(Ordering::Relaxed)
+}
+
+/// Installs the fault handler (once per process); false if the host cannot have it.
+pub fn install() -> bool {
+    *INSTALLED.get_or_init(|| {
+        if !SUPPORTED {
+            return false;
+        }
+        for (sig, old) in [(libc::SIGSEGV, &OLD_SEGV), (libc::SIGBUS, &OLD_BUS)] {
+            // SAFETY: reads the current disposition into a zeroed sigaction, then installs
+            // `on_fault` with SA_SIGINFO (its signature) and SA_ONSTACK (the alternate stack
+            // Rust gives each thread, if any). The old disposition is saved before the new
+            // handler can run.
+            unsafe {
+                let mut prev: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, std::ptr::null(), &mut prev) != 0 {
+                    return false;
+                }
+                let _ = old.set(Disposition(prev));
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_fault as *const () as usize;
+                sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+                libc::sigemptyset(&mut sa.sa_mask);
+                if libc::sigaction(sig, &sa, std::ptr::null_mut()) != 0 {
+                    return false;
+                }
+            }
+        }
+        true
+    })
+}
+
+/// Registers guest region `[start, start + len)` (host addresses) for healing (see the
+/// module documentation); returns its slot, `None` when all are taken.
+pub fn add_region(start: usize, len: usize) -> Option<usize> {
+    for (i, s) in REGIONS.iter().enumerate() {
+        if s.len
+            .compare_exchange(0, len, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
+            s.start.store(start, Ordering::Release);
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Forgets the region of slot `i` (its memory is being unmapped).
+pub fn remove_region(i: usize) {
+    if let Some(s) = REGIONS.get(i) {
+        s.start.store(0, Ordering::Release);
+        s.len.store(0, Ordering::Release);
+    }
+}
+
+/// The registered load sites of one code arena: one bit per byte of code.
+pub struct SiteMap {
+    slot: usize,
+    bits: *mut u64,
+    words: usize,
+}
+
+// SAFETY: the bitmap is owned by this value (and read, not written, by the fault handler);
+// updates are atomic.
+unsafe impl Send for SiteMap {}
+
+impl SiteMap {
+    /// A site map for the arena whose executable view is `[start, start + len)`; `None` if
+    /// the host has no landing pads, the handler could not be installed, or no slot is free.
+    pub fn new(start: usize, len: usize) -> Option<Self> {
+        if !install() {
+            return None;
+        }
+        let words = len.div_ceil(64);
+        let bytes = (words * 8).next_multiple_of(4096);
+        // SAFETY: a fresh anonymous read-write mapping (zero-filled, committed lazily).
+        let bits = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if bits == libc::MAP_FAILED {
+            return None;
+        }
+        let bits = bits.cast::<u64>();
+        let Some(slot) = ARENAS.iter().position(|s| {
+            s.claimed
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        }) else {
+            // SAFETY: unmapping the bitmap mapped just above, unused.
+            unsafe { libc::munmap(bits.cast(), bytes) };
+            return None;
+        };
+        let s = &ARENAS[slot];
+        s.bits.store(bits, Ordering::Relaxed);
+        s.len.store(len, Ordering::Relaxed);
+        s.start.store(start, Ordering::Release);
+        Some(Self { slot, bits, words })
+    }
+
+    fn word(&self, i: usize) -> &AtomicU64 {
+        debug_assert!(i < self.words);
+        // SAFETY: `i < words` (callers), the bitmap holds `words` u64s, and AtomicU64 has the
+        // layout of u64.
+        unsafe { &*self.bits.add(i).cast::<AtomicU64>() }
+    }
+
+    /// Registers the load at byte `offset` of the arena (its landing pad was checked).
+    pub fn mark(&self, offset: usize) {
+        if offset / 64 < self.words {
+            self.word(offset / 64)
+                .fetch_or(1 << (offset % 64), Ordering::Release);
+        }
+    }
+
+    /// Forgets every site at or after byte `from` (the code there is being dropped; nothing
+    /// runs it).
+    pub fn clear_from(&self, from: usize) {
+        let first = from.div_ceil(64);
+        if !from.is_multiple_of(64) && from / 64 < self.words {
+            let keep = (1u64 << (from % 64)) - 1;
+            self.word(from / 64).fetch_and(keep, Ordering::Release);
+        }
+        for i in first..self.words {
+            if self.word(i).load(Ordering::Relaxed) != 0 {
+                self.word(i).store(0, Ordering::Release);
+            }
+        }
+    }
+}
+
+impl Drop for SiteMap {
+    fn drop(&mut self) {
+        let s = &ARENAS[self.slot];
+        s.start.store(0, Ordering::Release);
+        s.bits.store(std::ptr::null_mut(), Ordering::Release);
+        // SAFETY: the bitmap this value mapped; the slot no longer points to it, and nothing
+        // runs the arena's code any more (its owner is being dropped).
+        unsafe { libc::munmap(self.bits.cast(), (self.words * 8).next_multiple_of(4096)) };
+        s.claimed.store(false, Ordering::Release);
+    }
+}
+
+/// The landing pad of a registered site at host address `pc`, if it is one.
+fn landing(pc: usize) -> Option<usize> {
+    for s in &ARENAS {
+        let start = s.start.load(Ordering::Acquire);
+        if start == 0 || pc < start || pc - start >= s.len.load(Ordering::Relaxed) {
+            continue;
+        }
+        let bits = s.bits.load(Ordering::Acquire);
+        if bits.is_null() {
+            return None;
+        }
+        let off = pc - start;
+        // SAFETY: `off < len`, so the word is inside the bitmap of `len` bits.
+        let w = unsafe { (*bits.add(off / 64).cast::<AtomicU64>()).load(Ordering::Acquire) };
+        if w >> (off % 64) & 1 == 0 {
+            return None;
+        }
+        // SAFETY: registered sites are preceded by a 6-byte `jcc rel32` inside the same
+        // function (checked when they were registered), so the 4 bytes before `pc` are
+        // readable code.
+        let rel = unsafe { (pc as *const u8).sub(4).cast::<i32>().read_unaligned() };
+        return Some(pc.wrapping_add_signed(rel as isize));
+    }
+    None
+}
+
+/// Makes the host page at `addr` readable and writable again if it is inside a registered
+/// guest region.
+fn heal(addr: usize) -> bool {
+    for s in &REGIONS {
+        let start = s.start.load(Ordering::Acquire);
+        let len = s.len.load(Ordering::Acquire);
+        if len == 0 || addr < start || addr - start >= len {
+            continue;
+        }
+        let page = addr & !4095;
+        // SAFETY: the page is inside a guest memory's own reservation (registered by it);
+        // changing its protection affects only guest memory.
+        let r = unsafe {
+            libc::mprotect(
+                page as *mut libc::c_void,
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+        if r == 0 {
+            HEALED.fetch_add(1, Ordering::Relaxed);
+            return true;
+        }
+        return false;
+    }
+    false
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+/// # Safety
+/// Called by the kernel as an SA_SIGINFO handler with a valid `ucontext_t`.
+unsafe fn pc_of(uc: *mut libc::c_void) -> Option<*mut libc::greg_t> {
+    let uc = uc.cast::<libc::ucontext_t>();
+    // SAFETY: the kernel passes the interrupted context; REG_RIP indexes its gregs.
+    Some(unsafe { &mut (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as *mut libc::greg_t })
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+unsafe fn pc_of(_uc: *mut libc::c_void) -> Option<*mut libc::greg_t> {
+    None
+}
+
+extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    // SAFETY: the kernel calls this with valid `info` and `uc` for a synchronous fault of this
+    // thread. Everything below is async-signal-safe: atomic loads, reads of registered code,
+    // mprotect, and sigaction.
+    unsafe {
+        if let Some(pc) = pc_of(uc) {
+            if let Some(pad) = landing(*pc as usize) {
+                *pc = pad as libc::greg_t;
+                LANDED.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+        if sig == libc::SIGSEGV && heal((*info).si_addr() as usize) {
+            return;
+        }
+        let old = if sig == libc::SIGSEGV {
+            OLD_SEGV.get()
+        } else {
+            OLD_BUS.get()
+        };
+        let h = old.map_or(libc::SIG_DFL, |d| d.0.sa_sigaction);
+        if h == libc::SIG_DFL || h == libc::SIG_IGN {
+            // Let the fault happen again with the default action (a core dump, as without us).
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = libc::SIG_DFL;
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        } else if old.is_some_and(|d| d.0.sa_flags & libc::SA_SIGINFO != 0) {
+            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                std::mem::transmute(h);
+            f(sig, info, uc);
+        } else {
+            let f: extern "C" fn(libc::c_int) = std::mem::transmute(h);
+            f(sig);
+        }
+    }
+}
+
+/// The offset of the landing pad of a host-checked load at offset `site` of function `code`,
+/// if the load has one: the instruction right before it is a conditional branch
+/// (`jcc rel32`), and both the load and the branch's target start blocks (`starts`, the
+/// function's block offsets).
+///
+/// That is only the bound check's branch: the load's block has one predecessor, the block
+/// ending in that check, so a block ending right before the load either is that one, whose
+/// last instruction is its conditional branch to the cold block (or to a block of moves into
+/// it), or ends with a jump, return or tail call, none of which ends in those bytes.
+pub fn landing_pad(code: &[u8], site: u32, starts: &[u32]) -> Option<u32> {
+    if !SUPPORTED {
+        return None;
+    }
+    let s = site as usize;
+    if s < 6 || s >= code.len() {
+        return None;
+    }
+    if code[s - 6] != 0x0f || code[s - 5] & 0xf0 != 0x80 {
+        return None;
+    }
+    let rel = i32::from_le_bytes([code[s - 4], code[s - 3], code[s - 2], code[s - 1]]);
+    let target = u32::try_from(i64::from(site) + i64::from(rel)).ok()?;
+    if target as usize >= code.len() || target == site {
+        return None;
+    }
+    (starts.contains(&site) && starts.contains(&target)).then_some(target)
+}

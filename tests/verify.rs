@@ -88,6 +88,7 @@ passes! {
     verify_memfault = "memfault";
     verify_sig_segv = "sig_segv";
     verify_sig_loads = "sig_loads";
+    verify_sig_stores = "sig_stores";
     verify_sig_ill = "sig_ill";
     verify_realistic = "realistic";
     verify_memory = "memory";

@@ -111,6 +111,7 @@ c   bench_fib    bench_fib.c  -static
 c   bench_fp     bench_fp.c   -static -lm
 c   sig_segv     sig_segv.c   -static
 c   sig_loads    sig_loads.c  -static
+c   sig_stores   sig_stores.c -static
 c   sig_ill      sig_ill.c    -static
 c   sig_alarm    sig_alarm.c  -static
 c   sig_mask     sig_mask.c   -static

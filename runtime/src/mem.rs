@@ -6,10 +6,13 @@
 //! denied access is an `Exception` (a page fault), which the Linux layer turns into SIGSEGV.
 //!
 //! Where the host can resume translated code after a fault (x86-64 Linux, see
-//! `translator::jit::fault`), host protections follow the guest's: a page the guest may read
-//! is host read-write, any other page of the region (unmapped, `PROT_NONE`, execute-only) is
-//! host `PROT_NONE`, and so is one guard page after the region. Translated loads then check only
-//! the address space's bound and let the host MMU do the rest ([`FastMem::with_host_loads`]).
+//! `translator::jit::fault`), host protections follow the guest's: a page the guest may store
+//! to inline (writable, holding no code) is host read-write, one it may only read (read-only,
+//! or holding code: a store to it must drop that code) host read-only, any other page of the
+//! region (unmapped, `PROT_NONE`, execute-only) host `PROT_NONE`, and so is one guard page
+//! after the region. Translated loads and stores then check only the address space's bound and
+//! let the host MMU do the rest ([`FastMem::with_host_loads`]). Host-side stores open pages
+//! holding code first (and ask for the code to be dropped).
 //! Elsewhere, mapped guest pages are always host read-write and the table is the only check.
 //! Either way no guest access, however wild, reaches host memory outside the region.
 //!
@@ -532,13 +535,49 @@ impl GuestMemory {
         Ok(true)
     }
 
-    /// The host protection of a page with guest bits `bits`: read-write, or `PROT_NONE` for a
-    /// page the guest may not read when host protections follow the guest's.
+    /// The host protection of a page with guest bits `bits`. Read-write, unless host
+    /// protections follow the guest's: then `PROT_NONE` for a page the guest may not read,
+    /// read-only for one it may not store to inline (not writable, or holding code).
     fn host_prot(&self, bits: u8) -> libc::c_int {
-        if self.mirror.is_some() && bits & prot::READ == 0 {
-            libc::PROT_NONE
-        } else {
+        if self.mirror.is_none() {
             libc::PROT_READ | libc::PROT_WRITE
+        } else if bits & prot::READ == 0 {
+            libc::PROT_NONE
+        } else if bits & (prot::WRITE | prot::CODE) == prot::WRITE {
+            libc::PROT_READ | libc::PROT_WRITE
+        } else {
+            libc::PROT_READ
+        }
+    }
+
+    /// Marks `page` (bits `p`, mapped) as holding code: a writable page becomes host
+    /// read-only first (with host protections following the guest's), so that translated
+    /// stores to it fault into the interpreter, which drops the code.
+    fn set_code_mark(&self, page: u64, p: u8) {
+        if self.mirror.is_some() && p & prot::WRITE != 0 {
+            let _ = self.host_protect(page << PAGE_SHIFT, PAGE_SIZE, libc::PROT_READ);
+        }
+        self.set_page_prot(page, p | prot::CODE);
+        self.note_code_page(page);
+    }
+
+    /// Before a host-side store to `[addr, addr+len)`: pages holding code are made host
+    /// writable again and the engines asked to drop their code (which clears the marks).
+    fn open_code_pages(&self, addr: u64, len: u64) {
+        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
+        let mut code = false;
+        for page in first..last {
+            let p = self.page_prot(page << PAGE_SHIFT);
+            if p & prot::CODE != 0 {
+                code = true;
+                if self.mirror.is_some() && p & prot::WRITE != 0 {
+                    let rw = libc::PROT_READ | libc::PROT_WRITE;
+                    let _ = self.host_protect(page << PAGE_SHIFT, PAGE_SIZE, rw);
+                }
+            }
+        }
+        if code {
+            self.set_code_dirty();
         }
     }
 
@@ -627,8 +666,7 @@ impl GuestMemory {
         for page in first..last {
             let p = self.page_prot(page << PAGE_SHIFT);
             if p & prot::MAPPED != 0 && p & prot::CODE == 0 {
-                self.set_page_prot(page, p | prot::CODE);
-                self.note_code_page(page);
+                self.set_code_mark(page, p);
             }
         }
     }
@@ -653,6 +691,13 @@ impl GuestMemory {
             for page in v.drain(..) {
                 let p = self.page_prot(page << PAGE_SHIFT);
                 self.set_page_prot(page, p & !prot::CODE);
+                if self.mirror.is_some() && p & prot::CODE != 0 && p & prot::WRITE != 0 {
+                    let _ = self.host_protect(
+                        page << PAGE_SHIFT,
+                        PAGE_SIZE,
+                        self.host_prot(p & !prot::CODE),
+                    );
+                }
             }
         }
     }
@@ -689,12 +734,15 @@ impl GuestMemory {
         };
         match self.mirror {
             // SAFETY: with `mirror`, every page of the reservation without READ is host
-            // PROT_NONE (map_anon, map_file, unmap and protect set host protections from the
-            // guest bits with `host_prot`; write_bytes_force closes what it opens; the fault
-            // handler only heals pages of racing accesses), as is the guard page after it and
-            // the never-mapped pages below LOW_FLOOR; the handler is installed and the
-            // reservation registered (`new`).
-            Some(_) => unsafe { fm.with_host_loads() },
+            // PROT_NONE and every page failing the store test host read-only at most
+            // (map_anon, map_file, unmap and protect set host protections from the guest bits
+            // with `host_prot`, set_code_mark makes a page read-only before marking it;
+            // write_bytes_force closes what it opens; open_code_pages opens a code page only
+            // with the code dropped; the fault handler only heals pages of racing accesses and
+            // host-side stores to code pages, which set the "code changed" flag), as is the
+            // guard page after it and the never-mapped pages below LOW_FLOOR; the handler is
+            // installed and the reservation registered (`new`).
+            Some(_) => unsafe { fm.with_host_loads().with_host_stores() },
             None => fm,
         }
     }
@@ -737,7 +785,7 @@ impl GuestMemory {
     #[inline(always)]
     fn note_store(&self, addr: u64, len: u64) {
         if (self.page_prot(addr) | self.page_prot(addr + len - 1)) & prot::CODE != 0 {
-            self.set_code_dirty();
+            self.open_code_pages(addr, len);
         }
     }
 
@@ -750,8 +798,7 @@ impl GuestMemory {
         let page = addr >> PAGE_SHIFT;
         let p = self.page_prot(addr);
         if p & prot::CODE == 0 {
-            self.set_page_prot(page, p | prot::CODE);
-            self.note_code_page(page);
+            self.set_code_mark(page, p);
         }
         if self.host_prot(p) == libc::PROT_NONE {
             return self.fetch_hidden(addr);
@@ -885,14 +932,15 @@ impl GuestMemory {
         }
         self.check_slow(addr, data.len() as u64, prot::MAPPED, Cause::StorePageFault)?;
         self.mark_written(addr, data.len() as u64);
-        // Pages the guest may not read are host PROT_NONE (with host protections following
-        // the guest's): open them for the copy.
+        // Pages the guest may not store to are not host-writable (with host protections
+        // following the guest's): open them for the copy.
         let (first, last) = (
             addr >> PAGE_SHIFT,
             (addr + data.len() as u64).div_ceil(PAGE_SIZE),
         );
+        let rw = libc::PROT_READ | libc::PROT_WRITE;
         let hidden: Vec<u64> = (first..last)
-            .filter(|&p| self.host_prot(self.page_prot(p << PAGE_SHIFT)) == libc::PROT_NONE)
+            .filter(|&p| self.host_prot(self.page_prot(p << PAGE_SHIFT)) != rw)
             .collect();
         for &p in &hidden {
             self.host_protect(
@@ -907,7 +955,8 @@ impl GuestMemory {
         // pages were just opened).
         unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.host(addr), data.len()) };
         for &p in &hidden {
-            let _ = self.host_protect(p << PAGE_SHIFT, PAGE_SIZE, libc::PROT_NONE);
+            let host = self.host_prot(self.page_prot(p << PAGE_SHIFT));
+            let _ = self.host_protect(p << PAGE_SHIFT, PAGE_SIZE, host);
         }
         Ok(())
     }
@@ -915,7 +964,7 @@ impl GuestMemory {
     fn mark_written(&self, addr: u64, len: u64) {
         let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
         if (first..last).any(|p| self.page_prot(p << PAGE_SHIFT) & prot::CODE != 0) {
-            self.view().dirty().store(1, Ordering::Release);
+            self.open_code_pages(addr, len);
         }
     }
 

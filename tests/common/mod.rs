@@ -547,6 +547,7 @@ macro_rules! with_guest_cases {
             tool_demo,
             sig_segv,
             sig_loads,
+            sig_stores,
             sig_ill,
             sig_alarm,
             sig_mask,

@@ -181,6 +181,8 @@ pub struct FastMem {
     /// The environment keeps host protections in step with `read` (see
     /// [`FastMem::with_host_loads`]).
     host_loads: bool,
+    /// ... and with the store test ([`FastMem::with_host_stores`]).
+    host_stores: bool,
 }
 
 impl FastMem {
@@ -208,6 +210,7 @@ impl FastMem {
             store_mask: write | code,
             store_want: write,
             host_loads: false,
+            host_stores: false,
         }
     }
 
@@ -233,6 +236,28 @@ impl FastMem {
     /// Whether [`FastMem::with_host_loads`] holds.
     pub fn host_loads(&self) -> bool {
         self.host_loads
+    }
+
+    /// As [`FastMem::with_host_loads`], for stores: translated code may store to any page
+    /// inside the table's range after checking only that bound.
+    ///
+    /// # Safety
+    ///
+    /// [`FastMem::with_host_loads`]'s conditions hold, and every host page of the guest space
+    /// whose permission byte fails the store test ([`FastMem::store_test`]: not writable, or
+    /// holding code) is not host-writable, except for an instant while another thread changes
+    /// it (or while code made from it is about to be dropped: a host-side store to a page
+    /// holding code opens it and asks for the code to be dropped).
+    pub unsafe fn with_host_stores(self) -> Self {
+        Self {
+            host_stores: true,
+            ..self
+        }
+    }
+
+    /// Whether [`FastMem::with_host_stores`] holds.
+    pub fn host_stores(&self) -> bool {
+        self.host_stores
     }
 
     /// Inline stores test one bit, `store`, which the environment keeps set on exactly the
@@ -282,6 +307,7 @@ impl FastMem {
         store_mask: 0,
         store_want: 0,
         host_loads: false,
+        host_stores: false,
     };
 
     /// The host address of the `w` bytes at guest `addr` if they lie in one page whose

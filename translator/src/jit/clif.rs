@@ -70,6 +70,8 @@ pub struct Lowering {
     /// (see [`super::fault`]). Needs `fast` memory whose environment keeps host protections in
     /// step ([`FastMem::host_loads`]), `slow_exit`, and code memory with a site map.
     pub host_loads: bool,
+    /// The same for stores ([`FastMem::host_stores`]).
+    pub host_stores: bool,
     pub helpers: HelperAddrs,
     /// Address of the chain-slot array (one `u64` code pointer per slot, 0 when unlinked).
     pub slots: usize,
@@ -985,14 +987,20 @@ impl ClifEmitter {
         }
     }
 
-    /// A load checked by the host MMU ([`Lowering::host_loads`]): branches to a cold block
-    /// that leaves at this instruction when `addr` is outside the guest address space, then
-    /// loads with a trap code naming the site, whose landing pad is that branch's target.
-    /// `None` (emit nothing) where the load is checked otherwise: inside an access window, or
-    /// when the function has as many such sites as trap codes allow.
-    fn host_checked_load(&mut self, addr: Value, w: Width, signed: bool) -> Option<Value> {
+    /// A load or store checked by the host MMU ([`Lowering::host_loads`],
+    /// [`Lowering::host_stores`]): branches to a cold block that leaves at this instruction
+    /// when `addr` is outside the guest address space, then accesses memory with a trap code
+    /// naming the site, whose landing pad is that branch's target. Returns the loaded value
+    /// (for a store, the stored one). `None` (emits nothing) where the access is checked
+    /// otherwise: inside an access window, at a constant address, or when the function has as
+    /// many such sites as trap codes allow.
+    fn host_checked(&mut self, addr: Value, w: Width, access: Access) -> Option<Value> {
         let fm = self.low.fast?;
-        if !self.low.host_loads
+        let enabled = match access {
+            Access::Load(_) => self.low.host_loads,
+            Access::Store(_) => self.low.host_stores,
+        };
+        if !enabled
             || !self.low.slow_exit
             || !fm.base().is_null()
             || self.host_sites.len() >= MAX_HOST_SITES
@@ -1032,9 +1040,20 @@ impl ClifEmitter {
         self.exit_slow_here();
         self.cur = inb;
         let host = self.host_address(&fm, addr);
-        let v = self.guest_load_flags(host, w, signed, guest().with_trap_code(Some(trap)));
-        let ValueDef::Result(inst, _) = self.func.dfg.value_def(v) else {
-            return None;
+        let flags = guest().with_trap_code(Some(trap));
+        let (v, inst) = match access {
+            Access::Load(signed) => {
+                let v = self.guest_load_flags(host, w, signed, flags);
+                let ValueDef::Result(inst, _) = self.func.dfg.value_def(v) else {
+                    return None;
+                };
+                (v, inst)
+            }
+            Access::Store(val) => (val, self.guest_store_flags(host, val, w, flags)),
+        };
+        let (mask, want) = match access {
+            Access::Load(_) => (fm.read_bit(), fm.read_bit()),
+            Access::Store(_) => fm.store_test(),
         };
         self.host_sites.push(HostSite {
             code,
@@ -1045,7 +1064,8 @@ impl ClifEmitter {
             slow,
             perms: fm.perms() as i64,
             pages: fm.pages() as i64,
-            read: fm.read_bit(),
+            mask,
+            want,
         });
         Some(v)
     }
@@ -1068,14 +1088,23 @@ impl ClifEmitter {
     }
 
     fn guest_store(&mut self, host: Value, v: Value, w: Width) {
+        self.guest_store_flags(host, v, w, guest());
+    }
+
+    fn guest_store_flags(
+        &mut self,
+        host: Value,
+        v: Value,
+        w: Width,
+        f: MemFlagsData,
+    ) -> cranelift_codegen::ir::Inst {
         let mut c = self.cursor();
-        let f = guest();
         match w {
             Width::B => c.ins().istore8(f, v, host, 0),
             Width::H => c.ins().istore16(f, v, host, 0),
             Width::W => c.ins().istore32(f, v, host, 0),
             Width::D => c.ins().store(f, v, host, 0),
-        };
+        }
     }
 
     fn ctx_args(&mut self, a: u64) -> Value {
@@ -1086,9 +1115,16 @@ impl ClifEmitter {
 /// Host-checked loads one function may have: one trap code each (Cranelift's user trap codes).
 const MAX_HOST_SITES: usize = 240;
 
-/// A host-checked load ([`Lowering::host_loads`]), what compilation needs to check that the
-/// load has its landing pad and, where it has not, to give it the permission-table check back
-/// ([`HostSite::table_check`]).
+/// The kind of a host-checked access: a load (signed or not) or a store of a value.
+#[derive(Clone, Copy)]
+enum Access {
+    Load(bool),
+    Store(Value),
+}
+
+/// A host-checked load or store ([`Lowering::host_loads`]), what compilation needs to check
+/// that the access has its landing pad and, where it has not, to give it the
+/// permission-table check back ([`HostSite::table_check`]).
 #[derive(Clone, Copy, Debug)]
 pub struct HostSite {
     /// Its trap code (`TrapCode::user(code)`), unique in the function.
@@ -1102,7 +1138,9 @@ pub struct HostSite {
     pub slow: Block,
     perms: i64,
     pages: i64,
-    read: u8,
+    /// The table test: `(byte & mask) == want` (readable, or the store test).
+    mask: u8,
+    want: u8,
 }
 
 impl HostSite {
@@ -1137,11 +1175,19 @@ impl HostSite {
         let mut c = FuncCursor::new(func).at_bottom(mid);
         let pa = c.ins().iadd_imm_s(page, self.perms);
         let p = c.ins().load(I8, trusted(), pa, 0);
-        let m = c.ins().band_imm_s(p, i64::from(self.read));
-        c.ins().brif(m, rest, &[], self.slow, &[]);
+        let m = c.ins().band_imm_s(p, i64::from(self.mask));
+        if self.mask == self.want && self.mask.is_power_of_two() {
+            c.ins().brif(m, rest, &[], self.slow, &[]);
+        } else {
+            let bad = c.ins().icmp_imm_s(IntCC::NotEqual, m, i64::from(self.want));
+            c.ins().brif(bad, self.slow, &[], rest, &[]);
+        }
         let plain = func.dfg.mem_flags.insert_unchecked(guest());
-        if let InstructionData::Load { flags, .. } = &mut func.dfg.insts[self.inst] {
-            *flags = plain;
+        match &mut func.dfg.insts[self.inst] {
+            InstructionData::Load { flags, .. } | InstructionData::Store { flags, .. } => {
+                *flags = plain
+            }
+            _ => {}
         }
     }
 }
@@ -1423,7 +1469,7 @@ impl Emitter for ClifEmitter {
     }
 
     fn load(&mut self, addr: Value, w: Width, signed: bool) -> Result<Value, Exception> {
-        if let Some(v) = self.host_checked_load(addr, w, signed) {
+        if let Some(v) = self.host_checked(addr, w, Access::Load(signed)) {
             return Ok(v);
         }
         let Some((paths, slow, exit)) = self.inline_access(addr, w, false) else {
@@ -1448,6 +1494,9 @@ impl Emitter for ClifEmitter {
     }
 
     fn store(&mut self, addr: Value, val: Value, w: Width) -> Result<(), Exception> {
+        if self.host_checked(addr, w, Access::Store(val)).is_some() {
+            return Ok(());
+        }
         let Some((paths, slow, exit)) = self.inline_access(addr, w, true) else {
             self.store_helper(addr, val, w);
             return Ok(());

@@ -1,13 +1,14 @@
-//! Host faults as guest-access checks: guest loads the host MMU checks instead of the
-//! permission table, and what a host fault at one of them does.
+//! Host faults as guest-access checks: guest loads and stores the host MMU checks instead of
+//! the permission table, and what a host fault at one of them does.
 //!
-//! # Host-checked loads
+//! # Host-checked loads and stores
 //!
 //! Where the environment keeps guest memory's host protections in step with the guest's
-//! permissions ([`crate::interp::FastMem::with_host_loads`]), translated code checks a load
-//! only against the guest address space's bound, with one conditional branch to the block
-//! that leaves at the load's pc for the interpreter ([`super::exit::SLOW`]), and does the
-//! load right after it: an unreadable page faults in the host.
+//! permissions ([`crate::interp::FastMem::with_host_loads`], `with_host_stores`), translated
+//! code checks a load (a store) only against the guest address space's bound, with one
+//! conditional branch to the block that leaves at its pc for the interpreter
+//! ([`super::exit::SLOW`]), and accesses memory right after it: an unreadable (unwritable, or
+//! holding code) page faults in the host. (Below, "load" stands for both.)
 //!
 //! The branch's target is also the fault's landing pad. When the load is the very next host
 //! instruction after that branch, the host registers and stack at the fault are exactly those

@@ -896,6 +896,12 @@ fn table_loads() -> bool {
     *SET.get_or_init(|| std::env::var_os("XLATE_JIT_TABLE_LOADS").is_some())
 }
 
+/// `XLATE_JIT_TABLE_STORES`: the same for stores.
+fn table_stores() -> bool {
+    static SET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SET.get_or_init(|| std::env::var_os("XLATE_JIT_TABLE_STORES").is_some())
+}
+
 /// Host code for one function: position-independent bytes without relocations, and the
 /// offsets of its host-checked loads, each with its landing pad (see [`fault`]).
 struct Compiled {
@@ -1179,6 +1185,9 @@ impl<X: Env> JitEngine<X> {
             host_loads: self.shared.host_sites
                 && self.fast.is_some_and(|f| f.host_loads())
                 && !table_loads(),
+            host_stores: self.shared.host_sites
+                && self.fast.is_some_and(|f| f.host_stores())
+                && !table_stores(),
             helpers: HelperAddrs {
                 load: h_load::<X> as HelperFn as usize,
                 store: h_store::<X> as HelperFn as usize,
@@ -2181,6 +2190,7 @@ impl<X: Env> JitEngine<X> {
         let low = Lowering {
             slow_exit: false,
             host_loads: false,
+            host_stores: false,
             ..self.lowering()
         };
         let mut e = ClifEmitter::new(low, pc, 0, SLOTS_PER_TRANSLATION, None);

@@ -31,6 +31,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "walk_fault.h"
+
 #define W(name, store, step)                                                                 \
     __asm__(".text\n"                                                                        \
             ".globl " #name "\n"                                                             \
@@ -74,25 +76,6 @@ static const struct walker walkers[] = {
 
 #define PAGES 4
 
-static sigjmp_buf env;
-static volatile uintptr_t fault_addr, fault_pc;
-static volatile int fault_code;
-static volatile unsigned long reg_a0, reg_a1, reg_a2, reg_t1;
-
-static void on_segv(int sig, siginfo_t *si, void *ucv)
-{
-    ucontext_t *uc = ucv;
-    if (sig != SIGSEGV)
-        _exit(99);
-    fault_addr = (uintptr_t)si->si_addr;
-    fault_code = si->si_code;
-    fault_pc = uc->uc_mcontext.__gregs[REG_PC];
-    reg_t1 = uc->uc_mcontext.__gregs[6];
-    reg_a0 = uc->uc_mcontext.__gregs[10];
-    reg_a1 = uc->uc_mcontext.__gregs[11];
-    reg_a2 = uc->uc_mcontext.__gregs[12];
-    siglongjmp(env, 1);
-}
 
 /* Whether the stores of walker `wk` before the fault (n of them) are in memory as written
  * (the low `width` bytes of the count, as an integer or as the bits of an FP value), and the
@@ -151,12 +134,7 @@ static int smc(long pg)
 
 int main(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_segv;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGSEGV, &sa, NULL) != 0)
+    if (catch_segv() != 0)
         return 1;
     long pg = sysconf(_SC_PAGESIZE);
     static const char *kinds[] = {"unmapped", "PROT_NONE", "PROT_READ", "PROT_EXEC"};
@@ -175,17 +153,13 @@ int main(void)
                     return 3;
                 if (sigsetjmp(env, 1) == 0) {
                     wk->fn(m - wk->offset);
-                    puts("no fault?");
-                    fflush(stdout);
-                    _exit(4);
+                    no_fault();
                 }
                 printf("%-9s %-5s #%d: pc=store%+ld addr=bad%+ld code=%s a0=bad%+ld a1=%#lx "
                        "a2=%lu t1=%lu memory=%s\n",
                        kinds[k], wk->name, round, (long)(fault_pc - (uintptr_t)wk->store),
                        (long)(fault_addr - (uintptr_t)bad),
-                       fault_code == SEGV_MAPERR   ? "MAPERR"
-                       : fault_code == SEGV_ACCERR ? "ACCERR"
-                                                   : "other",
+                       fault_code_name(),
                        (long)(reg_a0 - (uintptr_t)bad + wk->offset), reg_a1, reg_a2, reg_t1,
                        memory_ok(m, PAGES * pg, wk, reg_a2) ? "ok" : "WRONG");
                 munmap(m, (PAGES + 1) * pg);

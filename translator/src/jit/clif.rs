@@ -166,7 +166,7 @@ pub struct ClifEmitter {
     /// high-half multiplication of the same operands later in the block turns the pair into
     /// one widening multiply ([`ClifEmitter::mul_high`]). Cleared at each guest block.
     muls: Vec<(Value, Value, cranelift_codegen::ir::Inst)>,
-    /// The host-checked loads emitted so far (see [`Lowering::host_loads`]).
+    /// The host-checked loads and stores emitted so far (see [`Lowering::host_loads`]).
     pub host_sites: Vec<HostSite>,
     /// The access windows of the current guest block (see [`super::window`]), by address.
     windows: Vec<(u64, Window)>,
@@ -396,8 +396,6 @@ impl ClifEmitter {
         None
     }
 
-    /// The register value a guest address is computed from: `x` for `x + constant`, else the
-    /// address itself.
     /// `(x, c)` when `addr` is `x + c` for a constant `c`.
     fn split_offset(&self, addr: Value) -> Option<(Value, i64)> {
         if let ValueDef::Result(inst, 0) = self.func.dfg.value_def(addr) {
@@ -412,6 +410,8 @@ impl ClifEmitter {
         None
     }
 
+    /// The register value a guest address is computed from: `x` for `x + constant`, else the
+    /// address itself.
     fn base_of(&self, addr: Value) -> Value {
         if let ValueDef::Result(inst, 0) = self.func.dfg.value_def(addr) {
             if let InstructionData::Binary {
@@ -1017,19 +1017,22 @@ impl ClifEmitter {
         if !space.is_power_of_two() {
             return None;
         }
-        let code = u8::try_from(self.host_sites.len() + 1).ok()?;
-        let trap = TrapCode::user(code)?;
-        let slow = self.new_block(true);
-        let inb = self.new_block(false);
-        // Check the base register rather than the address when the offset is small: the load
-        // then uses the register the check just used (its amode adds the offset), and no
-        // reload of a spilled base can come between them. `base + offset` then lies below the
-        // bound plus 2 KiB (the guard page after the space) or wraps below 0, into the host's
-        // kernel half, which faults too.
+        // Check the base register rather than the address when the offset is small: the
+        // access then uses the register the check just used (its amode adds the offset), and
+        // no reload of a spilled base can come between them. `base + offset` then lies below
+        // the bound plus 2 KiB (the guard page after the space) or wraps below 0, into the
+        // host's kernel half, which faults too.
         let checked = match self.split_offset(addr) {
             Some((b, off)) if (-2048..2048).contains(&off) => b,
             _ => addr,
         };
+        if self.const_of(checked).is_some() {
+            return None;
+        }
+        let code = u8::try_from(self.host_sites.len() + 1).ok()?;
+        let trap = TrapCode::user(code)?;
+        let slow = self.new_block(true);
+        let inb = self.new_block(false);
         let out = self.cursor().ins().icmp_imm_s(
             IntCC::UnsignedGreaterThanOrEqual,
             checked,
@@ -1112,7 +1115,8 @@ impl ClifEmitter {
     }
 }
 
-/// Host-checked loads one function may have: one trap code each (Cranelift's user trap codes).
+/// Host-checked accesses one function may have: one trap code each (Cranelift's user trap
+/// codes).
 const MAX_HOST_SITES: usize = 240;
 
 /// The kind of a host-checked access: a load (signed or not) or a store of a value.
@@ -1134,7 +1138,7 @@ pub struct HostSite {
     pub inst: cranelift_codegen::ir::Inst,
     pub addr: Value,
     pub width: Width,
-    /// The cold block that leaves at the load's instruction (its landing pad).
+    /// The cold block that leaves at the access's instruction (its landing pad).
     pub slow: Block,
     perms: i64,
     pages: i64,
@@ -1146,7 +1150,7 @@ pub struct HostSite {
 impl HostSite {
     /// Replaces the bound check by the permission-table check of [`ClifEmitter::fast_check`]
     /// (whose alignment test keeps the access from crossing into another page) and drops the
-    /// load's trap code: the host never faults there.
+    /// access's trap code: the host never faults there.
     pub fn table_check(&self, func: &mut Function) {
         let Some(blk) = func.layout.inst_block(self.inst) else {
             return;

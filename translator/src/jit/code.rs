@@ -126,7 +126,7 @@ pub struct CodeMem {
     mark: Arc<AtomicUsize>,
     /// Bytes at the start that survive a reset (the trampoline).
     pinned: usize,
-    /// The host-checked loads of the code (see [`super::fault`]), where the host has them.
+    /// The host-checked accesses of the code (see [`super::fault`]), where the host has them.
     sites: Option<super::fault::SiteMap>,
 }
 
@@ -198,12 +198,12 @@ impl CodeMem {
         })
     }
 
-    /// Whether host-checked loads can be registered ([`CodeMem::install_with_sites`]).
+    /// Whether host-checked accesses can be registered ([`CodeMem::install_with_sites`]).
     pub fn has_sites(&self) -> bool {
         self.sites.is_some()
     }
 
-    /// [`CodeMem::install`], then registers the host-checked loads at offsets `sites` of
+    /// [`CodeMem::install`], then registers the host-checked accesses at offsets `sites` of
     /// `code` (each checked to have its landing pad). None when the arena is full, or when
     /// there are sites and no site map (the code must not run then).
     pub fn install_with_sites(&mut self, code: &[u8], sites: &[u32]) -> Option<*const u8> {

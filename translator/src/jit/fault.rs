@@ -16,7 +16,7 @@
 //! had failed: the guest registers are written back and the interpreter redoes the load,
 //! which raises the guest fault precisely (or, after a race with another thread's `mprotect`,
 //! just does the load). Compilation checks that adjacency for every such load
-//! ([`landing_pads`]); a load without it gets the table check back, so every registered site
+//! ([`landing_pad`]); a load without it gets the table check back, so every registered site
 //! has one.
 //!
 //! # The handler
@@ -28,7 +28,9 @@
 //!   host-side access (the interpreter, a system call) that passed the permission table an
 //!   instant before another guest thread took the page away: the page is made host-readable and
 //!   -writable again and the access retried, as it would have succeeded a moment earlier
-//!   (only a guest racing its own `munmap`/`mprotect` gets there);
+//!   (only a guest racing its own `munmap`/`mprotect` gets there), or a host-side store to a
+//!   page holding code (host read-only) that did not open it first, such as the interpreter's
+//!   slow store, which also asks for the code to be dropped;
 //! - anything else goes to the handler that was installed before (Rust's stack-overflow
 //!   report, or the default action).
 //!

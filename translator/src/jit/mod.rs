@@ -310,7 +310,7 @@ pub struct SharedCode<X> {
     /// The entry trampoline and the jump-cache miss stub (pinned in the code memory).
     trampoline: usize,
     lookup_stub: usize,
-    /// The code memory registers host-checked loads ([`CodeMem::has_sites`]).
+    /// The code memory registers host-checked accesses ([`CodeMem::has_sites`]).
     host_sites: bool,
     /// The code calls helpers instantiated for environment `X`.
     _env: PhantomData<fn(X)>,
@@ -610,7 +610,7 @@ struct Job {
     /// The shared code generation it was lowered for (its chain slots belong to it).
     gen: u64,
     func: Function,
-    /// Its host-checked loads (see [`compile`]).
+    /// Its host-checked loads and stores (see [`compile`]).
     sites: Vec<clif::HostSite>,
     /// Guest instructions translated, and each one (address, bits, length) for observers.
     n: u64,
@@ -878,7 +878,7 @@ fn make_isa(cfg: &JitConfig) -> Result<OwnedTargetIsa, JitError> {
         ("preserve_frame_pointers", "true"),
         ("unwind_info", "false"),
         ("is_pic", "false"),
-        // Block offsets and edges, to find the landing pads of host-checked loads.
+        // Block offsets, to find the landing pads of host-checked accesses.
         ("machine_code_cfg_info", "true"),
     ] {
         fb.set(k, v).map_err(internal)?;
@@ -903,21 +903,22 @@ fn table_stores() -> bool {
 }
 
 /// Host code for one function: position-independent bytes without relocations, and the
-/// offsets of its host-checked loads, each with its landing pad (see [`fault`]).
+/// offsets of its host-checked loads and stores, each with its landing pad (see [`fault`]).
 struct Compiled {
     bytes: Vec<u8>,
     sites: Vec<u32>,
 }
 
-/// Rounds of compilation that may give host-checked loads without a landing pad the table
-/// check back before all of the function's loads get it.
+/// Rounds of compilation that may give host-checked accesses without a landing pad the table
+/// check back before all of the function's host-checked accesses get it.
 const SITE_ROUNDS: usize = 3;
 
-/// Compiles `func` to host code. Each of `sites` (the host-checked loads of `func`) must come
-/// out right after the branch that is its landing pad ([`fault::landing_pad`]); those that do
-/// not get the permission-table check back ([`clif::HostSite::table_check`]) and the function
-/// is compiled again (the register allocator may then move others: a few rounds, then every
-/// load left is table-checked).
+/// Compiles `func` to host code. Each of `sites` (the host-checked loads and stores of `func`)
+/// must come out right after the branch that is its landing pad ([`fault::landing_pad`]);
+/// those that do not get the permission-table check back ([`clif::HostSite::table_check`])
+/// and the function is compiled again (the register allocator may then move others: a few
+/// rounds, then every access left is table-checked). An access the optimiser removed (a load
+/// an earlier one of the same address serves) needs nothing.
 fn compile(
     isa: &dyn cranelift_codegen::isa::TargetIsa,
     cctx: &mut Context,

@@ -717,9 +717,11 @@ impl GuestMemory {
     pub fn fast_memory(&self) -> translator::interp::FastMem {
         // SAFETY: `perms` has NPAGES readable bytes and a guard byte after them that nothing
         // writes (the table's mapping is PERMS_LEN bytes, zero-filled); a page whose byte has
-        // READ (WRITE) set is a mapped, host-readable (writable) page of the region at `base`
-        // (map_anon/map_file/protect keep every readable page host read-write; a shared
-        // read-only file mapping never gets WRITE).
+        // READ (WRITE and not CODE) set is a mapped, host-readable (writable) page of the
+        // region at `base`
+        // (map_anon/map_file/protect keep every readable page host readable and every
+        // writable page holding no code host writable; a shared read-only file mapping never
+        // gets WRITE).
         // Both mappings live as long as this GuestMemory.
         let fm = unsafe {
             translator::interp::FastMem::new(

@@ -193,7 +193,8 @@ impl FastMem {
     /// check reads the byte of the page after the first one it checks) is always zero; for
     /// every page `p < pages` whose permission byte has `read` set, the [`FastMem::PAGE_SIZE`]
     /// host bytes at `base + p * PAGE_SIZE` are readable, and writable if the byte has `write`
-    /// set. Permission bytes may change between accesses (the table is read at each access).
+    /// set and `code` clear (the store test; a page holding code may be host read-only).
+    /// Permission bytes may change between accesses (the table is read at each access).
     pub unsafe fn new(
         base: *mut u8,
         perms: *const u8,

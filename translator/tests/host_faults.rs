@@ -70,7 +70,13 @@ fn a_fault_at_a_registered_load_resumes_at_its_landing_pad() {
         0
     );
     let sites = fault::SiteMap::new(code as usize, 4096).expect("a site map");
+    sites.mark(8);
     sites.mark(9);
+    sites.mark(10);
+    // Clearing the ranges on either side keeps the site at 9 (a fault there would otherwise
+    // not be ours, and end this test process).
+    sites.clear(0, 9);
+    sites.clear(10, 4096);
     // SAFETY: CODE is a complete function with the C calling convention: one pointer
     // argument, a u64 result.
     let f: extern "C" fn(*const u64) -> u64 = unsafe { std::mem::transmute(code) };

@@ -254,7 +254,7 @@ impl CodeMem {
     /// (code pointers to them have been dropped from every cache and chain slot).
     pub fn reset(&mut self) {
         if let Some(m) = &self.sites {
-            m.clear_from(self.pinned);
+            m.clear(self.pinned, self.used);
         }
         self.used = self.pinned;
         self.mark.store(self.used, Ordering::Relaxed);

@@ -218,18 +218,21 @@ impl SiteMap {
         }
     }
 
-    /// Forgets every site at or after byte `from` (the code there is being dropped; nothing
-    /// runs it).
-    pub fn clear_from(&self, from: usize) {
-        let first = from.div_ceil(64);
-        if !from.is_multiple_of(64) && from / 64 < self.words {
-            let keep = (1u64 << (from % 64)) - 1;
-            self.word(from / 64).fetch_and(keep, Ordering::Release);
+    /// Forgets every site in bytes `[from, to)` (the code there is being dropped; nothing
+    /// runs it). Only the words of that range are touched: a flush costs the code in use,
+    /// not the arena's capacity.
+    pub fn clear(&self, from: usize, to: usize) {
+        let to = to.min(self.words * 64);
+        if from >= to {
+            return;
         }
-        for i in first..self.words {
-            if self.word(i).load(Ordering::Relaxed) != 0 {
-                self.word(i).store(0, Ordering::Release);
-            }
+        let (first, last) = (from / 64, (to - 1) / 64);
+        for i in first..=last {
+            // The bits of word i inside [from, to).
+            let lo = if i == first { from % 64 } else { 0 };
+            let hi = if i == last { (to - 1) % 64 } else { 63 };
+            let mask = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
+            self.word(i).fetch_and(!mask, Ordering::Release);
         }
     }
 }

@@ -920,7 +920,7 @@ impl GuestMemory {
             return Ok(());
         }
         self.check_slow(addr, data.len() as u64, prot::WRITE, Cause::StorePageFault)?;
-        self.mark_written(addr, data.len() as u64);
+        self.open_code_pages(addr, data.len() as u64);
         // SAFETY: every byte of [addr, addr+len) is in a writable mapped guest page.
         unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.host(addr), data.len()) };
         Ok(())
@@ -933,7 +933,7 @@ impl GuestMemory {
             return Ok(());
         }
         self.check_slow(addr, data.len() as u64, prot::MAPPED, Cause::StorePageFault)?;
-        self.mark_written(addr, data.len() as u64);
+        self.open_code_pages(addr, data.len() as u64);
         // Pages the guest may not store to are not host-writable (with host protections
         // following the guest's): open them for the copy.
         let (first, last) = (
@@ -963,13 +963,6 @@ impl GuestMemory {
         Ok(())
     }
 
-    fn mark_written(&self, addr: u64, len: u64) {
-        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
-        if (first..last).any(|p| self.page_prot(p << PAGE_SHIFT) & prot::CODE != 0) {
-            self.open_code_pages(addr, len);
-        }
-    }
-
     /// A host slice over guest memory for syscalls that read guest buffers (write, pwrite, ...).
     /// Checks READ on every page.
     pub fn slice(&self, addr: u64, len: u64) -> Result<&[u8], Exception> {
@@ -991,7 +984,7 @@ impl GuestMemory {
             return Ok(&mut []);
         }
         self.check_slow(addr, len, prot::WRITE, Cause::StorePageFault)?;
-        self.mark_written(addr, len);
+        self.open_code_pages(addr, len);
         // SAFETY: as in `slice`; guest memory is shared with the guest like real hardware
         // memory, and the syscall layer never holds two overlapping slices at once.
         Ok(unsafe { std::slice::from_raw_parts_mut(self.host(addr), len as usize) })

@@ -435,6 +435,10 @@ pub struct Interp<X> {
     /// [`jump_slot`]`(pc)` holds (address, target). The JIT follows a computed call to where
     /// it last went.
     pub(crate) jumps: Box<[(u64, u64); JUMP_HISTORY]>,
+    /// The latest divisor of the division and remainder instructions run, by instruction
+    /// address, as `jumps`: entry [`jump_slot`]`(pc)` holds (address, divisor as the
+    /// semantics passed it to `bin`). The JIT specialises a division for that divisor.
+    pub(crate) divisors: Box<[(u64, u64); JUMP_HISTORY]>,
     /// The environment's [`FastMem`] (or [`FastMem::NONE`]), as it last returned it (on
     /// creation, on entering [`InterpEngine::run`] and before decoding a block there).
     mem: FastMem,
@@ -463,6 +467,7 @@ impl<X: Env> Interp<X> {
             chain_exit: false,
             stop_op: Box::new([Op::stop()]),
             jumps: Box::new([(u64::MAX, 0); JUMP_HISTORY]),
+            divisors: Box::new([(u64::MAX, 0); JUMP_HISTORY]),
         }
     }
 }
@@ -757,10 +762,22 @@ impl<X: Env> Emitter for Interp<X> {
             BinOp::MulHSU => ((a as i64 as i128).wrapping_mul(b as i128) >> 64) as u64,
             // The semantics never divide by zero or MIN/-1; wrapping_* and the zero checks keep
             // this total anyway, so no guest value can panic the host.
-            BinOp::DivS => (a as i64).checked_div(b as i64).unwrap_or(-1) as u64,
-            BinOp::DivU => a.checked_div(b).unwrap_or(u64::MAX),
-            BinOp::RemS => (a as i64).checked_rem(b as i64).unwrap_or(a as i64) as u64,
-            BinOp::RemU => a.checked_rem(b).unwrap_or(a),
+            BinOp::DivS => {
+                self.divisors[jump_slot(self.pc)] = (self.pc, b);
+                (a as i64).checked_div(b as i64).unwrap_or(-1) as u64
+            }
+            BinOp::DivU => {
+                self.divisors[jump_slot(self.pc)] = (self.pc, b);
+                a.checked_div(b).unwrap_or(u64::MAX)
+            }
+            BinOp::RemS => {
+                self.divisors[jump_slot(self.pc)] = (self.pc, b);
+                (a as i64).checked_rem(b as i64).unwrap_or(a as i64) as u64
+            }
+            BinOp::RemU => {
+                self.divisors[jump_slot(self.pc)] = (self.pc, b);
+                a.checked_rem(b).unwrap_or(a)
+            }
             BinOp::MinS => (a as i64).min(b as i64) as u64,
             BinOp::MinU => a.min(b),
             BinOp::MaxS => (a as i64).max(b as i64) as u64,

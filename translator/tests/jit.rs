@@ -832,6 +832,112 @@ fn multiplication_pairs_share_one_widening_multiply() {
     }
 }
 
+/// The loop of `divisions_specialised_for_their_last_divisor`: x1 / x2 by all six division
+/// instructions into a checksum x11, x1 += x7 each iteration, x8 iterations, x2 += x13 every
+/// 256 iterations.
+fn division_loop_program() -> [u32; 19] {
+    let m = |f3: u32, rd: u32| r_type(1, 2, 1, f3, rd, 0x33);
+    let w = |f3: u32, rd: u32| r_type(1, 2, 1, f3, rd, 0x3b);
+    let xor = |rd: u32, rs1: u32, rs2: u32| r_type(0, rs2, rs1, 4, rd, 0x33);
+    let bne = |rs1: u32, rs2: u32, off: i32| beq(rs1, rs2, off) | 1 << 12;
+    [
+        m(5, 3),  // divu x3
+        m(7, 4),  // remu x4
+        m(4, 5),  // div x5
+        m(6, 6),  // rem x6
+        w(5, 9),  // divuw x9
+        w(6, 10), // remw x10
+        add(11, 11, 3),
+        xor(11, 11, 4),
+        add(11, 11, 5),
+        xor(11, 11, 6),
+        add(11, 11, 9),
+        xor(11, 11, 10),
+        add(1, 1, 7),
+        addi(8, 8, -1),
+        andi(12, 8, 255),
+        bne(12, 0, 8),
+        add(2, 2, 13),
+        bne(8, 0, -68),
+        ECALL,
+    ]
+}
+
+/// The checksum x11 of [`division_loop_program`], by the specification's division rules.
+fn division_loop_checksum(mut x1: u64, mut x2: u64, x7: u64, x13: u64, n: u64) -> u64 {
+    let divu = |a: u64, b: u64| a.checked_div(b).unwrap_or(u64::MAX);
+    let remu = |a: u64, b: u64| a.checked_rem(b).unwrap_or(a);
+    let div = |a: i64, b: i64| match b {
+        0 => -1,
+        _ => a.wrapping_div(b),
+    };
+    let rem = |a: i64, b: i64| match b {
+        0 => a,
+        _ => a.wrapping_rem(b),
+    };
+    let mut sum = 0u64;
+    for i in (0..n).rev() {
+        let (a32, b32) = (x1 as u32, x2 as u32);
+        let divuw = a32.checked_div(b32).unwrap_or(u32::MAX) as i32 as u64;
+        let remw = match b32 as i32 {
+            0 => a32 as i32,
+            b => (a32 as i32).wrapping_rem(b),
+        } as u64;
+        sum = sum.wrapping_add(divu(x1, x2));
+        sum ^= remu(x1, x2);
+        sum = sum.wrapping_add(div(x1 as i64, x2 as i64) as u64);
+        sum ^= rem(x1 as i64, x2 as i64) as u64;
+        sum = sum.wrapping_add(divuw);
+        sum ^= remw;
+        x1 = x1.wrapping_add(x7);
+        if i % 256 == 0 {
+            x2 = x2.wrapping_add(x13);
+        }
+    }
+    sum
+}
+
+#[test]
+fn divisions_specialised_for_their_last_divisor() {
+    // A division by a register divides by the constant the interpreter last saw there when
+    // the register holds it again (a reciprocal multiplication), by the register otherwise.
+    // The divisor changes every 256 iterations, long after the loop is translated: to 0, -1,
+    // 1, the most negative value, other values, with dividends of every sign and size.
+    let prog = division_loop_program();
+    const N: u64 = 1200;
+    for (x1, x2, x7, x13) in [
+        (0u64, 7u64, 0x9e37_79b9_7f4a_7c15u64, 0u64),
+        (i64::MIN as u64, 3, 0x0123_4567_89ab_cdef, (-3i64) as u64),
+        (5, 2, 0xfedc_ba98_7654_3210, (-1i64) as u64),
+        (u64::MAX, 1_200_000, 0x8000_0000_0000_0001, 1u64 << 63),
+        (1 << 40, 96, 0x1_0000_0001, 0xffff_ffff_0000_0061),
+    ] {
+        let name = format!("divisions {x1:#x} / {x2:#x} (+{x7:#x}, +{x13:#x})");
+        let setup = |env: &mut TestEnv, cpu: &mut CpuState| {
+            code(env, &prog);
+            cpu.x[1] = x1;
+            cpu.x[2] = x2;
+            cpu.x[7] = x7;
+            cpu.x[8] = N;
+            cpu.x[13] = x13;
+        };
+        let r = check_program(&name, &setup);
+        assert_eq!(r.cpu.x[8], 0, "{name}");
+        assert_eq!(
+            r.cpu.x[11],
+            division_loop_checksum(x1, x2, x7, x13, N),
+            "{name}: checksum"
+        );
+        // Translated after 50 interpreted runs of the loop: all six divisions are specialised
+        // (with the first divisor, 0 or 1 excepted, signed -1 and the most negative too).
+        let mut m = machine(true, &setup);
+        let mut j = JitEngine::new(jit_cfg(50, OptLevel::Speed)).expect("jit");
+        run_jit(&mut j, &mut m, u64::MAX, u64::MAX);
+        assert_eq!(m.cpu.x[11], r.cpu.x[11], "{name}");
+        assert_eq!(j.stats.divisions_specialised, 6, "{name}: {:?}", j.stats);
+    }
+}
+
 #[test]
 fn faulting_store_to_read_only_page() {
     let prog = [

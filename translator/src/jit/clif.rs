@@ -184,6 +184,11 @@ pub struct ClifEmitter {
     jump_sites: Vec<(u64, u64)>,
     /// Index in `region` of the block being emitted.
     cur_idx: usize,
+    /// The divisor each division instruction last had in the interpreter, as (address,
+    /// divisor) (see [`ClifEmitter::set_divisors`]).
+    divisors: Vec<(u64, u64)>,
+    /// Divisions emitted specialised for such a divisor.
+    pub divisions_specialised: u32,
 }
 
 /// What [`ClifEmitter::new`] needs to lay out a region: the [`Probe`] of all its
@@ -264,6 +269,8 @@ impl ClifEmitter {
             region: Vec::new(),
             jump_sites: Vec::new(),
             cur_idx: 0,
+            divisors: Vec::new(),
+            divisions_specialised: 0,
         };
         if let Some((p, starts)) = region.filter(|(p, s)| !p.fence_i && !s.is_empty()) {
             e.open_region(p, starts);
@@ -349,6 +356,111 @@ impl ClifEmitter {
     /// leaving the region).
     pub fn set_jump_sites(&mut self, sites: Vec<(u64, u64)>) {
         self.jump_sites = sites;
+    }
+
+    /// The divisors the interpreter last saw, as (instruction address, divisor passed to the
+    /// division of the semantics): a division at such an address whose divisor is that value
+    /// again divides by it as a constant (see [`ClifEmitter::divide_speculating`]).
+    pub fn set_divisors(&mut self, divisors: Vec<(u64, u64)>) {
+        self.divisors = divisors;
+    }
+
+    /// The divisor the interpreter last saw at this instruction, for a division `op` that
+    /// dividing by a constant makes cheaper: not 0 or 1 (nor -1 or the most negative value,
+    /// signed, which have nothing to gain or no reciprocal).
+    fn divisor_hint(&self, op: BinOp) -> Option<u64> {
+        let signed = match op {
+            BinOp::DivU | BinOp::RemU => false,
+            BinOp::DivS | BinOp::RemS => true,
+            _ => return None,
+        };
+        let &(_, d) = self.divisors.iter().find(|&&(at, _)| at == self.pc)?;
+        let useful = if signed {
+            !matches!(d as i64, -1..=1 | i64::MIN)
+        } else {
+            d > 1
+        };
+        useful.then_some(d)
+    }
+
+    /// Division `op` of `a` by the safe (never zero, never `MIN / -1`) divisor `b`, which the
+    /// interpreter last saw as `d` at this instruction: a loop-invariant divisor in a
+    /// register (compilers hoist constants so) is most likely `d` again. When it is, the
+    /// quotient or remainder is by the constant `d`, which Cranelift computes with a
+    /// multiplication by its reciprocal and shifts (tens of cycles less than a `div` on
+    /// x86-64); any other divisor divides by the register, off the hot path.
+    fn divide_speculating(
+        &mut self,
+        op: BinOp,
+        a: Value,
+        b: Value,
+        d: u64,
+        safe_divisor: bool,
+    ) -> Value {
+        let same = self.cursor().ins().icmp_imm_s(IntCC::Equal, b, d as i64);
+        let by_d = self.new_block(false);
+        let other = self.new_block(true);
+        let join = self.new_block(false);
+        let r = self.func.dfg.append_block_param(join, I64);
+        self.cursor().ins().brif(same, by_d, &[], other, &[]);
+        // (`d` is neither 0 nor, signed, -1: dividing by it needs no guard, and the guard of
+        // a signed division folds away.)
+        self.cur = by_d;
+        let k = self.iconst(d);
+        let q = self.divide(op, a, k, true);
+        self.cursor().ins().jump(join, &[BlockArg::Value(q)]);
+        self.cur = other;
+        let q = self.divide(op, a, b, safe_divisor);
+        self.cursor().ins().jump(join, &[BlockArg::Value(q)]);
+        self.cur = join;
+        self.divisions_specialised += 1;
+        r
+    }
+
+    /// Division `op` (`DivU`, `RemU`, `DivS` or `RemS`) of `a` by `b`; `safe` when `b` is
+    /// known not to be zero, which spares an unsigned division its guard. (A signed one keeps
+    /// it: `MIN / -1` traps on x86-64. Cranelift folds it away for a constant divisor.)
+    fn divide(&mut self, op: BinOp, a: Value, b: Value, safe: bool) -> Value {
+        let mut c = self.cursor();
+        let i = c.ins();
+        match op {
+            // The semantics never divide by zero or MIN / -1 (emit.rs); the guards keep the
+            // host from trapping anyway, with the interpreter's fallback results.
+            // The divisor the semantics made safe (`select(b == 0, 1, b)`): no guard.
+            BinOp::DivU if safe => i.udiv(a, b),
+            BinOp::RemU if safe => i.urem(a, b),
+            BinOp::DivU | BinOp::RemU => {
+                let z = i.icmp_imm_s(IntCC::Equal, b, 0);
+                let one = c.ins().iconst(I64, 1);
+                let d = c.ins().select(z, one, b);
+                if op == BinOp::DivU {
+                    let q = c.ins().udiv(a, d);
+                    let m = c.ins().iconst(I64, -1);
+                    c.ins().select(z, m, q)
+                } else {
+                    let r = c.ins().urem(a, d);
+                    c.ins().select(z, a, r)
+                }
+            }
+            BinOp::DivS | BinOp::RemS => {
+                let z = i.icmp_imm_s(IntCC::Equal, b, 0);
+                let am = c.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+                let bm = c.ins().icmp_imm_s(IntCC::Equal, b, -1);
+                let ov = c.ins().band(am, bm);
+                let bad = c.ins().bor(z, ov);
+                let one = c.ins().iconst(I64, 1);
+                let d = c.ins().select(bad, one, b);
+                if op == BinOp::DivS {
+                    let q = c.ins().sdiv(a, d);
+                    let m = c.ins().iconst(I64, -1);
+                    c.ins().select(bad, m, q)
+                } else {
+                    let r = c.ins().srem(a, d);
+                    c.ins().select(bad, a, r)
+                }
+            }
+            _ => unreachable!("not a division: {op:?}"),
+        }
     }
 
     /// The index in `region` of region block `pc`, if any.
@@ -1304,6 +1416,11 @@ impl Emitter for ClifEmitter {
             _ => {}
         }
         let safe_divisor = self.nonzero.contains(&b);
+        if self.const_of(b).is_none() {
+            if let Some(d) = self.divisor_hint(op) {
+                return self.divide_speculating(op, a, b, d, safe_divisor);
+            }
+        }
         let mut c = self.cursor();
         let i = c.ins();
         match op {
@@ -1339,40 +1456,8 @@ impl Emitter for ClifEmitter {
                 let corr = c.ins().band(sign, b);
                 c.ins().isub(hu, corr)
             }
-            // The semantics never divide by zero or MIN / -1 (emit.rs); the guards keep the
-            // host from trapping anyway, with the interpreter's fallback results.
-            // The divisor the semantics made safe (`select(b == 0, 1, b)`): no guard.
-            BinOp::DivU if safe_divisor => i.udiv(a, b),
-            BinOp::RemU if safe_divisor => i.urem(a, b),
-            BinOp::DivU | BinOp::RemU => {
-                let z = i.icmp_imm_s(IntCC::Equal, b, 0);
-                let one = c.ins().iconst(I64, 1);
-                let d = c.ins().select(z, one, b);
-                if op == BinOp::DivU {
-                    let q = c.ins().udiv(a, d);
-                    let m = c.ins().iconst(I64, -1);
-                    c.ins().select(z, m, q)
-                } else {
-                    let r = c.ins().urem(a, d);
-                    c.ins().select(z, a, r)
-                }
-            }
-            BinOp::DivS | BinOp::RemS => {
-                let z = i.icmp_imm_s(IntCC::Equal, b, 0);
-                let am = c.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
-                let bm = c.ins().icmp_imm_s(IntCC::Equal, b, -1);
-                let ov = c.ins().band(am, bm);
-                let bad = c.ins().bor(z, ov);
-                let one = c.ins().iconst(I64, 1);
-                let d = c.ins().select(bad, one, b);
-                if op == BinOp::DivS {
-                    let q = c.ins().sdiv(a, d);
-                    let m = c.ins().iconst(I64, -1);
-                    c.ins().select(bad, m, q)
-                } else {
-                    let r = c.ins().srem(a, d);
-                    c.ins().select(bad, a, r)
-                }
+            BinOp::DivU | BinOp::RemU | BinOp::DivS | BinOp::RemS => {
+                self.divide(op, a, b, safe_divisor)
             }
             BinOp::MinS => i.smin(a, b),
             BinOp::MinU => i.umin(a, b),

@@ -497,6 +497,9 @@ pub struct JitStats {
     pub jit_entries: u64,
     /// Blocks executed by the interpreter.
     pub interp_blocks: u64,
+    /// Divisions translated specialised for the divisor they last had in the interpreter
+    /// (their constant's reciprocal when it is that divisor again).
+    pub divisions_specialised: u64,
     /// Exits of translated code to the interpreter for a memory access off the fast path.
     pub slow_exits: u64,
     /// Lockstep verification ([`JitEngine::set_lockstep`]): entries into translated code
@@ -601,6 +604,9 @@ pub struct JitEngine<X: Env> {
     covered: HashMap<(u64, u64), u32>,
     /// The interpreter's jump history ([`Interp::jumps`]) as of the translation being made.
     jumps: [(u64, u64); JUMP_HISTORY],
+    /// The interpreter's divisor history ([`Interp::divisors`]) as of the translation being
+    /// made.
+    divisors: [(u64, u64); JUMP_HISTORY],
     pub stats: JitStats,
 }
 
@@ -1151,6 +1157,7 @@ impl<X: Env> JitEngine<X> {
             stale_inflight: Vec::new(),
             covered: HashMap::default(),
             jumps: [(u64::MAX, 0); JUMP_HISTORY],
+            divisors: [(u64::MAX, 0); JUMP_HISTORY],
             stats: JitStats::default(),
             cfg,
         }
@@ -1766,6 +1773,13 @@ impl<X: Env> JitEngine<X> {
             sites.extend(returns.iter().map(|&(i, j)| (addrs[i], addrs[j])));
             e.set_jump_sites(sites);
         }
+        e.set_divisors(
+            self.divisors
+                .iter()
+                .copied()
+                .filter(|&(at, _)| at != u64::MAX)
+                .collect(),
+        );
         let mut total = 0u64;
         for (start, insns) in blocks {
             e.begin_block(*start);
@@ -1799,6 +1813,7 @@ impl<X: Env> JitEngine<X> {
         }
         let n = total;
         e.finish();
+        self.stats.divisions_specialised += u64::from(e.divisions_specialised);
         let ir = match &self.observer {
             Some(o) if o.want_ir() => Some(e.func.display().to_string()),
             _ => None,
@@ -2012,6 +2027,7 @@ impl<X: Env> JitEngine<X> {
                     if b.count >= self.cfg.jit_threshold {
                         b.count = 0;
                         self.jumps.copy_from_slice(&interp.jumps[..]);
+                        self.divisors.copy_from_slice(&interp.divisors[..]);
                         code = self.translate(&mut interp.env, pc);
                         if code != 0 {
                             let i = self.block_index(pc);

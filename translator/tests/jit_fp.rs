@@ -338,3 +338,71 @@ fn fp_fast_path_boundaries() {
     }
     assert!(checked > 10_000);
 }
+
+/// The fast paths of one guest block share one test of NX accrued and of `frm` = RNE
+/// (`fflags`/`frm` only change through CSR writes): after an FP CSR write the operations
+/// must test again. (Such a write also ends its guest block, which renews the tests too.)
+/// Here NX is cleared, then an inexact product must accrue it again; and `frm` is set to RTZ,
+/// then a dynamic-rounding sum must round toward zero.
+#[test]
+fn fp_csr_writes_renew_the_shared_fast_path_tests() {
+    let fadd_d = |rd: u32, rs1: u32, rs2: u32, rm: u32| r_type(0b000_0001, rs2, rs1, rm, rd);
+    let fmul_d = |rd: u32, rs1: u32, rs2: u32, rm: u32| r_type(0b000_1001, rs2, rs1, rm, rd);
+    // csrrwi x0, csr, imm
+    let csrwi = |csr: u32, imm: u32| csr << 20 | imm << 15 | 5 << 12 | 0x73;
+    let third = 1.0f64 / 3.0;
+    // 1 + 0.75 ulp: RNE rounds up to 1 + 2^-52, RTZ down to 1.
+    let (one, three_quarters_ulp) = (1.0f64, 3.0 * 2.0f64.powi(-54));
+    for (name, code, inputs, f4) in [
+        (
+            "fflags cleared",
+            vec![
+                fadd_d(3, 1, 2, 0),
+                csrwi(0x001, 0),
+                fmul_d(4, 1, 1, 0),
+                ECALL,
+            ],
+            (third, 2.0f64.powi(-60)),
+            third * third,
+        ),
+        (
+            "frm set to RTZ",
+            vec![
+                fadd_d(3, 1, 2, 7),
+                csrwi(0x002, 1),
+                fadd_d(4, 1, 2, 7),
+                ECALL,
+            ],
+            (one, three_quarters_ulp),
+            one,
+        ),
+    ] {
+        let mut init = CpuState::default();
+        init.f[1] = inputs.0.to_bits();
+        init.f[2] = inputs.1.to_bits();
+        init.fflags = 1;
+        let mut a = machine(&code, &init);
+        let mut ie: InterpEngine<Mem> = InterpEngine::new();
+        let ea = ie.run(&mut a, 100).err();
+        let mut j: JitEngine<Mem> = JitEngine::new(JitConfig {
+            code_cache_size: 1 << 16,
+            jit_threshold: 0,
+            opt_level: OptLevel::Speed,
+            regalloc: RegAlloc::Backtracking,
+            verify: false,
+            background: false,
+        })
+        .expect("jit");
+        let mut b = machine(&code, &init);
+        let eb = j.run(&mut b, 100).err();
+        assert!(j.stats.blocks_translated > 0, "{name}: nothing translated");
+        assert_eq!(ea.map(|e| e.cause), Some(Cause::EcallFromU), "{name}");
+        assert_eq!(ea, eb, "{name}: exception");
+        // Both operations after the write are inexact: NX accrued again.
+        assert_eq!(a.cpu.fflags, 1, "{name}: interpreter fflags");
+        assert_eq!(b.cpu.fflags, 1, "{name}: fflags");
+        assert_eq!(a.cpu.f[4], f4.to_bits(), "{name}: interpreter f4");
+        assert_eq!(b.cpu.f, a.cpu.f, "{name}: f registers");
+        assert_eq!(b.cpu.frm, a.cpu.frm, "{name}: frm");
+    }
+}

@@ -168,6 +168,13 @@ pub struct ClifEmitter {
     muls: Vec<(Value, Value, cranelift_codegen::ir::Inst)>,
     /// The host-checked loads and stores emitted so far (see [`Lowering::host_loads`]).
     pub host_sites: Vec<HostSite>,
+    /// The tests of the CPU state that the floating-point fast paths of the current guest
+    /// block share (see [`super::fp`]): `fflags` has NX accrued, and `frm` is 0 (RNE), as
+    /// computed by the first fast path that needed them. Those fields only change through CSR
+    /// writes, so both hold for the rest of the block once true: cleared at each guest block
+    /// and by helper calls other than the floating-point ones (which only accrue flags).
+    pub(super) fp_nx: Option<Value>,
+    pub(super) fp_rne: Option<Value>,
     /// The access windows of the current guest block (see [`super::window`]), by address.
     windows: Vec<(u64, Window)>,
     /// Groups of `windows` whose window every path here has checked. Cleared at each guest
@@ -262,6 +269,8 @@ impl ClifEmitter {
             checked: Vec::new(),
             muls: Vec::new(),
             host_sites: Vec::new(),
+            fp_nx: None,
+            fp_rne: None,
             windows: Vec::new(),
             windows_ok: Vec::new(),
             next_slot,
@@ -342,6 +351,8 @@ impl ClifEmitter {
         self.checked.clear();
         self.muls.clear();
         self.windows_ok.clear();
+        self.fp_nx = None;
+        self.fp_rne = None;
         true
     }
 
@@ -812,6 +823,8 @@ impl ClifEmitter {
     fn call_helper(&mut self, addr: usize, p: Value, a: Value, b: Value, c: Value) -> Value {
         self.checked.clear();
         self.windows_ok.clear();
+        self.fp_nx = None;
+        self.fp_rne = None;
         let sig = self.helper_sig;
         let callee = self.iconst(addr as u64);
         let mut cur = self.cursor();

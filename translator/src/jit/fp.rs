@@ -160,10 +160,6 @@ impl ClifEmitter {
                     }
                 };
                 oks.push(ok);
-                // NX already accrued (the one flag left that the result does not decide).
-                let fl = ins.ins().load(I64, trusted(), cpu, OFF_FFLAGS);
-                let nx = ins.ins().band_imm_s(fl, i64::from(crate::fpu::NX));
-                oks.push(ins.ins().icmp_imm_s(IntCC::NotEqual, nx, 0));
                 if d {
                     bits
                 } else {
@@ -172,10 +168,20 @@ impl ClifEmitter {
                 }
             }
         };
-        if dynamic {
-            let frm = ins.ins().load(I64, trusted(), cpu, OFF_FRM);
-            oks.push(ins.ins().icmp_imm_s(IntCC::Equal, frm, 0));
+        // NX already accrued (arithmetic: the one flag left that the result does not decide),
+        // and for a dynamic rounding mode, `frm` RNE.
+        if !matches!(
+            f.op,
+            FpFastOp::Eq | FpFastOp::Lt | FpFastOp::Le | FpFastOp::Min | FpFastOp::Max
+        ) {
+            let nx = self.fp_nx_accrued();
+            oks.push(nx);
         }
+        if dynamic {
+            let rne = self.fp_frm_rne();
+            oks.push(rne);
+        }
+        let mut ins = self.cursor();
         let mut ok = oks[0];
         for &o in &oks[1..] {
             ok = ins.ins().band(ok, o);
@@ -188,13 +194,45 @@ impl ClifEmitter {
             .ins()
             .brif(ok, join, &[BlockArg::Value(r)], slow, &[]);
         self.cur = slow;
+        // The helper only accrues flags: NX, once accrued, stays so, and `frm` is unchanged.
+        let shared = (self.fp_nx, self.fp_rne);
         let r2 = self.call_helper(h.f as usize, cpu, a, b, c);
         if h.may_raise {
             self.check_pending();
         }
         self.cursor().ins().jump(join, &[BlockArg::Value(r2)]);
         self.cur = join;
+        (self.fp_nx, self.fp_rne) = shared;
         Some(res)
+    }
+
+    /// Whether `fflags` has NX accrued (an `i8` flag), tested once per guest block (see
+    /// [`ClifEmitter::fp_nx`]).
+    fn fp_nx_accrued(&mut self) -> Value {
+        if let Some(v) = self.fp_nx {
+            return v;
+        }
+        let cpu = self.cpu;
+        let mut c = self.cursor();
+        let fl = c.ins().load(I64, trusted(), cpu, OFF_FFLAGS);
+        let nx = c.ins().band_imm_s(fl, i64::from(crate::fpu::NX));
+        let v = c.ins().icmp_imm_s(IntCC::NotEqual, nx, 0);
+        self.fp_nx = Some(v);
+        v
+    }
+
+    /// Whether `frm` is RNE (an `i8` flag), tested once per guest block (see
+    /// [`ClifEmitter::fp_rne`]).
+    fn fp_frm_rne(&mut self) -> Value {
+        if let Some(v) = self.fp_rne {
+            return v;
+        }
+        let cpu = self.cpu;
+        let mut c = self.cursor();
+        let frm = c.ins().load(I64, trusted(), cpu, OFF_FRM);
+        let v = c.ins().icmp_imm_s(IntCC::Equal, frm, 0);
+        self.fp_rne = Some(v);
+        v
     }
 
     /// `fflags`/`frm`/`fcsr` (CSRs 0x001–0x003) as plain accesses of the CPU state when the
@@ -235,6 +273,10 @@ impl ClifEmitter {
                 let f = c.ins().band_imm_s(new, 0x1f);
                 c.ins().store(trusted(), f, cpu, OFF_FFLAGS);
             }
+            // (The shared tests of the fast paths no longer hold.)
+            self.fp_nx = None;
+            self.fp_rne = None;
+            let mut c = self.cursor();
             if csr != 1 {
                 let m = if csr == 2 {
                     new

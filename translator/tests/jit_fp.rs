@@ -151,6 +151,19 @@ fn machine(code: &[u32], init: &CpuState) -> Interp<Mem> {
 
 const LIMIT: u64 = 1000;
 
+/// A JIT that translates every block at once, optimised, without lockstep verification.
+fn engine() -> JitEngine<Mem> {
+    JitEngine::new(JitConfig {
+        code_cache_size: 1 << 16,
+        jit_threshold: 0,
+        opt_level: OptLevel::Speed,
+        regalloc: RegAlloc::Backtracking,
+        verify: false,
+        background: false,
+    })
+    .expect("jit")
+}
+
 #[test]
 fn fp_fast_paths_match_interpreter() {
     let mut rng = Rng(0x5eed_f00d_1234_5678);
@@ -296,15 +309,7 @@ fn fp_fast_path_boundaries() {
                 &[vals[2]]
             };
             // One engine per instruction: the translation of address 0 is reused.
-            let mut j: JitEngine<Mem> = JitEngine::new(JitConfig {
-                code_cache_size: 1 << 16,
-                jit_threshold: 0,
-                opt_level: OptLevel::Speed,
-                regalloc: RegAlloc::Backtracking,
-                verify: false,
-                background: false,
-            })
-            .expect("jit");
+            let mut j = engine();
             for &a in vals {
                 for &b in vals {
                     for &c in cs {
@@ -384,15 +389,7 @@ fn fp_csr_writes_renew_the_shared_fast_path_tests() {
         let mut a = machine(&code, &init);
         let mut ie: InterpEngine<Mem> = InterpEngine::new();
         let ea = ie.run(&mut a, 100).err();
-        let mut j: JitEngine<Mem> = JitEngine::new(JitConfig {
-            code_cache_size: 1 << 16,
-            jit_threshold: 0,
-            opt_level: OptLevel::Speed,
-            regalloc: RegAlloc::Backtracking,
-            verify: false,
-            background: false,
-        })
-        .expect("jit");
+        let mut j = engine();
         let mut b = machine(&code, &init);
         let eb = j.run(&mut b, 100).err();
         assert!(j.stats.blocks_translated > 0, "{name}: nothing translated");

@@ -169,12 +169,13 @@ pub struct ClifEmitter {
     /// The host-checked loads and stores emitted so far (see [`Lowering::host_loads`]).
     pub host_sites: Vec<HostSite>,
     /// The tests of the CPU state that the floating-point fast paths of the current guest
-    /// block share (see [`super::fp`]): `fflags` has NX accrued, and `frm` is 0 (RNE), as
-    /// computed by the first fast path that needed them. Those fields only change through CSR
-    /// writes, so both hold for the rest of the block once true: cleared at each guest block
-    /// and by helper calls other than the floating-point ones (which only accrue flags).
+    /// block share (see [`super::fp`]): `fflags` has NX accrued; NX accrued and `frm` is 0
+    /// (RNE, for dynamic rounding). The first fast path that needs one computes it. Those
+    /// fields only change through CSR writes, so a test that holds holds for the rest of the
+    /// block: cleared at each guest block and by helper calls other than the floating-point
+    /// ones (which only accrue flags).
     pub(super) fp_nx: Option<Value>,
-    pub(super) fp_rne: Option<Value>,
+    pub(super) fp_nx_rne: Option<Value>,
     /// The access windows of the current guest block (see [`super::window`]), by address.
     windows: Vec<(u64, Window)>,
     /// Groups of `windows` whose window every path here has checked. Cleared at each guest
@@ -270,7 +271,7 @@ impl ClifEmitter {
             muls: Vec::new(),
             host_sites: Vec::new(),
             fp_nx: None,
-            fp_rne: None,
+            fp_nx_rne: None,
             windows: Vec::new(),
             windows_ok: Vec::new(),
             next_slot,
@@ -352,7 +353,7 @@ impl ClifEmitter {
         self.muls.clear();
         self.windows_ok.clear();
         self.fp_nx = None;
-        self.fp_rne = None;
+        self.fp_nx_rne = None;
         true
     }
 
@@ -824,7 +825,7 @@ impl ClifEmitter {
         self.checked.clear();
         self.windows_ok.clear();
         self.fp_nx = None;
-        self.fp_rne = None;
+        self.fp_nx_rne = None;
         let sig = self.helper_sig;
         let callee = self.iconst(addr as u64);
         let mut cur = self.cursor();

@@ -170,16 +170,16 @@ impl ClifEmitter {
         };
         // NX already accrued (arithmetic: the one flag left that the result does not decide),
         // and for a dynamic rounding mode, `frm` RNE.
-        if !matches!(
+        // (A dynamic rounding mode is only ever an arithmetic operation's: one flag for both.)
+        if dynamic {
+            let nx_rne = self.fp_nx_and_rne();
+            oks.push(nx_rne);
+        } else if !matches!(
             f.op,
             FpFastOp::Eq | FpFastOp::Lt | FpFastOp::Le | FpFastOp::Min | FpFastOp::Max
         ) {
             let nx = self.fp_nx_accrued();
             oks.push(nx);
-        }
-        if dynamic {
-            let rne = self.fp_frm_rne();
-            oks.push(rne);
         }
         let mut ins = self.cursor();
         let mut ok = oks[0];
@@ -195,14 +195,14 @@ impl ClifEmitter {
             .brif(ok, join, &[BlockArg::Value(r)], slow, &[]);
         self.cur = slow;
         // The helper only accrues flags: NX, once accrued, stays so, and `frm` is unchanged.
-        let shared = (self.fp_nx, self.fp_rne);
+        let shared = (self.fp_nx, self.fp_nx_rne);
         let r2 = self.call_helper(h.f as usize, cpu, a, b, c);
         if h.may_raise {
             self.check_pending();
         }
         self.cursor().ins().jump(join, &[BlockArg::Value(r2)]);
         self.cur = join;
-        (self.fp_nx, self.fp_rne) = shared;
+        (self.fp_nx, self.fp_nx_rne) = shared;
         Some(res)
     }
 
@@ -221,17 +221,19 @@ impl ClifEmitter {
         v
     }
 
-    /// Whether `frm` is RNE (an `i8` flag), tested once per guest block (see
-    /// [`ClifEmitter::fp_rne`]).
-    fn fp_frm_rne(&mut self) -> Value {
-        if let Some(v) = self.fp_rne {
+    /// Whether `fflags` has NX accrued and `frm` is RNE (an `i8` flag), tested once per guest
+    /// block (see [`ClifEmitter::fp_nx_rne`]).
+    fn fp_nx_and_rne(&mut self) -> Value {
+        if let Some(v) = self.fp_nx_rne {
             return v;
         }
+        let nx = self.fp_nx_accrued();
         let cpu = self.cpu;
         let mut c = self.cursor();
         let frm = c.ins().load(I64, trusted(), cpu, OFF_FRM);
-        let v = c.ins().icmp_imm_s(IntCC::Equal, frm, 0);
-        self.fp_rne = Some(v);
+        let rne = c.ins().icmp_imm_s(IntCC::Equal, frm, 0);
+        let v = c.ins().band(nx, rne);
+        self.fp_nx_rne = Some(v);
         v
     }
 
@@ -275,7 +277,7 @@ impl ClifEmitter {
             }
             // (The shared tests of the fast paths no longer hold.)
             self.fp_nx = None;
-            self.fp_rne = None;
+            self.fp_nx_rne = None;
             let mut c = self.cursor();
             if csr != 1 {
                 let m = if csr == 2 {

@@ -762,6 +762,8 @@ impl<X: Env> Emitter for Interp<X> {
             BinOp::MulHSU => ((a as i64 as i128).wrapping_mul(b as i128) >> 64) as u64,
             // The semantics never divide by zero or MIN/-1; wrapping_* and the zero checks keep
             // this total anyway, so no guest value can panic the host.
+            // Each division arm records its divisor (for the JIT) itself: one test of `op`
+            // before the match cost every operation, 2-4% of qsort's time interpreted.
             BinOp::DivS => {
                 self.divisors[jump_slot(self.pc)] = (self.pc, b);
                 (a as i64).checked_div(b as i64).unwrap_or(-1) as u64

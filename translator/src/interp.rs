@@ -431,12 +431,14 @@ pub struct Interp<X> {
     chain_exit: bool,
     /// One op whose handler returns: where a block goes when it does not chain.
     stop_op: Box<[Op<X>]>,
-    /// The latest target of the jump instructions run, by instruction address: entry
-    /// [`jump_slot`]`(pc)` holds (address, target). The JIT follows a computed call to where
-    /// it last went.
-    pub(crate) jumps: Box<[(u64, u64); JUMP_HISTORY]>,
+    /// The targets of the jump instructions run, as (address, target) pairs: entry
+    /// [`target_slot`]`(pc, target)` holds the latest pair that hashed there, so a computed
+    /// jump that goes to several places leaves one entry for each (as long as they do not
+    /// collide). The JIT follows a computed call to where it went and a computed jump that
+    /// is not a return (a `switch`) to each place it went.
+    pub(crate) jumps: Box<[(u64, u64); JUMP_RECORDS]>,
     /// The latest divisor of the division and remainder instructions run, by instruction
-    /// address, as `jumps`: entry [`jump_slot`]`(pc)` holds (address, divisor as the
+    /// address: entry [`jump_slot`]`(pc)` holds (address, divisor as the
     /// semantics passed it to `bin`). The JIT specialises a division for that divisor.
     pub(crate) divisors: Box<[(u64, u64); JUMP_HISTORY]>,
     /// The environment's [`FastMem`] (or [`FastMem::NONE`]), as it last returned it (on
@@ -466,7 +468,7 @@ impl<X: Env> Interp<X> {
             chain_cx: 0,
             chain_exit: false,
             stop_op: Box::new([Op::stop()]),
-            jumps: Box::new([(u64::MAX, 0); JUMP_HISTORY]),
+            jumps: Box::new([(u64::MAX, 0); JUMP_RECORDS]),
             divisors: Box::new([(u64::MAX, 0); JUMP_HISTORY]),
         }
     }
@@ -483,13 +485,24 @@ fn empty_jump_cache_entry<X: Env>() -> (Box<[Op<X>]>, JcEntry<X>) {
     (stop_op, empty)
 }
 
-/// Entries of [`Interp::jumps`].
+/// Entries of [`Interp::divisors`].
 pub(crate) const JUMP_HISTORY: usize = 64;
 
-/// The entry of [`Interp::jumps`] for the jump instruction at `pc`.
+/// The entry of [`Interp::divisors`] for the instruction at `pc`.
 #[inline(always)]
 pub(crate) fn jump_slot(pc: u64) -> usize {
     (pc >> 1) as usize % JUMP_HISTORY
+}
+
+/// Entries of [`Interp::jumps`].
+pub(crate) const JUMP_RECORDS: usize = 256;
+
+/// The entry of [`Interp::jumps`] for the jump at `pc` to `target`. Instructions are at even
+/// addresses, and the targets of one `switch` are close together: those less than
+/// `2 * JUMP_RECORDS` bytes apart get entries of their own.
+#[inline(always)]
+pub(crate) fn target_slot(pc: u64, target: u64) -> usize {
+    ((pc ^ target) >> 1) as usize % JUMP_RECORDS
 }
 
 /// The interpreter as the emitter of the specialised load and store handlers: an access that
@@ -939,7 +952,7 @@ impl<X: Env> Emitter for Interp<X> {
     #[inline(always)]
     fn jump(&mut self, target: u64) {
         self.cpu.pc = target;
-        self.jumps[jump_slot(self.pc)] = (self.pc, target);
+        self.jumps[target_slot(self.pc, target)] = (self.pc, target);
     }
 
     fn trap(&mut self, cause: Cause, tval: u64) -> Exception {

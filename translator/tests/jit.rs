@@ -758,6 +758,75 @@ fn computed_calls_inside_a_region() {
     assert_eq!(m.cpu.pc, CODE_AT + 0x34);
 }
 
+/// The loop of `switches_index_a_table_of_their_targets`, and the cases it jumps to:
+/// iteration `i` jumps to case `i & 15`, only even cases for the first 300 iterations.
+fn switch_program() -> Vec<u32> {
+    let slli = |rd, rs1, sh| i_type(sh, rs1, 1, rd, 0x13);
+    let slt = |rd, rs1, rs2| r_type(0, rs2, rs1, 2, rd, 0x33);
+    let xor = |rd, rs1, rs2| r_type(0, rs2, rs1, 4, rd, 0x33);
+    let mut prog = vec![
+        addi(20, 0, 600), // 0x00 iterations
+        addi(21, 0, 0),   // 0x04 acc
+        auipc(8, 0),      // 0x08 x8 = 0x1008
+        addi(22, 0, 0),   // 0x0c i
+        addi(24, 0, 300), // 0x10
+        andi(7, 22, 15),  // 0x14 loop: k = i & 15
+        slt(23, 22, 24),  // 0x18
+        beq(23, 0, 8),    // 0x1c i >= 300 -> 0x24
+        andi(7, 7, 14),   // 0x20 even cases only
+        slli(10, 7, 4),   // 0x24
+        add(9, 10, 8),    // 0x28
+        jalr(0, 9, 0x38), // 0x2c -> case k at 0x40 + 16 * k
+        addi(22, 22, 1),  // 0x30 each case comes back here
+        beq(22, 20, 8),   // 0x34
+        jal(0, -0x24),    // 0x38 -> 0x14
+        ECALL,            // 0x3c
+    ];
+    for k in 0..16i32 {
+        let at = 0x40 + 16 * k;
+        prog.push(addi(21, 21, 37 * k + 1));
+        prog.push(if k % 2 == 1 {
+            xor(21, 21, 22)
+        } else {
+            add(21, 21, 22)
+        });
+        prog.push(jal(0, 0x30 - (at + 8)));
+        prog.push(0);
+    }
+    prog
+}
+
+#[test]
+fn switches_index_a_table_of_their_targets() {
+    // A computed jump (not a call or a return) to eight places while the interpreter runs
+    // it: a region of the loop takes all of them in, and the jump indexes a table of them.
+    // After iteration 300 it also goes to the eight cases between those, which the table
+    // sends to the jump-cache lookup and out of the region.
+    let prog = switch_program();
+    let m = check_program("switches_index_a_table_of_their_targets", &|env, _| {
+        code(env, &prog)
+    });
+    let mut acc = 0u64;
+    for i in 0..600u64 {
+        let k = if i < 300 { i & 14 } else { i & 15 };
+        acc = acc.wrapping_add(37 * k + 1);
+        acc = if k % 2 == 1 {
+            acc ^ i
+        } else {
+            acc.wrapping_add(i)
+        };
+    }
+    assert_eq!(m.cpu.x[21], acc);
+    assert_eq!(m.cpu.pc, CODE_AT + 0x3c);
+    // Translated once the loop is hot, its switch has a table.
+    let mut m = machine(true, &|env, _| code(env, &prog));
+    let mut j = JitEngine::new(jit_cfg(50, OptLevel::Speed)).expect("jit");
+    let ex = run_jit(&mut j, &mut m, u64::MAX, 5_000_000);
+    assert_eq!(ex.map(|e| e.cause), Some(Cause::EcallFromU));
+    assert_eq!(m.cpu.x[21], acc);
+    assert!(j.stats.switch_tables > 0, "{:?}", j.stats);
+}
+
 #[test]
 fn loads_and_stores() {
     // Data at 0x4000 (rw), 0x6000 (read-only). Stores and loads, unaligned and page-crossing.

@@ -18,8 +18,9 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::immediates::Imm64;
 use cranelift_codegen::ir::types::{I128, I16, I32, I64, I8};
 use cranelift_codegen::ir::{
-    AbiParam, Block, BlockArg, Endianness, Function, InstBuilder, InstructionData, MemFlagsData,
-    Opcode, SigRef, Signature, TrapCode, UserFuncName, Value, ValueDef,
+    AbiParam, Block, BlockArg, BlockCall, Endianness, Function, InstBuilder, InstructionData,
+    JumpTableData, MemFlagsData, Opcode, SigRef, Signature, TrapCode, UserFuncName, Value,
+    ValueDef,
 };
 use cranelift_codegen::isa::CallConv;
 
@@ -90,6 +91,11 @@ const OFF_PC: i32 = std::mem::offset_of!(CpuState, pc) as i32;
 const OFF_INSTRET: i32 = std::mem::offset_of!(CpuState, instret) as i32;
 const OFF_PENDING: i32 = std::mem::offset_of!(CpuState, pending) as i32;
 const OFF_PENDING_TVAL: i32 = std::mem::offset_of!(CpuState, pending_tval) as i32;
+/// Most likely targets a computed jump compares its target with one by one; more (a
+/// `switch`) index a table ([`ClifEmitter::switch`]).
+const MAX_COMPARED_SITES: usize = 4;
+/// Most entries of such a table: half the distance between the first and last target.
+const MAX_SWITCH_SPAN: u64 = 1024;
 const OFF_STOP_AT: i32 = std::mem::offset_of!(CpuState, stop_at) as i32;
 const OFF_JC: i32 = std::mem::offset_of!(JitCtx, jc) as i32;
 
@@ -197,6 +203,8 @@ pub struct ClifEmitter {
     divisors: Vec<(u64, u64)>,
     /// Divisions emitted specialised for such a divisor.
     pub divisions_specialised: u32,
+    /// Computed jumps emitted as a table of their likely targets.
+    pub switch_tables: u32,
 }
 
 /// What [`ClifEmitter::new`] needs to lay out a region: the [`Probe`] of all its
@@ -281,6 +289,7 @@ impl ClifEmitter {
             cur_idx: 0,
             divisors: Vec::new(),
             divisions_specialised: 0,
+            switch_tables: 0,
         };
         if let Some((p, starts)) = region.filter(|(p, s)| !p.fence_i && !s.is_empty()) {
             e.open_region(p, starts);
@@ -716,6 +725,58 @@ impl ClifEmitter {
         let t = self.iconst(target);
         self.store_pc(t);
         self.ret(exit::CHAIN | (slot as u64) << 8);
+    }
+
+    /// A computed jump with more than [`MAX_COMPARED_SITES`] likely targets in the region
+    /// (`sites`, in address order, a `switch`) indexes a table of them by its target's
+    /// distance from the first, as the guest's own code indexed its table: an address that
+    /// is not a site goes to the inline jump-cache lookup of [`ClifEmitter::exit_indirect`].
+    /// False (and nothing emitted) for fewer sites or sites too far apart: the caller then
+    /// compares with each.
+    fn switch(&mut self, target: Value, sites: &[u64], count: u64) -> bool {
+        let (Some(&lo), Some(&hi)) = (sites.first(), sites.last()) else {
+            return false;
+        };
+        let span = hi.wrapping_sub(lo) >> 1;
+        if sites.len() <= MAX_COMPARED_SITES || span >= MAX_SWITCH_SPAN {
+            return false;
+        }
+        let default = self.new_block(true);
+        let mut entries = Vec::with_capacity(span as usize + 1);
+        let mut hits = Vec::with_capacity(sites.len());
+        for k in 0..=span {
+            let at = lo.wrapping_add(2 * k);
+            let b = if sites.contains(&at) {
+                let b = self.new_block(false);
+                hits.push((b, at));
+                b
+            } else {
+                default
+            };
+            entries.push(BlockCall::new(b, [], &mut self.func.dfg.value_lists));
+        }
+        let def = BlockCall::new(default, [], &mut self.func.dfg.value_lists);
+        let table = self
+            .func
+            .create_jump_table(JumpTableData::new(def, &entries));
+        let mut c = self.cursor();
+        // Half the distance from the first site; an odd distance (not an instruction
+        // address) rotates into the top bit, and anything past the last entry goes to the
+        // table's default.
+        let off = c.ins().iadd_imm_s(target, lo.wrapping_neg() as i64);
+        let idx = c.ins().rotr_imm_s(off, 1);
+        let limit = c.ins().iconst(I64, Imm64::new(span as i64 + 1));
+        let idx = c.ins().umin(idx, limit);
+        let idx = c.ins().ireduce(I32, idx);
+        c.ins().br_table(idx, table);
+        self.switch_tables += 1;
+        for (b, at) in hits {
+            self.cur = b;
+            self.exit_direct(at, count);
+        }
+        self.cur = default;
+        self.exit_indirect(target, count);
+        true
     }
 
     /// Exit to a computed guest address: inline jump-cache lookup, tail call on a hit.
@@ -1742,17 +1803,19 @@ impl Emitter for ClifEmitter {
                     .filter(|&&(b, _)| Some(b) == here)
                     .map(|&(_, site)| site)
                     .collect();
-                for site in sites {
-                    let hit = self.new_block(false);
-                    let next = self.new_block(false);
-                    let mut c = self.cursor();
-                    let eq = c.ins().icmp_imm_s(IntCC::Equal, target, site as i64);
-                    c.ins().brif(eq, hit, &[], next, &[]);
-                    self.cur = hit;
-                    self.exit_direct(site, count);
-                    self.cur = next;
+                if !self.switch(target, &sites, count) {
+                    for site in sites {
+                        let hit = self.new_block(false);
+                        let next = self.new_block(false);
+                        let mut c = self.cursor();
+                        let eq = c.ins().icmp_imm_s(IntCC::Equal, target, site as i64);
+                        c.ins().brif(eq, hit, &[], next, &[]);
+                        self.cur = hit;
+                        self.exit_direct(site, count);
+                        self.cur = next;
+                    }
+                    self.exit_indirect(target, count)
                 }
-                self.exit_indirect(target, count)
             }
         }
         self.ended = true;

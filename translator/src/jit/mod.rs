@@ -46,8 +46,8 @@ use cranelift_codegen::Context;
 use crate::decode::Table;
 use crate::emit::{AmoOp, CsrOp, Emitter, FenceKind, SystemOp, Width};
 use crate::interp::{
-    jump_slot, Block, Chained, CountedChain, Env, FastMem, Interp, InterpEngine, SoftTlb,
-    JUMP_HISTORY, MAX_BLOCK_INSNS,
+    Block, Chained, CountedChain, Env, FastMem, Interp, InterpEngine, SoftTlb, JUMP_HISTORY,
+    JUMP_RECORDS, MAX_BLOCK_INSNS,
 };
 use crate::{CpuState, Exception};
 
@@ -500,6 +500,9 @@ pub struct JitStats {
     /// Divisions translated specialised for the divisor they last had in the interpreter
     /// (their constant's reciprocal when it is that divisor again).
     pub divisions_specialised: u64,
+    /// Computed jumps translated to a table of the places they went in the interpreter (a
+    /// `switch`, see `ClifEmitter::switch`).
+    pub switch_tables: u64,
     /// Exits of translated code to the interpreter for a memory access off the fast path.
     pub slow_exits: u64,
     /// Lockstep verification ([`JitEngine::set_lockstep`]): entries into translated code
@@ -603,7 +606,7 @@ pub struct JitEngine<X: Env> {
     /// same SHA-3 code compiled in about 50 overlapping regions), delaying all the others.
     covered: HashMap<(u64, u64), u32>,
     /// The interpreter's jump history ([`Interp::jumps`]) as of the translation being made.
-    jumps: [(u64, u64); JUMP_HISTORY],
+    jumps: [(u64, u64); JUMP_RECORDS],
     /// The interpreter's divisor history ([`Interp::divisors`]) as of the translation being
     /// made.
     divisors: [(u64, u64); JUMP_HISTORY],
@@ -1156,7 +1159,7 @@ impl<X: Env> JitEngine<X> {
             compiler: None,
             stale_inflight: Vec::new(),
             covered: HashMap::default(),
-            jumps: [(u64::MAX, 0); JUMP_HISTORY],
+            jumps: [(u64::MAX, 0); JUMP_RECORDS],
             divisors: [(u64::MAX, 0); JUMP_HISTORY],
             stats: JitStats::default(),
             cfg,
@@ -1685,7 +1688,8 @@ impl<X: Env> JitEngine<X> {
         // ends in a computed jump.
         let mut links: Vec<Option<(u64, Option<u64>)>> = Vec::with_capacity(region.len());
         let mut indirect: Vec<bool> = Vec::with_capacity(region.len());
-        // Computed calls with a likely target: (block, target).
+        // Computed calls with a likely target and switches, with where they went: (block,
+        // target).
         let mut calls_to: Vec<(u64, u64)> = Vec::new();
         for (start, insns) in &region {
             let mut p = Probe::new(*start);
@@ -1713,6 +1717,9 @@ impl<X: Env> JitEngine<X> {
             if let Some(t) = predicted {
                 calls_to.push((*start, t));
             }
+            if p.switch() {
+                calls_to.extend(self.jump_targets(p.pc()).into_iter().map(|t| (*start, t)));
+            }
             flow.push((
                 p.written,
                 [p.targets[0].or(predicted), p.targets[1], Some(end)],
@@ -1720,13 +1727,21 @@ impl<X: Env> JitEngine<X> {
         }
         let addrs: Vec<u64> = region.iter().map(|(s, _)| *s).collect();
         let mut succ = successors(&addrs, &flow);
+        // (A switch may continue at each place it went.)
+        let index = |a: u64| addrs.iter().position(|&s| s == a);
+        for &(from, to) in &calls_to {
+            if let (Some(i), Some(j)) = (index(from), index(to)) {
+                if !succ[i].contains(&j) {
+                    succ[i].push(j);
+                }
+            }
+        }
         // (Loops are found without the return edges below: a region entered again after
         // each call it makes would otherwise carry everything it reads in host registers.)
         let keep = loop_reads(&succ, &reads);
         // A return inside the region (the callee was followed into it) continues at the
         // call's return address, a block of the region too: such a computed jump compares
         // its target with the return address before leaving the region.
-        let index = |a: u64| addrs.iter().position(|&s| s == a);
         let calls: Vec<Option<(usize, usize)>> = links
             .iter()
             .map(|l| {
@@ -1814,6 +1829,7 @@ impl<X: Env> JitEngine<X> {
         let n = total;
         e.finish();
         self.stats.divisions_specialised += u64::from(e.divisions_specialised);
+        self.stats.switch_tables += u64::from(e.switch_tables);
         let ir = match &self.observer {
             Some(o) if o.want_ir() => Some(e.func.display().to_string()),
             _ => None,
@@ -1940,6 +1956,10 @@ impl<X: Env> JitEngine<X> {
                                 let callee = self.callee(&p);
                                 if p.indirect {
                                     work.extend(callee);
+                                }
+                                // A switch: each place it went.
+                                if p.switch() {
+                                    work.extend(self.jump_targets(p.pc()));
                                 }
                                 // Where a call into the region returns to, after everything
                                 // else (a return inside the region continues there).
@@ -2169,12 +2189,25 @@ impl<X: Env> JitEngine<X> {
         r.map(|()| exit)
     }
 
-    /// Where the computed call at `pc` went the last time the interpreter ran it, if known
-    /// ([`Interp::jumps`], as of the translation): a region follows the call there (and
-    /// back), and the call branches there inside the region when its target matches.
+    /// Where the computed call at `pc` went when the interpreter ran it, if known
+    /// ([`Interp::jumps`], as of the translation; the lowest address if it went to several):
+    /// a region follows the call there (and back), and the call branches there inside the
+    /// region when its target matches.
     fn predicted_call(&self, pc: u64) -> Option<u64> {
-        let (at, target) = self.jumps[jump_slot(pc)];
-        (at == pc).then_some(target)
+        self.jump_targets(pc).first().copied()
+    }
+
+    /// The places the computed jump at `pc` went when the interpreter ran it
+    /// ([`Interp::jumps`], as of the translation), in address order.
+    fn jump_targets(&self, pc: u64) -> Vec<u64> {
+        let mut t: Vec<u64> = self
+            .jumps
+            .iter()
+            .filter(|&&(at, _)| at == pc)
+            .map(|&(_, target)| target)
+            .collect();
+        t.sort_unstable();
+        t
     }
 
     /// The callee of the call ending a block probed as `p` (the probe's last instruction):

@@ -25,9 +25,19 @@ pub struct Probe {
     pub link: Option<u64>,
     /// A jump to a computed address was probed.
     pub indirect: bool,
+    /// That jump went through a link register (`ra` or `t0`, as a return does: the RISC-V
+    /// convention for return-address prediction).
+    pub returns: bool,
+    /// The integer register read last.
+    last_read: u8,
 }
 
 impl Probe {
+    /// The block ends in a computed jump that is neither a call nor a return: a `switch`
+    /// through a jump table, a computed `goto`, a tail call through a pointer.
+    pub fn switch(&self) -> bool {
+        self.indirect && !self.returns && self.link.is_none()
+    }
     pub fn new(start: u64) -> Self {
         Self {
             start,
@@ -58,6 +68,7 @@ impl Emitter for Probe {
             return Some(0);
         }
         self.read |= 1 << r;
+        self.last_read = r;
         None
     }
     fn set_xreg(&mut self, r: u8, v: Option<u64>) {
@@ -162,6 +173,9 @@ impl Emitter for Probe {
             self.self_loop = true;
         }
         self.indirect |= target.is_none();
+        // (The target of a computed jump is the last register read: `jalr` reads its base
+        // and no other register before it jumps.)
+        self.returns = target.is_none() && matches!(self.last_read, 1 | 5);
         self.targets = [target, None];
     }
     fn trap(&mut self, cause: Cause, tval: u64) -> Exception {

@@ -205,6 +205,11 @@ pub struct ClifEmitter {
     pub divisions_specialised: u32,
     /// Computed jumps emitted as a table of their likely targets.
     pub switch_tables: u32,
+    /// The region blocks that end in a switch (a computed jump neither a call nor a return).
+    switches: Vec<u64>,
+    /// The switches' chain slots that report a target outside the region ([`exit::MISS`]),
+    /// with the address of their jump.
+    pub miss_slots: Vec<(u32, u64)>,
 }
 
 /// What [`ClifEmitter::new`] needs to lay out a region: the [`Probe`] of all its
@@ -290,6 +295,8 @@ impl ClifEmitter {
             divisors: Vec::new(),
             divisions_specialised: 0,
             switch_tables: 0,
+            switches: Vec::new(),
+            miss_slots: Vec::new(),
         };
         if let Some((p, starts)) = region.filter(|(p, s)| !p.fence_i && !s.is_empty()) {
             e.open_region(p, starts);
@@ -375,8 +382,11 @@ impl ClifEmitter {
     /// Sets the likely in-region targets of the computed jumps ending region blocks, as
     /// (block, target) pairs ([`ClifEmitter::jump`] compares its target with each before
     /// leaving the region).
-    pub fn set_jump_sites(&mut self, sites: Vec<(u64, u64)>) {
+    /// `switches` are the blocks whose jump is a switch: the region's code reports where
+    /// else they go ([`ClifEmitter::switch_miss`]).
+    pub fn set_jump_sites(&mut self, sites: Vec<(u64, u64)>, switches: Vec<u64>) {
         self.jump_sites = sites;
+        self.switches = switches;
     }
 
     /// The divisors the interpreter last saw, as (instruction address, divisor passed to the
@@ -775,8 +785,39 @@ impl ClifEmitter {
             self.exit_direct(at, count);
         }
         self.cur = default;
-        self.exit_indirect(target, count);
+        self.switch_miss(target, count);
         true
+    }
+
+    /// Exit of a computed jump to a target not in the region: for a switch, back to the
+    /// dispatcher with [`exit::MISS`] while its chain slot is 0 (the dispatcher records the
+    /// target, for a translation again with it inside, and sets the slot when it has seen
+    /// enough); otherwise, and for other jumps, the inline jump-cache lookup.
+    fn switch_miss(&mut self, target: Value, count: u64) {
+        let here = self.region.get(self.cur_idx).map(|r| r.pc);
+        if self.no_chain
+            || self.next_slot >= self.slot_limit
+            || !here.is_some_and(|h| self.switches.contains(&h))
+        {
+            self.exit_indirect(target, count);
+            return;
+        }
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        self.miss_slots.push((slot, self.pc));
+        let report = self.new_block(true);
+        let lookup = self.new_block(true);
+        let slot_addr = self.low.slots as u64 + 8 * slot as u64;
+        let mut c = self.cursor();
+        let sa = c.ins().iconst(I64, Imm64::new(slot_addr as i64));
+        let seen = c.ins().load(I64, trusted(), sa, 0);
+        c.ins().brif(seen, lookup, &[], report, &[]);
+        self.cur = report;
+        self.write_back(count);
+        self.store_pc(target);
+        self.ret(exit::MISS | (slot as u64) << 8);
+        self.cur = lookup;
+        self.exit_indirect(target, count);
     }
 
     /// Exit to a computed guest address: inline jump-cache lookup, tail call on a hit.
@@ -1814,7 +1855,7 @@ impl Emitter for ClifEmitter {
                         self.exit_direct(site, count);
                         self.cur = next;
                     }
-                    self.exit_indirect(target, count)
+                    self.switch_miss(target, count)
                 }
             }
         }

@@ -46,8 +46,8 @@ use cranelift_codegen::Context;
 use crate::decode::Table;
 use crate::emit::{AmoOp, CsrOp, Emitter, FenceKind, SystemOp, Width};
 use crate::interp::{
-    Block, Chained, CountedChain, Env, FastMem, Interp, InterpEngine, SoftTlb, JUMP_HISTORY,
-    JUMP_RECORDS, MAX_BLOCK_INSNS,
+    target_slot, Block, Chained, CountedChain, Env, FastMem, Interp, InterpEngine, SoftTlb,
+    JUMP_HISTORY, JUMP_RECORDS, MAX_BLOCK_INSNS,
 };
 use crate::{CpuState, Exception};
 
@@ -68,6 +68,9 @@ pub mod exit {
     /// A memory access missed the inline fast path; `cpu.pc` is its instruction, which the
     /// dispatcher runs in the interpreter (with the rest of its interpreter block).
     pub const SLOW: u64 = 4;
+    /// A switch (a computed jump neither a call nor a return) went to a place its region
+    /// does not branch to, while its chain slot (`code >> 8`) is 0; `cpu.pc` is its target.
+    pub const MISS: u64 = 5;
 }
 
 /// The context translated code receives besides the CPU state: one per engine (thread).
@@ -503,6 +506,10 @@ pub struct JitStats {
     /// Computed jumps translated to a table of the places they went in the interpreter (a
     /// `switch`, see `ClifEmitter::switch`).
     pub switch_tables: u64,
+    /// Reports of switches that went to a place outside their region ([`exit::MISS`]).
+    pub switch_misses: u64,
+    /// Regions translated again because their switches went elsewhere.
+    pub retranslations: u64,
     /// Exits of translated code to the interpreter for a memory access off the fast path.
     pub slow_exits: u64,
     /// Lockstep verification ([`JitEngine::set_lockstep`]): entries into translated code
@@ -547,7 +554,17 @@ struct BlockInfo<X> {
     code: usize,
     /// Translation failed: always interpret.
     no_jit: bool,
+    /// Targets outside the region its switches reported since it was last translated.
+    misses: u32,
+    /// Times it was translated again for them (at most [`MAX_RETRANSLATIONS`]).
+    retranslations: u8,
 }
+
+/// Targets outside its region a translation's switches report before it is translated
+/// again, with them inside (see [`exit::MISS`]).
+const MISS_LIMIT: u32 = 32;
+/// Most translations again of one region for its switches' misses.
+const MAX_RETRANSLATIONS: u8 = 2;
 
 /// The JIT engine for machines with environment `X`: one per guest thread, sharing its
 /// translated code with the other threads' engines ([`JitEngine::sharing`]).
@@ -599,6 +616,10 @@ pub struct JitEngine<X: Env> {
     /// invalidations then (`stats.invalidations`): a job lowered before that has its result
     /// dropped if it has code on one of these pages (emptied once no job is in flight).
     stale_inflight: Vec<(u64, (u64, u64))>,
+    /// The chain slots of switches that report targets outside their region
+    /// ([`exit::MISS`]): slot -> (shared code generation, the region's key, the address of
+    /// the switch's jump, the region's `retranslations` when it was translated).
+    miss_sites: HashMap<u32, (u64, (u64, u64), u64, u8)>,
     /// Blocks (pc, code context) inside a region queued for the background compiler, each
     /// with the number of such regions: they are not translated on their own while the
     /// region compiles. A straight run of blocks gets hot all at once, and each would
@@ -1158,6 +1179,7 @@ impl<X: Env> JitEngine<X> {
                 .filter(|v| !v.is_empty()),
             compiler: None,
             stale_inflight: Vec::new(),
+            miss_sites: HashMap::default(),
             covered: HashMap::default(),
             jumps: [(u64::MAX, 0); JUMP_RECORDS],
             divisors: [(u64::MAX, 0); JUMP_HISTORY],
@@ -1441,6 +1463,8 @@ impl<X: Env> JitEngine<X> {
                     count: 0,
                     code: 0,
                     no_jit: false,
+                    misses: 0,
+                    retranslations: 0,
                 });
                 self.map.insert(key, i);
                 i
@@ -1461,10 +1485,97 @@ impl<X: Env> JitEngine<X> {
     /// Links chain slot `slot` (of code this engine just ran) to `target`, unless the code
     /// was reset since (the slot may belong to another translation then).
     fn link(&mut self, slot: usize, target: usize) {
-        let _g = lock(&self.shared.inner);
-        if self.shared.gen.load(Ordering::SeqCst) == self.gen && slot < self.shared.slots.len() {
-            self.shared.slots[slot].store(target as u64, Ordering::Release);
+        if self.set_slot(slot, target as u64) {
             self.stats.chained_exits += 1;
+        }
+    }
+
+    /// Stores `value` in chain slot `slot` (of code this engine just ran) unless the code
+    /// was reset since; true if it did.
+    fn set_slot(&self, slot: usize, value: u64) -> bool {
+        let _g = lock(&self.shared.inner);
+        let ok =
+            self.shared.gen.load(Ordering::SeqCst) == self.gen && slot < self.shared.slots.len();
+        if ok {
+            self.shared.slots[slot].store(value, Ordering::Release);
+        }
+        ok
+    }
+
+    /// A switch of a translated region went to `cpu.pc`, where the region does not branch,
+    /// and reported it through chain slot `slot` ([`exit::MISS`]); the dispatcher goes on
+    /// there. Records the target as the interpreter records jumps. After [`MISS_LIMIT`]
+    /// reports from the current translation of a region, translates again every region with
+    /// a copy of that switch that would then have this target inside (at most
+    /// [`MAX_RETRANSLATIONS`] times each). A switch whose region is not translated again
+    /// stops reporting: it only looks its targets up in the jump cache from then on.
+    /// Old translations stay correct for whoever runs them: their reports are not counted,
+    /// and each one returns to the dispatcher, which finds the new code at the next region
+    /// entry (a region's own loop never leaves it otherwise).
+    fn switch_missed(&mut self, interp: &mut Interp<X>, slot: u32) {
+        let Some(&(gen, key, at, version)) = self.miss_sites.get(&slot) else {
+            return;
+        };
+        if gen != self.gen || key.1 != self.context {
+            return;
+        }
+        self.stats.switch_misses += 1;
+        let target = interp.cpu.pc;
+        interp.jumps[target_slot(at, target)] = (at, target);
+        let i = self.block_index(key.0);
+        let b = &mut self.blocks[i];
+        if b.retranslations != version {
+            return;
+        }
+        b.misses += 1;
+        if b.misses < MISS_LIMIT {
+            return;
+        }
+        b.misses = 0;
+        if b.retranslations >= MAX_RETRANSLATIONS {
+            self.set_slot(slot as usize, 1);
+            return;
+        }
+        self.jumps.copy_from_slice(&interp.jumps[..]);
+        self.divisors.copy_from_slice(&interp.divisors[..]);
+        // Every current translation with this switch, which would have the target inside if
+        // translated again (a region already as large as allowed may have no room for it).
+        let copies: Vec<(u64, u8)> = self
+            .miss_sites
+            .values()
+            .filter(|&&(g, k, a, _)| g == self.gen && k.1 == self.context && a == at)
+            .map(|&(_, k, _, v)| (k.0, v))
+            .collect();
+        let mut keys: Vec<u64> = Vec::new();
+        for (pc, v) in copies {
+            let i = self.block_index(pc);
+            let b = &self.blocks[i];
+            if b.retranslations == v
+                && b.retranslations < MAX_RETRANSLATIONS
+                && b.code != 0
+                && !b.no_jit
+                && !keys.contains(&pc)
+                && self
+                    .decode_region(&mut interp.env, pc)
+                    .iter()
+                    .any(|(start, _)| *start == target)
+            {
+                keys.push(pc);
+            }
+        }
+        if !keys.contains(&key.0) {
+            self.set_slot(slot as usize, 1);
+        }
+        for pc in keys {
+            let i = self.block_index(pc);
+            self.blocks[i].retranslations += 1;
+            self.blocks[i].misses = 0;
+            self.stats.retranslations += 1;
+            let code = self.translate(&mut interp.env, pc, true);
+            if code != 0 {
+                let i = self.block_index(pc);
+                self.blocks[i].code = code;
+            }
         }
     }
 
@@ -1508,7 +1619,7 @@ impl<X: Env> JitEngine<X> {
     /// Translates the block at `pc` (or finds another thread's translation of it); returns its
     /// host code, or 0 when it cannot be translated now (fetch fault at its start, the shared
     /// code changed or was full meanwhile) or ever (marked `no_jit`).
-    fn translate(&mut self, env: &mut X, pc: u64) -> usize {
+    fn translate(&mut self, env: &mut X, pc: u64, again: bool) -> usize {
         let key = (pc, self.context);
         if self.covered.contains_key(&key) {
             return 0;
@@ -1519,7 +1630,9 @@ impl<X: Env> JitEngine<X> {
                 return 0;
             }
             if let Some(&code) = g.map.get(&key) {
-                return code;
+                if !again {
+                    return code;
+                }
             }
             if g.pending.contains(&key) {
                 // Another thread is translating it.
@@ -1634,7 +1747,23 @@ impl<X: Env> JitEngine<X> {
             }
             match g.code.install_with_sites(bytes, &compiled.sites) {
                 Some(p) => {
-                    g.map.insert(key, p as usize);
+                    if let Some(old) = g.map.insert(key, p as usize) {
+                        // Translated again: exits linked to the old code are linked anew
+                        // when next taken (the old code stays correct for whoever still
+                        // runs it, until the memory is reset).
+                        let used = (g.next_slot as usize).min(self.shared.slots.len());
+                        for s in self.shared.slots[..used].iter() {
+                            if s.load(Ordering::Relaxed) == old as u64 {
+                                s.store(0, Ordering::Release);
+                            }
+                        }
+                        if key.1 == self.context {
+                            let e = &self.jc[Self::jc_index(key.0)];
+                            if e.pc.load(Ordering::Relaxed) == key.0 {
+                                e.code.store(p as u64, Ordering::Relaxed);
+                            }
+                        }
+                    }
                     let mut pages: Vec<u64> = Vec::new();
                     for p in insns.iter().flat_map(|&(a, _, len)| insn_pages(a, len)) {
                         if !pages.contains(&p) {
@@ -1691,6 +1820,7 @@ impl<X: Env> JitEngine<X> {
         // Computed calls with a likely target and switches, with where they went: (block,
         // target).
         let mut calls_to: Vec<(u64, u64)> = Vec::new();
+        let mut switches: Vec<u64> = Vec::new();
         for (start, insns) in &region {
             let mut p = Probe::new(*start);
             let mut end = *start;
@@ -1718,6 +1848,7 @@ impl<X: Env> JitEngine<X> {
                 calls_to.push((*start, t));
             }
             if p.switch() {
+                switches.push(*start);
                 calls_to.extend(self.jump_targets(p.pc()).into_iter().map(|t| (*start, t)));
             }
             flow.push((
@@ -1786,7 +1917,7 @@ impl<X: Env> JitEngine<X> {
                 .filter(|&(_, t)| addrs.contains(&t))
                 .collect();
             sites.extend(returns.iter().map(|&(i, j)| (addrs[i], addrs[j])));
-            e.set_jump_sites(sites);
+            e.set_jump_sites(sites, switches);
         }
         e.set_divisors(
             self.divisors
@@ -1830,6 +1961,11 @@ impl<X: Env> JitEngine<X> {
         e.finish();
         self.stats.divisions_specialised += u64::from(e.divisions_specialised);
         self.stats.switch_tables += u64::from(e.switch_tables);
+        let i = self.block_index(pc);
+        let version = self.blocks[i].retranslations;
+        for &(slot, at) in &e.miss_slots {
+            self.miss_sites.insert(slot, (self.gen, key, at, version));
+        }
         let ir = match &self.observer {
             Some(o) if o.want_ir() => Some(e.func.display().to_string()),
             _ => None,
@@ -2048,7 +2184,7 @@ impl<X: Env> JitEngine<X> {
                         b.count = 0;
                         self.jumps.copy_from_slice(&interp.jumps[..]);
                         self.divisors.copy_from_slice(&interp.divisors[..]);
-                        code = self.translate(&mut interp.env, pc);
+                        code = self.translate(&mut interp.env, pc, false);
                         if code != 0 {
                             let i = self.block_index(pc);
                             self.blocks[i].code = code;
@@ -2127,6 +2263,7 @@ impl<X: Env> JitEngine<X> {
                         return Ok(());
                     }
                 }
+                exit::MISS => self.switch_missed(interp, (r >> 8) as u32),
                 exit::CHAIN if interp.env.code_context() == self.context => {
                     let target = self.code_for(interp.cpu.pc);
                     if target != 0 {

@@ -396,7 +396,7 @@ fn run(args: RunArgs) -> ExitCode {
         );
         if let Some(j) = stats.jit {
             eprintln!(
-                "xlate: stats: jit: {} blocks translated ({} guest instructions), {} by all threads, {:.1} ms compiling, {} bytes of code cache in use of {}, {} chained exits, {} entries from the dispatcher, {} memory accesses sent to the interpreter, {} accesses that faulted in the host MMU, {} divisions specialised for their divisor, {} switches translated to tables, {} regions translated again for their switches, {} blocks run interpreted, {} compile failures",
+                "xlate: stats: jit: {} blocks translated ({} guest instructions), {} by all threads, {:.1} ms compiling, {} bytes of code cache in use of {}, {} chained exits, {} entries from the dispatcher, {} memory accesses sent to the interpreter, {} accesses that faulted in the host MMU, {} divisions specialised for their divisor, {} switches translated to tables, {} floating-point slow paths run in the interpreter, {} regions translated again (switches, floating point), {} blocks run interpreted, {} compile failures",
                 j.blocks_translated,
                 j.insns_translated,
                 stats.process_translations,
@@ -409,6 +409,7 @@ fn run(args: RunArgs) -> ExitCode {
                 translator::jit::fault::landed(),
                 j.divisions_specialised,
                 j.switch_tables,
+                j.fp_exits,
                 j.retranslations,
                 j.interp_blocks,
                 j.compile_failures

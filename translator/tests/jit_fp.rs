@@ -403,3 +403,45 @@ fn fp_csr_writes_renew_the_shared_fast_path_tests() {
         assert_eq!(b.cpu.frm, a.cpu.frm, "{name}: frm");
     }
 }
+
+/// An operation whose fast path never applies (products that are zero) leaves the translated
+/// loop for the interpreter each time, until the dispatcher has counted 128 such exits: the
+/// loop is then translated again with the helper call inline, and leaves no more. Translated
+/// with NX not accrued (when arithmetic would miss every time), it calls the helper at once.
+#[test]
+fn fp_operations_that_keep_leaving_get_helper_calls() {
+    let fmul_d = |rd: u32, rs1: u32, rs2: u32| r_type(0b000_1001, rs2, rs1, 7, rd);
+    let addi =
+        |rd: u32, rs1: u32, imm: i32| ((imm as u32) & 0xfff) << 20 | rs1 << 15 | rd << 7 | 0x13;
+    // bne x5, x0, -8
+    let bne_back = 0xfe02_9ce3;
+    let code = [fmul_d(3, 2, 1), addi(5, 5, -1), bne_back, ECALL];
+    for (nx, exits, again) in [(1, 128, 1), (0, 0, 0)] {
+        let mut init = CpuState::default();
+        init.f[1] = 3.0f64.to_bits();
+        init.f[2] = (-0.0f64).to_bits();
+        init.f[3] = 1.0f64.to_bits();
+        init.x[5] = 1000;
+        init.fflags = nx;
+        let mut a = machine(&code, &init);
+        let mut ie: InterpEngine<Mem> = InterpEngine::new();
+        let ea = ie.run(&mut a, u64::MAX).err();
+        assert_eq!(ea.map(|e| e.cause), Some(Cause::EcallFromU));
+        assert_eq!(a.cpu.f[3], (-0.0f64).to_bits());
+        assert_eq!(a.cpu.fflags, nx);
+        let mut j = engine();
+        let mut b = machine(&code, &init);
+        let eb = j.run(&mut b, u64::MAX).err();
+        assert_eq!(ea, eb);
+        assert_eq!(b.cpu.f, a.cpu.f);
+        assert_eq!(b.cpu.x, a.cpu.x);
+        assert_eq!(b.cpu.fflags, nx);
+        assert_eq!(b.cpu.instret, a.cpu.instret);
+        let s = &j.stats;
+        assert_eq!(
+            (s.fp_exits, s.retranslations),
+            (exits, again),
+            "NX {nx}: {s:?}"
+        );
+    }
+}

@@ -210,6 +210,11 @@ pub struct ClifEmitter {
     /// The switches' chain slots that report a target outside the region ([`exit::MISS`]),
     /// with the address of their jump.
     pub miss_slots: Vec<(u32, u64)>,
+    /// Floating-point operations leave the region when their fast path's test fails
+    /// ([`exit::FP`]) instead of calling their helper (see [`ClifEmitter::set_fp_exits`]).
+    fp_exits: bool,
+    /// The chain slot identifying this translation in those exits, once one is emitted.
+    pub fp_slot: Option<u32>,
 }
 
 /// What [`ClifEmitter::new`] needs to lay out a region: the [`Probe`] of all its
@@ -297,6 +302,8 @@ impl ClifEmitter {
             switch_tables: 0,
             switches: Vec::new(),
             miss_slots: Vec::new(),
+            fp_exits: false,
+            fp_slot: None,
         };
         if let Some((p, starts)) = region.filter(|(p, s)| !p.fence_i && !s.is_empty()) {
             e.open_region(p, starts);
@@ -387,6 +394,17 @@ impl ClifEmitter {
     pub fn set_jump_sites(&mut self, sites: Vec<(u64, u64)>, switches: Vec<u64>) {
         self.jump_sites = sites;
         self.switches = switches;
+    }
+
+    /// Whether the floating-point operations with an inline fast path leave the region for
+    /// the interpreter when its test fails ([`exit::FP`]), rather than call their helper and
+    /// go on. A call anywhere in a function makes the register allocator keep FP values
+    /// live across it in memory (every host FP register is caller-saved), even when the
+    /// call is in a cold block; exits keep the hot path free of calls. The dispatcher
+    /// counts the exits and translates a region whose operations leave too often again
+    /// with the calls. Only with `slow_exit` (there must be guest code to interpret).
+    pub fn set_fp_exits(&mut self, on: bool) {
+        self.fp_exits = on && self.low.slow_exit;
     }
 
     /// The divisors the interpreter last saw, as (instruction address, divisor passed to the
@@ -896,11 +914,35 @@ impl ClifEmitter {
     /// page-crossing access). Exiting instead of calling a helper keeps guest registers out of
     /// callee-saved host registers and stack slots in the hot path.
     fn exit_slow_here(&mut self) {
+        self.exit_here(exit::SLOW);
+    }
+
+    /// Ends the current block with an exit before the current instruction with exit code
+    /// `code`, the dispatcher to run the instruction in the interpreter.
+    fn exit_here(&mut self, code: u64) {
         let n = self.n;
         self.write_back(n);
         let pc = self.iconst(self.pc);
         self.store_pc(pc);
-        self.ret(exit::SLOW);
+        self.ret(code);
+    }
+
+    /// The chain slot that identifies this translation in its [`exit::FP`] exits (allocated
+    /// at the first), or `None` when FP operations call their helpers instead.
+    pub(super) fn fp_exit_slot(&mut self) -> Option<u32> {
+        if !self.fp_exits {
+            return None;
+        }
+        if self.fp_slot.is_none() && self.next_slot < self.slot_limit {
+            self.fp_slot = Some(self.next_slot);
+            self.next_slot += 1;
+        }
+        self.fp_slot
+    }
+
+    /// Ends the current block with an [`exit::FP`] exit before the current instruction.
+    pub(super) fn exit_fp_here(&mut self, slot: u32) {
+        self.exit_here(exit::FP | (slot as u64) << 8);
     }
 
     /// Ends the block with the static exception the semantics returned.

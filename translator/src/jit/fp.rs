@@ -194,6 +194,12 @@ impl ClifEmitter {
             .ins()
             .brif(ok, join, &[BlockArg::Value(r)], slow, &[]);
         self.cur = slow;
+        if let Some(slot) = self.fp_exit_slot() {
+            // The interpreter runs it (see `set_fp_exits`).
+            self.exit_fp_here(slot);
+            self.cur = join;
+            return Some(res);
+        }
         // The helper only accrues flags: NX, once accrued, stays so, and `frm` is unchanged.
         let shared = (self.fp_nx, self.fp_nx_rne);
         let r2 = self.call_helper(h.f as usize, cpu, a, b, c);

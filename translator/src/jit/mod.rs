@@ -71,6 +71,10 @@ pub mod exit {
     /// A switch (a computed jump neither a call nor a return) went to a place its region
     /// does not branch to, while its chain slot (`code >> 8`) is 0; `cpu.pc` is its target.
     pub const MISS: u64 = 5;
+    /// A floating-point operation's inline fast path did not apply (see
+    /// `ClifEmitter::set_fp_exits`); `cpu.pc` is its instruction, which the dispatcher runs
+    /// in the interpreter, and the chain slot `code >> 8` identifies the translation.
+    pub const FP: u64 = 6;
 }
 
 /// The context translated code receives besides the CPU state: one per engine (thread).
@@ -508,7 +512,10 @@ pub struct JitStats {
     pub switch_tables: u64,
     /// Reports of switches that went to a place outside their region ([`exit::MISS`]).
     pub switch_misses: u64,
-    /// Regions translated again because their switches went elsewhere.
+    /// Exits of floating-point operations whose fast path did not apply ([`exit::FP`]).
+    pub fp_exits: u64,
+    /// Regions translated again because their switches went elsewhere or their
+    /// floating-point operations left too often.
     pub retranslations: u64,
     /// Exits of translated code to the interpreter for a memory access off the fast path.
     pub slow_exits: u64,
@@ -556,9 +563,32 @@ struct BlockInfo<X> {
     no_jit: bool,
     /// Targets outside the region its switches reported since it was last translated.
     misses: u32,
-    /// Times it was translated again for them (at most [`MAX_RETRANSLATIONS`]).
+    /// [`exit::FP`] exits of its current translation.
+    fp_exits: u32,
+    /// Its floating-point operations call their helpers when their fast path does not
+    /// apply, instead of leaving for the interpreter (they left too often).
+    fp_calls: bool,
+    /// Times it was translated again (for switches at most [`MAX_RETRANSLATIONS`]).
     retranslations: u8,
 }
+
+/// A translation's exit the dispatcher counts ([`exit::MISS`], [`exit::FP`]), by the chain
+/// slot it reports.
+#[derive(Clone, Copy)]
+struct ExitSite {
+    /// The shared code generation it belongs to.
+    gen: u64,
+    /// The region's key.
+    key: (u64, u64),
+    /// The address of the switch's jump for [`exit::MISS`]; `None` for [`exit::FP`].
+    at: Option<u64>,
+    /// The region's `retranslations` when it was translated.
+    version: u8,
+}
+
+/// [`exit::FP`] exits of a translation before its region is translated again with helper
+/// calls instead.
+const FP_EXIT_LIMIT: u32 = 128;
 
 /// Targets outside its region a translation's switches report before it is translated
 /// again, with them inside (see [`exit::MISS`]).
@@ -616,10 +646,8 @@ pub struct JitEngine<X: Env> {
     /// invalidations then (`stats.invalidations`): a job lowered before that has its result
     /// dropped if it has code on one of these pages (emptied once no job is in flight).
     stale_inflight: Vec<(u64, (u64, u64))>,
-    /// The chain slots of switches that report targets outside their region
-    /// ([`exit::MISS`]): slot -> (shared code generation, the region's key, the address of
-    /// the switch's jump, the region's `retranslations` when it was translated).
-    miss_sites: HashMap<u32, (u64, (u64, u64), u64, u8)>,
+    /// The chain slots that identify translations in exits the dispatcher counts.
+    exit_sites: HashMap<u32, ExitSite>,
     /// Blocks (pc, code context) inside a region queued for the background compiler, each
     /// with the number of such regions: they are not translated on their own while the
     /// region compiles. A straight run of blocks gets hot all at once, and each would
@@ -631,6 +659,10 @@ pub struct JitEngine<X: Env> {
     /// The interpreter's divisor history ([`Interp::divisors`]) as of the translation being
     /// made.
     divisors: [(u64, u64); JUMP_HISTORY],
+    /// As of the translation being made, `fflags` has NX accrued and `frm` is RNE: the
+    /// floating-point fast paths apply (to operands in range), so their misses can be exits
+    /// ([`exit::FP`]); otherwise arithmetic would miss every time, and calls its helpers.
+    fp_fast_now: bool,
     pub stats: JitStats,
 }
 
@@ -1179,10 +1211,11 @@ impl<X: Env> JitEngine<X> {
                 .filter(|v| !v.is_empty()),
             compiler: None,
             stale_inflight: Vec::new(),
-            miss_sites: HashMap::default(),
+            exit_sites: HashMap::default(),
             covered: HashMap::default(),
             jumps: [(u64::MAX, 0); JUMP_RECORDS],
             divisors: [(u64::MAX, 0); JUMP_HISTORY],
+            fp_fast_now: false,
             stats: JitStats::default(),
             cfg,
         }
@@ -1464,6 +1497,8 @@ impl<X: Env> JitEngine<X> {
                     code: 0,
                     no_jit: false,
                     misses: 0,
+                    fp_exits: 0,
+                    fp_calls: false,
                     retranslations: 0,
                 });
                 self.map.insert(key, i);
@@ -1513,7 +1548,13 @@ impl<X: Env> JitEngine<X> {
     /// and each one returns to the dispatcher, which finds the new code at the next region
     /// entry (a region's own loop never leaves it otherwise).
     fn switch_missed(&mut self, interp: &mut Interp<X>, slot: u32) {
-        let Some(&(gen, key, at, version)) = self.miss_sites.get(&slot) else {
+        let Some(&ExitSite {
+            gen,
+            key,
+            at: Some(at),
+            version,
+        }) = self.exit_sites.get(&slot)
+        else {
             return;
         };
         if gen != self.gen || key.1 != self.context {
@@ -1536,15 +1577,14 @@ impl<X: Env> JitEngine<X> {
             self.set_slot(slot as usize, 1);
             return;
         }
-        self.jumps.copy_from_slice(&interp.jumps[..]);
-        self.divisors.copy_from_slice(&interp.divisors[..]);
+        self.take_profile(interp);
         // Every current translation with this switch, which would have the target inside if
         // translated again (a region already as large as allowed may have no room for it).
         let copies: Vec<(u64, u8)> = self
-            .miss_sites
+            .exit_sites
             .values()
-            .filter(|&&(g, k, a, _)| g == self.gen && k.1 == self.context && a == at)
-            .map(|&(_, k, _, v)| (k.0, v))
+            .filter(|s| s.gen == self.gen && s.key.1 == self.context && s.at == Some(at))
+            .map(|s| (s.key.0, s.version))
             .collect();
         let mut keys: Vec<u64> = Vec::new();
         for (pc, v) in copies {
@@ -1567,16 +1607,74 @@ impl<X: Env> JitEngine<X> {
             self.set_slot(slot as usize, 1);
         }
         for pc in keys {
-            let i = self.block_index(pc);
-            self.blocks[i].retranslations += 1;
-            self.blocks[i].misses = 0;
-            self.stats.retranslations += 1;
-            let code = self.translate(&mut interp.env, pc, true);
-            if code != 0 {
-                let i = self.block_index(pc);
-                self.blocks[i].code = code;
-            }
+            self.retranslate(interp, pc, |_| {});
         }
+    }
+
+    /// Translates the region at `pc` again after `change` (given its block record) changed
+    /// how, replacing its current translation. The record's `retranslations` counts it, so
+    /// exits of the old code are no longer counted; if nothing was translated or queued (the
+    /// region is being compiled as part of another one, the code was reset meanwhile), the
+    /// record is left as it was but for its counts of exits, which start again.
+    fn retranslate(&mut self, interp: &mut Interp<X>, pc: u64, change: impl Fn(&mut BlockInfo<X>)) {
+        let i = self.block_index(pc);
+        let before = (self.blocks[i].retranslations, self.blocks[i].fp_calls);
+        change(&mut self.blocks[i]);
+        let b = &mut self.blocks[i];
+        b.retranslations = b.retranslations.saturating_add(1);
+        b.misses = 0;
+        b.fp_exits = 0;
+        let code = self.translate(&mut interp.env, pc, true);
+        let i = self.block_index(pc);
+        if code != 0 {
+            self.blocks[i].code = code;
+        } else if !lock(&self.shared.inner)
+            .pending
+            .contains(&(pc, self.context))
+        {
+            (self.blocks[i].retranslations, self.blocks[i].fp_calls) = before;
+            return;
+        }
+        self.stats.retranslations += 1;
+    }
+
+    /// Takes what the interpreter learnt (jump targets, divisors) and the state of the FP
+    /// unit, for the next translation.
+    fn take_profile(&mut self, interp: &Interp<X>) {
+        self.jumps.copy_from_slice(&interp.jumps[..]);
+        self.divisors.copy_from_slice(&interp.divisors[..]);
+        self.fp_fast_now =
+            interp.cpu.fflags & u64::from(crate::fpu::NX) != 0 && interp.cpu.frm == 0;
+    }
+
+    /// A floating-point operation of a translated region left it through [`exit::FP`], with
+    /// chain slot `slot`: after [`FP_EXIT_LIMIT`] such exits from its current translation,
+    /// translates the region again with helper calls instead. (Old translations stay
+    /// correct for whoever runs them; their exits are not counted.)
+    fn fp_exited(&mut self, interp: &mut Interp<X>, slot: u32) {
+        let Some(&ExitSite {
+            gen,
+            key,
+            at: None,
+            version,
+        }) = self.exit_sites.get(&slot)
+        else {
+            return;
+        };
+        if gen != self.gen || key.1 != self.context {
+            return;
+        }
+        let i = self.block_index(key.0);
+        let b = &mut self.blocks[i];
+        if b.retranslations != version || b.fp_calls || b.code == 0 || b.no_jit {
+            return;
+        }
+        b.fp_exits += 1;
+        if b.fp_exits < FP_EXIT_LIMIT {
+            return;
+        }
+        self.take_profile(interp);
+        self.retranslate(interp, key.0, |b| b.fp_calls = true);
     }
 
     /// Clears `in_jit` after translated code returned (or was not entered), then waits for
@@ -1911,6 +2009,11 @@ impl<X: Env> JitEngine<X> {
                 Some((&probe, &starts))
             },
         );
+        let fp_calls = {
+            let i = self.block_index(pc);
+            self.blocks[i].fp_calls
+        };
+        e.set_fp_exits(self.fp_fast_now && !fp_calls);
         if !probe.fence_i {
             let mut sites: Vec<(u64, u64)> = calls_to
                 .into_iter()
@@ -1963,8 +2066,17 @@ impl<X: Env> JitEngine<X> {
         self.stats.switch_tables += u64::from(e.switch_tables);
         let i = self.block_index(pc);
         let version = self.blocks[i].retranslations;
+        let site = |at| ExitSite {
+            gen: self.gen,
+            key,
+            at,
+            version,
+        };
         for &(slot, at) in &e.miss_slots {
-            self.miss_sites.insert(slot, (self.gen, key, at, version));
+            self.exit_sites.insert(slot, site(Some(at)));
+        }
+        if let Some(slot) = e.fp_slot {
+            self.exit_sites.insert(slot, site(None));
         }
         let ir = match &self.observer {
             Some(o) if o.want_ir() => Some(e.func.display().to_string()),
@@ -2182,8 +2294,7 @@ impl<X: Env> JitEngine<X> {
                     b.count += 1;
                     if b.count >= self.cfg.jit_threshold {
                         b.count = 0;
-                        self.jumps.copy_from_slice(&interp.jumps[..]);
-                        self.divisors.copy_from_slice(&interp.divisors[..]);
+                        self.take_profile(interp);
                         code = self.translate(&mut interp.env, pc, false);
                         if code != 0 {
                             let i = self.block_index(pc);
@@ -2264,6 +2375,14 @@ impl<X: Env> JitEngine<X> {
                     }
                 }
                 exit::MISS => self.switch_missed(interp, (r >> 8) as u32),
+                exit::FP => {
+                    // As for `SLOW`; then counted.
+                    self.stats.fp_exits += 1;
+                    if self.interpret(interp, interp.cpu.pc, stop_at)? {
+                        return Ok(());
+                    }
+                    self.fp_exited(interp, (r >> 8) as u32);
+                }
                 exit::CHAIN if interp.env.code_context() == self.context => {
                     let target = self.code_for(interp.cpu.pc);
                     if target != 0 {

@@ -604,6 +604,8 @@ impl<X: Env> JitEngine<X> {
                 exit::LOOKUP => "jump-cache miss",
                 exit::CHAIN => "direct exit (chain slot)",
                 exit::SLOW => "memory slow path",
+                exit::MISS => "switch target outside the region",
+                exit::FP => "floating-point slow path",
                 _ => "unknown exit code",
             },
             jit_insns: got_n,

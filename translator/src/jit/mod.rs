@@ -9,6 +9,19 @@
 //! `jit_threshold` times it is translated and from then on runs as host code. Either engine can
 //! take over at any block boundary because both keep the whole guest state in [`CpuState`].
 //!
+//! # Speculation and translating again
+//!
+//! A translation bets on what the interpreter saw: where computed calls and switches went
+//! ([`crate::interp::Interp::jumps`]), divisors, that floating-point operations take their
+//! fast paths. Every bet is checked in the code, and a lost one is always handled correctly,
+//! but some are handled slowly: a switch going to a place outside its region returns to
+//! the dispatcher ([`exit::MISS`]), a floating-point operation whose fast path does not
+//! apply leaves for the interpreter ([`exit::FP`]). The dispatcher counts these exits per
+//! translation (by a chain slot the exit names) and past a limit translates the region
+//! again, with the new switch targets inside or with helper calls for the floating-point
+//! operations; the new code replaces the old in the map, the jump cache and the chain slots
+//! linked to it (`JitEngine::retranslate`).
+//!
 //! # ABI of translated code
 //!
 //! * A block is a `CallConv::Tail` function `fn(cpu: *mut CpuState, ctx: *mut JitCtx) -> u64`.
@@ -55,7 +68,8 @@ use clif::{ClifEmitter, HelperAddrs, Lowering};
 use code::CodeMem;
 use probe::Probe;
 
-/// Exit codes returned by translated code (low 8 bits; `CHAIN` carries the slot in the rest).
+/// Exit codes returned by translated code (low 8 bits; `CHAIN`, `MISS` and `FP` carry a chain
+/// slot in the rest).
 pub mod exit {
     /// Back to the dispatcher; `cpu.pc` is the next block.
     pub const RETURN: u64 = 0;

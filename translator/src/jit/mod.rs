@@ -1562,18 +1562,15 @@ impl<X: Env> JitEngine<X> {
     /// and each one returns to the dispatcher, which finds the new code at the next region
     /// entry (a region's own loop never leaves it otherwise).
     fn switch_missed(&mut self, interp: &mut Interp<X>, slot: u32) {
-        let Some(&ExitSite {
-            gen,
+        let Some(ExitSite {
             key,
             at: Some(at),
             version,
-        }) = self.exit_sites.get(&slot)
+            ..
+        }) = self.exit_site(slot)
         else {
             return;
         };
-        if gen != self.gen || key.1 != self.context {
-            return;
-        }
         self.stats.switch_misses += 1;
         let target = interp.cpu.pc;
         interp.jumps[target_slot(at, target)] = (at, target);
@@ -1661,23 +1658,27 @@ impl<X: Env> JitEngine<X> {
             interp.cpu.fflags & u64::from(crate::fpu::NX) != 0 && interp.cpu.frm == 0;
     }
 
+    /// The counted exit that reports chain slot `slot`, if it belongs to the current code
+    /// (generation) and code context.
+    fn exit_site(&self, slot: u32) -> Option<ExitSite> {
+        let s = *self.exit_sites.get(&slot)?;
+        (s.gen == self.gen && s.key.1 == self.context).then_some(s)
+    }
+
     /// A floating-point operation of a translated region left it through [`exit::FP`], with
     /// chain slot `slot`: after [`FP_EXIT_LIMIT`] such exits from its current translation,
     /// translates the region again with helper calls instead. (Old translations stay
     /// correct for whoever runs them; their exits are not counted.)
     fn fp_exited(&mut self, interp: &mut Interp<X>, slot: u32) {
-        let Some(&ExitSite {
-            gen,
+        let Some(ExitSite {
             key,
             at: None,
             version,
-        }) = self.exit_sites.get(&slot)
+            ..
+        }) = self.exit_site(slot)
         else {
             return;
         };
-        if gen != self.gen || key.1 != self.context {
-            return;
-        }
         let i = self.block_index(key.0);
         let b = &mut self.blocks[i];
         if b.retranslations != version || b.fp_calls || b.code == 0 || b.no_jit {

@@ -178,6 +178,15 @@ fn successors(starts: &[u64], flow: &[(u64, [Option<u64>; 3])]) -> Vec<Vec<usize
         .collect()
 }
 
+/// Adds the edges `(from, to)` to `succ` ([`successors`]) that are not there yet.
+fn add_edges(succ: &mut [Vec<usize>], edges: impl IntoIterator<Item = (usize, usize)>) {
+    for (i, j) in edges {
+        if !succ[i].contains(&j) {
+            succ[i].push(j);
+        }
+    }
+}
+
 /// Most return addresses one computed jump compares its target with before looking it up.
 const MAX_RETURN_SITES: usize = 4;
 
@@ -1618,20 +1627,21 @@ impl<X: Env> JitEngine<X> {
             self.set_slot(slot as usize, 1);
         }
         for pc in keys {
-            self.retranslate(interp, pc, |_| {});
+            self.retranslate(interp, pc, false);
         }
     }
 
-    /// Translates the region at `pc` again after `change` (given its block record) changed
-    /// how, replacing its current translation. The record's `retranslations` counts it, so
-    /// exits of the old code are no longer counted; if nothing was translated or queued (the
-    /// region is being compiled as part of another one, the code was reset meanwhile), the
-    /// record is left as it was but for its counts of exits, which start again.
-    fn retranslate(&mut self, interp: &mut Interp<X>, pc: u64, change: impl Fn(&mut BlockInfo<X>)) {
+    /// Translates the region at `pc` again, replacing its current translation; with
+    /// `fp_calls`, its floating-point operations call their helpers from then on. The
+    /// record's `retranslations` counts it, so exits of the old code are no longer counted;
+    /// if nothing was translated or queued (the region is being compiled as part of another
+    /// one, the code was reset meanwhile), the record is left as it was but for its counts
+    /// of exits, which start again.
+    fn retranslate(&mut self, interp: &mut Interp<X>, pc: u64, fp_calls: bool) {
         let i = self.block_index(pc);
-        let before = (self.blocks[i].retranslations, self.blocks[i].fp_calls);
-        change(&mut self.blocks[i]);
         let b = &mut self.blocks[i];
+        let before = (b.retranslations, b.fp_calls);
+        b.fp_calls |= fp_calls;
         b.retranslations = b.retranslations.saturating_add(1);
         b.misses = 0;
         b.fp_exits = 0;
@@ -1689,7 +1699,7 @@ impl<X: Env> JitEngine<X> {
             return;
         }
         self.take_profile(interp);
-        self.retranslate(interp, key.0, |b| b.fp_calls = true);
+        self.retranslate(interp, key.0, true);
     }
 
     /// Clears `in_jit` after translated code returned (or was not entered), then waits for
@@ -1870,11 +1880,10 @@ impl<X: Env> JitEngine<X> {
                                 s.store(0, Ordering::Release);
                             }
                         }
-                        if key.1 == self.context {
-                            let e = &self.jc[Self::jc_index(key.0)];
-                            if e.pc.load(Ordering::Relaxed) == key.0 {
-                                e.code.store(p as u64, Ordering::Relaxed);
-                            }
+                        if key.1 == self.context
+                            && self.jc[Self::jc_index(key.0)].pc.load(Ordering::Relaxed) == key.0
+                        {
+                            self.jc_fill(key.0, p as usize);
                         }
                     }
                     let mut pages: Vec<u64> = Vec::new();
@@ -1973,13 +1982,12 @@ impl<X: Env> JitEngine<X> {
         let mut succ = successors(&addrs, &flow);
         // (A switch may continue at each place it went.)
         let index = |a: u64| addrs.iter().position(|&s| s == a);
-        for &(from, to) in &calls_to {
-            if let (Some(i), Some(j)) = (index(from), index(to)) {
-                if !succ[i].contains(&j) {
-                    succ[i].push(j);
-                }
-            }
-        }
+        add_edges(
+            &mut succ,
+            calls_to
+                .iter()
+                .filter_map(|&(from, to)| Some((index(from)?, index(to)?))),
+        );
         // (Loops are found without the return edges below: a region entered again after
         // each call it makes would otherwise carry everything it reads in host registers.)
         let keep = loop_reads(&succ, &reads);
@@ -1995,11 +2003,7 @@ impl<X: Env> JitEngine<X> {
             .collect();
         let is_call: Vec<bool> = links.iter().map(Option::is_some).collect();
         let returns = return_edges(&succ, &calls, &is_call, &indirect);
-        for &(i, j) in &returns {
-            if !succ[i].contains(&j) {
-                succ[i].push(j);
-            }
-        }
+        add_edges(&mut succ, returns.iter().copied());
         let dirty = region_dirty(&flow, &succ);
         // A region that runs `fence.i` is cut to its first block (whose exits then return to
         // the dispatcher).

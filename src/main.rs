@@ -396,7 +396,7 @@ fn run(args: RunArgs) -> ExitCode {
         );
         if let Some(j) = stats.jit {
             eprintln!(
-                "xlate: stats: jit: {} blocks translated ({} guest instructions), {} by all threads, {:.1} ms compiling, {} bytes of code cache in use of {}, {} chained exits, {} entries from the dispatcher, {} memory accesses sent to the interpreter, {} accesses that faulted in the host MMU, {} divisions specialised for their divisor, {} switches translated to tables, {} floating-point slow paths run in the interpreter, {} regions translated again (switches, floating point), {} blocks run interpreted, {} compile failures",
+                "xlate: stats: jit: {} blocks translated ({} guest instructions), {} by all threads, {:.1} ms compiling, {} bytes of code cache in use of {}, {} chained exits, {} entries from the dispatcher, {} memory accesses sent to the interpreter, {} accesses checked by the host MMU ({} after a gap), {} that faulted there ({} after a gap), {} divisions specialised for their divisor, {} switches translated to tables, {} floating-point slow paths run in the interpreter, {} regions translated again (switches, floating point), {} blocks run interpreted, {} compile failures",
                 j.blocks_translated,
                 j.insns_translated,
                 stats.process_translations,
@@ -406,7 +406,10 @@ fn run(args: RunArgs) -> ExitCode {
                 j.chained_exits,
                 j.jit_entries,
                 j.slow_exits,
+                j.host_checked,
+                j.host_gaps,
                 translator::jit::fault::landed(),
+                translator::jit::fault::landed_after_gap(),
                 j.divisions_specialised,
                 j.switch_tables,
                 j.fp_exits,

@@ -114,3 +114,45 @@ fn guest_status_matching() {
     assert!(!Status::Code(0).matches_guest(139));
     assert!(!Status::TimedOut.matches_guest(0));
 }
+
+/// The count in parentheses, "(N after a gap)", of the `--stats` field holding `key`.
+fn after_gap(err: &str, key: &str) -> u64 {
+    err.split([',', '\n'])
+        .find(|f| f.contains(key))
+        .and_then(|f| {
+            f.split_once('(')?
+                .1
+                .strip_suffix(" after a gap)")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no {key:?} (N after a gap) in {err:?}"))
+}
+
+/// sig_pressure is there for the JIT's landing pads after a gap (`translator::jit::pad`):
+/// some of its faults must be at loads or stores the register allocator put instructions
+/// before (after their bound check), or its case above would check nothing of those. Its
+/// output is still exactly the expected one.
+#[test]
+fn sig_pressure_faults_after_a_gap() {
+    if !translator::jit::fault::SUPPORTED {
+        return;
+    }
+    let expected = std::fs::read(common::expected_dir().join("sig_pressure.stdout")).unwrap();
+    let out = common::Run::xlate()
+        .args(["run", "--engine", "jit", "--stats"])
+        .arg(common::bin_dir().join("sig_pressure"))
+        .run();
+    assert_eq!(out.status, Status::Code(0), "{out:?}");
+    assert!(
+        out.stdout == expected,
+        "{}",
+        common::diff(&expected, &out.stdout, 10)
+    );
+    let err = out.stderr_text();
+    let gaps = after_gap(&err, "accesses checked by the host MMU");
+    assert!(gaps > 0, "no access after a gap: {err}");
+    // Its `sd` walker's store: 2 rounds, on an unmapped and on a read-only page.
+    let landed = after_gap(&err, "that faulted there");
+    assert!(landed >= 4, "{landed} faults after a gap: {err}");
+}

@@ -89,6 +89,7 @@ passes! {
     verify_sig_segv = "sig_segv";
     verify_sig_loads = "sig_loads";
     verify_sig_stores = "sig_stores";
+    verify_sig_pressure = "sig_pressure";
     verify_sig_ill = "sig_ill";
     verify_realistic = "realistic";
     verify_memory = "memory";

@@ -548,6 +548,7 @@ macro_rules! with_guest_cases {
             sig_segv,
             sig_loads,
             sig_stores,
+            sig_pressure,
             sig_ill,
             sig_alarm,
             sig_mask,

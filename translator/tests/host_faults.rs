@@ -20,8 +20,9 @@ fn a_landing_pad_is_a_conditional_branch_right_before_the_load_into_a_block() {
         return;
     }
     let starts = [0, 9, 12, 13];
-    assert_eq!(fault::landing_pad(&CODE, 9, &starts), Some(13));
-    // The load must start a block, and so must the branch's target.
+    assert_eq!(fault::landing_pad(&CODE, 9, &starts), Some((9, 13)));
+    // The load's block must start right after the branch, and the branch's target must
+    // start a block.
     assert_eq!(fault::landing_pad(&CODE, 9, &[0, 12, 13]), None);
     assert_eq!(fault::landing_pad(&CODE, 9, &[0, 9, 12]), None);
     // Anything but `0f 8x rel32` right before the load: no landing pad.
@@ -37,6 +38,43 @@ fn a_landing_pad_is_a_conditional_branch_right_before_the_load_into_a_block() {
     own[5] = 0;
     assert_eq!(fault::landing_pad(&own, 9, &[0, 9]), None);
     assert_eq!(fault::landing_pad(&CODE, 3, &starts), None);
+}
+
+/// `test rdi, rdi; je pad; mov rcx, rdi; mov rax, [rcx]; ret; pad: mov eax, 77; ret`: the
+/// load at offset 12 after a gap (`mov rcx, rdi`, from offset 9) that writes a register the
+/// landing pad (offset 16) does not read.
+const GAP: [u8; 22] = [
+    0x48, 0x85, 0xff, // test rdi, rdi
+    0x0f, 0x84, 0x07, 0x00, 0x00, 0x00, // je +7 (pad)
+    0x48, 0x89, 0xf9, // mov rcx, rdi
+    0x48, 0x8b, 0x01, // mov rax, [rcx]
+    0xc3, // ret
+    0xb8, 0x4d, 0x00, 0x00, 0x00, // pad: mov eax, 77
+    0xc3, // ret
+];
+
+#[test]
+fn a_load_after_a_gap_keeps_its_landing_pad_if_the_pad_does_not_read_what_it_writes() {
+    if !fault::SUPPORTED {
+        return;
+    }
+    assert_eq!(fault::landing_pad(&GAP, 12, &[0, 9, 16]), Some((9, 16)));
+    // `mov eax, 77; test rdi, rdi; je pad; mov rax, rdi; mov rax, [rax]; ret; pad: ret`: the
+    // gap replaces the value the pad returns.
+    let clobbers: [u8; 22] = [
+        0xb8, 0x4d, 0x00, 0x00, 0x00, // mov eax, 77
+        0x48, 0x85, 0xff, // test rdi, rdi
+        0x0f, 0x84, 0x07, 0x00, 0x00, 0x00, // je +7 (pad)
+        0x48, 0x89, 0xf8, // mov rax, rdi
+        0x48, 0x8b, 0x00, // mov rax, [rax]
+        0xc3, // ret
+        0xc3, // pad: ret
+    ];
+    assert_eq!(fault::landing_pad(&clobbers, 17, &[0, 14, 21]), None);
+    // A push in the gap (a store, and a move of the stack pointer) loses the pad.
+    let mut store = GAP;
+    store[9..12].copy_from_slice(&[0x51, 0x59, 0x90]); // push rcx; pop rcx; nop
+    assert_eq!(fault::landing_pad(&store, 12, &[0, 9, 16]), None);
 }
 
 /// An anonymous mapping of `len` bytes with protection `prot`.
@@ -61,23 +99,35 @@ fn a_fault_at_a_registered_load_resumes_at_its_landing_pad() {
     if !fault::SUPPORTED {
         return;
     }
+    let before = fault::landed_after_gap();
+    resumes_at_the_pad(&CODE, 9, 9);
+    // After its gap: the pad is found from the branch before the gap.
+    resumes_at_the_pad(&GAP, 12, 9);
+    assert!(fault::landed_after_gap() >= before + 2);
+}
+
+/// Runs `code` (a function of one pointer argument returning the u64 there, or 77 from its
+/// landing pad when the pointer is null) with its load at `site` registered, its gap
+/// starting at `start`: on an unreadable page, the fault resumes at the landing pad.
+fn resumes_at_the_pad(code_bytes: &[u8], site: usize, start: usize) {
     let code = map(4096, libc::PROT_READ | libc::PROT_WRITE);
-    // SAFETY: `code` is a fresh writable page; CODE fits in it.
-    unsafe { std::ptr::copy_nonoverlapping(CODE.as_ptr(), code, CODE.len()) };
+    // SAFETY: `code` is a fresh writable page; the code fits in it.
+    unsafe { std::ptr::copy_nonoverlapping(code_bytes.as_ptr(), code, code_bytes.len()) };
     // SAFETY: our own page, made executable and no longer writable.
     assert_eq!(
         unsafe { libc::mprotect(code.cast(), 4096, libc::PROT_READ | libc::PROT_EXEC) },
         0
     );
     let sites = fault::SiteMap::new(code as usize, 4096).expect("a site map");
-    sites.mark(8);
-    sites.mark(9);
-    sites.mark(10);
-    // Clearing the ranges on either side keeps the site at 9 (a fault there would otherwise
-    // not be ours, and end this test process).
-    sites.clear(0, 9);
-    sites.clear(10, 4096);
-    // SAFETY: CODE is a complete function with the C calling convention: one pointer
+    sites.mark(site - 1, site - 1);
+    sites.mark(site, start);
+    sites.mark(site + 1, site + 1);
+    // Clearing the ranges on either side keeps the site (a fault there would otherwise not
+    // be ours, and end this test process) and its gap's start.
+    sites.clear(0, start);
+    sites.clear(start + 1, site);
+    sites.clear(site + 1, 4096);
+    // SAFETY: the code is a complete function with the C calling convention: one pointer
     // argument, a u64 result.
     let f: extern "C" fn(*const u64) -> u64 = unsafe { std::mem::transmute(code) };
     let data = map(4096, libc::PROT_READ | libc::PROT_WRITE);

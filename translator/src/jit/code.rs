@@ -204,17 +204,18 @@ impl CodeMem {
     }
 
     /// [`CodeMem::install`], then registers the host-checked accesses at offsets `sites` of
-    /// `code` (each checked to have its landing pad). None when the arena is full, or when
-    /// there are sites and no site map (the code must not run then).
-    pub fn install_with_sites(&mut self, code: &[u8], sites: &[u32]) -> Option<*const u8> {
+    /// `code`, each with the offset its gap starts at (each checked to have its landing
+    /// pad). None when the arena is full, or when there are sites and no site map (the code
+    /// must not run then).
+    pub fn install_with_sites(&mut self, code: &[u8], sites: &[(u32, u32)]) -> Option<*const u8> {
         if !sites.is_empty() && self.sites.is_none() {
             return None;
         }
         let at = self.install(code)?;
         if let Some(m) = &self.sites {
             let start = at as usize - self.rx as usize;
-            for &s in sites {
-                m.mark(start + s as usize);
+            for &(s, b) in sites {
+                m.mark(start + s as usize, start + b as usize);
             }
         }
         Some(at)

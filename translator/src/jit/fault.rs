@@ -15,15 +15,19 @@
 //! the branch would have handed its target, so resuming there is the same as if the bound check
 //! had failed: the guest registers are written back and the interpreter redoes the load,
 //! which raises the guest fault precisely (or, after a race with another thread's `mprotect`,
-//! just does the load). Compilation checks that adjacency for every such load
-//! ([`landing_pad`]); a load without it gets the table check back, so every registered site
-//! has one.
+//! just does the load). The register allocator may put a few instructions between the branch
+//! and the load (a *gap*: a reload, a move, the computation of a stored value); the load
+//! keeps its landing pad when those only write registers the target replaces before reading
+//! them ([`super::pad`] reads the machine code to check). Compilation checks this for every
+//! such load ([`landing_pad`]); a load without it gets the table check back, so every
+//! registered site has one.
 //!
 //! # The handler
 //!
 //! One process-wide SIGSEGV/SIGBUS handler ([`install`]):
 //! - a fault at a registered site (per code arena, one bit per code byte, see [`SiteMap`])
-//!   resumes at the site's landing pad, found from the branch's bytes;
+//!   resumes at the site's landing pad, found from the bytes of the branch that ends where
+//!   its gap starts (a second bitmap marks those);
 //! - a SIGSEGV elsewhere whose address is in a registered guest region ([`add_region`]) is a
 //!   host-side access (the interpreter, a system call) that passed the permission table an
 //!   instant before another guest thread took the page away: the page is made host-readable and
@@ -70,8 +74,10 @@ const REGION_SLOT: RegionSlot = RegionSlot {
 
 static ARENAS: [ArenaSlot; SLOTS] = [ARENA_SLOT; SLOTS];
 static REGIONS: [RegionSlot; SLOTS] = [REGION_SLOT; SLOTS];
-/// Faults resumed at a landing pad, and host-side accesses healed (for `--stats` and tests).
+/// Faults resumed at a landing pad (and of those, at accesses after a gap), and host-side
+/// accesses healed (for `--stats` and tests).
 static LANDED: AtomicU64 = AtomicU64::new(0);
+static LANDED_AFTER_GAP: AtomicU64 = AtomicU64::new(0);
 static HEALED: AtomicU64 = AtomicU64::new(0);
 
 /// The dispositions [`install`] replaced, for faults that are not ours.
@@ -92,6 +98,12 @@ pub const SUPPORTED: bool = cfg!(all(target_arch = "x86_64", target_os = "linux"
 /// Faults in translated code resumed at a landing pad so far (process-wide).
 pub fn landed() -> u64 {
     LANDED.load(Ordering::Relaxed)
+}
+
+/// Of [`landed`], the faults at accesses with a gap of other instructions between their
+/// bound check and the access (see [`landing_pad`]).
+pub fn landed_after_gap() -> u64 {
+    LANDED_AFTER_GAP.load(Ordering::Relaxed)
 }
 
 /// Host-side accesses to guest pages taken away meanwhile, healed so far (process-wide).
@@ -152,7 +164,12 @@ pub fn remove_region(i: usize) {
     }
 }
 
-/// The registered load sites of one code arena: one bit per byte of code.
+/// The longest gap, in bytes, between a bound check's branch and its access (see
+/// [`landing_pad`]; the handler searches that far back for the gap's start).
+pub const MAX_GAP: usize = 64;
+
+/// The registered load sites of one code arena: one bit per byte of code, and as many bits
+/// again, after those, marking the starts of their gaps (the ends of their branches).
 pub struct SiteMap {
     slot: usize,
     bits: *mut u64,
@@ -171,7 +188,7 @@ impl SiteMap {
             return None;
         }
         let words = len.div_ceil(64);
-        let bytes = (words * 8).next_multiple_of(4096);
+        let bytes = (2 * words * 8).next_multiple_of(4096);
         // SAFETY: a fresh anonymous read-write mapping (zero-filled, committed lazily).
         let bits = unsafe {
             libc::mmap(
@@ -204,15 +221,19 @@ impl SiteMap {
     }
 
     fn word(&self, i: usize) -> &AtomicU64 {
-        debug_assert!(i < self.words);
-        // SAFETY: `i < words` (callers), the bitmap holds `words` u64s, and AtomicU64 has the
-        // layout of u64.
+        debug_assert!(i < 2 * self.words);
+        // SAFETY: `i < 2 * words` (callers), the bitmaps hold `2 * words` u64s, and AtomicU64
+        // has the layout of u64.
         unsafe { &*self.bits.add(i).cast::<AtomicU64>() }
     }
 
-    /// Registers the load at byte `offset` of the arena (its landing pad was checked).
-    pub fn mark(&self, offset: usize) {
-        if offset / 64 < self.words {
+    /// Registers the access at byte `offset` of the arena, whose gap starts at byte `start`
+    /// (its landing pad was checked: [`landing_pad`]).
+    pub fn mark(&self, offset: usize, start: usize) {
+        if offset / 64 < self.words && start <= offset && offset - start <= MAX_GAP {
+            // The gap's start first: the handler looks for it once it sees the site.
+            self.word(self.words + start / 64)
+                .fetch_or(1 << (start % 64), Ordering::Release);
             self.word(offset / 64)
                 .fetch_or(1 << (offset % 64), Ordering::Release);
         }
@@ -233,6 +254,8 @@ impl SiteMap {
             let hi = if i == last { (to - 1) % 64 } else { 63 };
             let mask = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
             self.word(i).fetch_and(!mask, Ordering::Release);
+            self.word(self.words + i)
+                .fetch_and(!mask, Ordering::Release);
         }
     }
 }
@@ -244,7 +267,12 @@ impl Drop for SiteMap {
         s.bits.store(std::ptr::null_mut(), Ordering::Release);
         // SAFETY: the bitmap this value mapped; the slot no longer points to it, and nothing
         // runs the arena's code any more (its owner is being dropped).
-        unsafe { libc::munmap(self.bits.cast(), (self.words * 8).next_multiple_of(4096)) };
+        unsafe {
+            libc::munmap(
+                self.bits.cast(),
+                (2 * self.words * 8).next_multiple_of(4096),
+            )
+        };
         s.claimed.store(false, Ordering::Release);
     }
 }
@@ -253,7 +281,8 @@ impl Drop for SiteMap {
 fn landing(pc: usize) -> Option<usize> {
     for s in &ARENAS {
         let start = s.start.load(Ordering::Acquire);
-        if start == 0 || pc < start || pc - start >= s.len.load(Ordering::Relaxed) {
+        let len = s.len.load(Ordering::Relaxed);
+        if start == 0 || pc < start || pc - start >= len {
             continue;
         }
         let bits = s.bits.load(Ordering::Acquire);
@@ -261,16 +290,37 @@ fn landing(pc: usize) -> Option<usize> {
             return None;
         }
         let off = pc - start;
-        // SAFETY: `off < len`, so the word is inside the bitmap of `len` bits.
-        let w = unsafe { (*bits.add(off / 64).cast::<AtomicU64>()).load(Ordering::Acquire) };
-        if w >> (off % 64) & 1 == 0 {
+        let words = len.div_ceil(64);
+        let bit = |i: usize| {
+            // SAFETY: callers pass `i < 2 * words * 64`: the word is inside the two bitmaps
+            // of `words` u64s each.
+            let w = unsafe { (*bits.add(i / 64).cast::<AtomicU64>()).load(Ordering::Acquire) };
+            w >> (i % 64) & 1 != 0
+        };
+        if !bit(off) {
             return None;
         }
-        // SAFETY: registered sites are preceded by a 6-byte `jcc rel32` inside the same
-        // function (checked when they were registered), so the 4 bytes before `pc` are
+        // The gap's start: the nearest marked start at or before the site (no other
+        // block, so no other gap, starts inside a gap).
+        let from = off.saturating_sub(MAX_GAP);
+        let b = (from..=off).rev().find(|&i| bit(words * 64 + i))?;
+        if b < 6 {
+            return None;
+        }
+        if b != off {
+            LANDED_AFTER_GAP.fetch_add(1, Ordering::Relaxed);
+        }
+        let branch_end = start + b;
+        // SAFETY: registered gaps start right after a 6-byte `jcc rel32` inside the same
+        // function (checked when they were registered), so the 4 bytes before them are
         // readable code.
-        let rel = unsafe { (pc as *const u8).sub(4).cast::<i32>().read_unaligned() };
-        return Some(pc.wrapping_add_signed(rel as isize));
+        let rel = unsafe {
+            (branch_end as *const u8)
+                .sub(4)
+                .cast::<i32>()
+                .read_unaligned()
+        };
+        return Some(branch_end.wrapping_add_signed(rel as isize));
     }
     None
 }
@@ -354,30 +404,17 @@ extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut li
     }
 }
 
-/// The offset of the landing pad of a host-checked load at offset `site` of function `code`,
-/// if the load has one: the instruction right before it is a conditional branch
-/// (`jcc rel32`), and both the load and the branch's target start blocks (`starts`, the
-/// function's block offsets).
-///
-/// That is only the bound check's branch: the load's block has one predecessor, the block
-/// ending in that check, so a block ending right before the load either is that one, whose
-/// last instruction is its conditional branch to the cold block (or to a block of moves into
-/// it), or ends with a jump, return or tail call, none of which ends in those bytes.
-pub fn landing_pad(code: &[u8], site: u32, starts: &[u32]) -> Option<u32> {
-    if !SUPPORTED {
-        return None;
-    }
-    let s = site as usize;
-    if s < 6 || s >= code.len() {
-        return None;
-    }
-    if code[s - 6] != 0x0f || code[s - 5] & 0xf0 != 0x80 {
-        return None;
-    }
-    let rel = i32::from_le_bytes([code[s - 4], code[s - 3], code[s - 2], code[s - 1]]);
-    let target = u32::try_from(i64::from(site) + i64::from(rel)).ok()?;
-    if target as usize >= code.len() || target == site {
-        return None;
-    }
-    (starts.contains(&site) && starts.contains(&target)).then_some(target)
+/// The landing pad of the host-checked access at offset `site` of function `code`, if it has
+/// one, with the start of its gap (see [`super::pad`]): the end of the `jcc rel32` whose
+/// target is the pad (the fault handler finds the pad from the branch's bytes), as
+/// `(gap start, pad)`. `starts` are the function's block offsets.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub fn landing_pad(code: &[u8], site: u32, starts: &[u32]) -> Option<(u32, u32)> {
+    super::pad::find(code, site, starts)
+}
+
+/// Without landing pads on this host, every access keeps the permission-table check.
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+pub fn landing_pad(_code: &[u8], _site: u32, _starts: &[u32]) -> Option<(u32, u32)> {
+    None
 }

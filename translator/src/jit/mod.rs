@@ -38,6 +38,8 @@
 pub mod clif;
 mod code;
 pub mod fault;
+#[cfg(target_arch = "x86_64")]
+mod pad;
 mod probe;
 pub mod verify;
 mod window;
@@ -542,6 +544,10 @@ pub struct JitStats {
     pub retranslations: u64,
     /// Exits of translated code to the interpreter for a memory access off the fast path.
     pub slow_exits: u64,
+    /// Guest loads and stores in installed code checked by the host MMU (see [`fault`]), and
+    /// those of them with a gap of other instructions between their bound check and the access.
+    pub host_checked: u64,
+    pub host_gaps: u64,
     /// Lockstep verification ([`JitEngine::set_lockstep`]): entries into translated code
     /// checked against the interpreter, and entries not checked (the interpreter's result
     /// was kept, see [`verify`]).
@@ -988,10 +994,11 @@ fn table_stores() -> bool {
 }
 
 /// Host code for one function: position-independent bytes without relocations, and the
-/// offsets of its host-checked loads and stores, each with its landing pad (see [`fault`]).
+/// offsets of its host-checked loads and stores, each with its landing pad (see [`fault`]),
+/// with the offsets their gaps start at.
 struct Compiled {
     bytes: Vec<u8>,
-    sites: Vec<u32>,
+    sites: Vec<(u32, u32)>,
 }
 
 /// Rounds of compilation that may give host-checked accesses without a landing pad the table
@@ -1052,7 +1059,7 @@ fn compile(
                 // can fault there.
                 (None, _) => continue,
                 (Some(o), None) if round < SITE_ROUNDS => {
-                    fault::landing_pad(bytes, o, &compiled.bb_starts).map(|_| o)
+                    fault::landing_pad(bytes, o, &compiled.bb_starts).map(|(b, _)| (o, b))
                 }
                 _ => None,
             };
@@ -1907,6 +1914,8 @@ impl<X: Env> JitEngine<X> {
         };
         self.stats.blocks_translated += 1;
         self.stats.insns_translated += n;
+        self.stats.host_checked += compiled.sites.len() as u64;
+        self.stats.host_gaps += compiled.sites.iter().filter(|(s, b)| s != b).count() as u64;
         if let Some(o) = &self.observer {
             o.translated(&TranslatedBlock {
                 guest_pc: key.0,

@@ -2062,7 +2062,12 @@ impl<X: Env> JitEngine<X> {
             e.begin_block(*start);
             if self.fast.is_some() {
                 // (Windows are checks of fast memory: none without it, as in system mode.)
-                e.set_windows(window::plan(insns));
+                let min = if e.host_checks() {
+                    window::MIN_WITH_HOST_CHECKS
+                } else {
+                    2
+                };
+                e.set_windows(window::plan(insns, min));
             }
             let mut n = 0u64;
             let mut at = *start;

@@ -380,12 +380,12 @@ impl ClifEmitter {
         true
     }
 
-    /// Sets the access windows of the guest block about to be emitted ([`super::window::plan`]).
     /// Whether loads and stores may be checked by the host MMU ([`super::fault`]).
     pub fn host_checks(&self) -> bool {
         self.low.host_loads && self.low.host_stores
     }
 
+    /// Sets the access windows of the guest block about to be emitted ([`super::window::plan`]).
     pub fn set_windows(&mut self, windows: Vec<(u64, Window)>) {
         self.windows = windows;
         self.windows_ok.clear();

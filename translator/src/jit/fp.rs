@@ -259,14 +259,17 @@ impl ClifEmitter {
         }
         let cpu = self.cpu;
         let mut c = self.cursor();
-        let fl = c.ins().load(I64, trusted(), cpu, OFF_FFLAGS);
-        let fl = c.ins().band_imm_s(fl, 0x1f);
-        let rm = c.ins().load(I64, trusted(), cpu, OFF_FRM);
-        let rm = c.ins().band_imm_s(rm, 7);
+        // Only the fields the CSR holds (Cranelift keeps a load whose value is unused).
+        let mut field = |off, mask| {
+            let v = c.ins().load(I64, trusted(), cpu, off);
+            c.ins().band_imm_s(v, mask)
+        };
         let old = match csr {
-            1 => fl,
-            2 => rm,
+            1 => field(OFF_FFLAGS, 0x1f),
+            2 => field(OFF_FRM, 7),
             _ => {
+                let fl = field(OFF_FFLAGS, 0x1f);
+                let rm = field(OFF_FRM, 7);
                 let hi = c.ins().ishl_imm_s(rm, 5);
                 c.ins().bor(hi, fl)
             }

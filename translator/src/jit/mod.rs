@@ -38,7 +38,7 @@
 pub mod clif;
 mod code;
 pub mod fault;
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod pad;
 mod probe;
 pub mod verify;

@@ -16,40 +16,12 @@
  *
  * After each fault the stores' page is summed: every store before the fault happened once,
  * the faulting one not at all. */
-#include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <ucontext.h>
 #include <unistd.h>
 
-static sigjmp_buf env;
-static volatile uintptr_t fault_addr, fault_pc;
-static volatile int fault_code;
-static volatile unsigned long regs[32];
-
-static void on_segv(int sig, siginfo_t *si, void *ucv)
-{
-    ucontext_t *uc = ucv;
-    if (sig != SIGSEGV)
-        _exit(99);
-    fault_addr = (uintptr_t)si->si_addr;
-    fault_code = si->si_code;
-    fault_pc = uc->uc_mcontext.__gregs[REG_PC];
-    for (int i = 1; i < 32; i++)
-        regs[i] = uc->uc_mcontext.__gregs[i];
-    siglongjmp(env, 1);
-}
-
-/* A walker returned: it never should. */
-static void no_fault(void)
-{
-    puts("no fault?");
-    fflush(stdout);
-    _exit(4);
-}
+#include "walk_fault.h"
 
 #define COUNTERS_BEFORE                                                                      \
     "    addi s0, s0, 1\n"                                                                   \
@@ -130,12 +102,7 @@ static const char *const names[32] = {
 
 int main(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_segv;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGSEGV, &sa, NULL) != 0)
+    if (catch_segv() != 0)
         return 1;
     long pg = sysconf(_SC_PAGESIZE);
     static const char *kinds[] = {"unmapped", "read-only"};
@@ -165,10 +132,7 @@ int main(void)
                 printf("%s %s #%d: pc=access%+ld addr=bad%+ld code=%s a0=bad%+ld t2=bad%+ld "
                        "data=%#lx\n",
                        kinds[k], wk->name, round, (long)(fault_pc - (uintptr_t)wk->access),
-                       (long)(fault_addr - (uintptr_t)bad),
-                       fault_code == SEGV_MAPERR   ? "MAPERR"
-                       : fault_code == SEGV_ACCERR ? "ACCERR"
-                                                   : "other",
+                       (long)(fault_addr - (uintptr_t)bad), fault_code_name(),
                        (long)(regs[10] - (uintptr_t)bad), (long)(regs[7] - (uintptr_t)bad), sum);
                 for (int i = 5; i < 32; i++) {
                     if (i == 7 || i == 10)

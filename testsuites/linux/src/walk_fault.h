@@ -1,6 +1,6 @@
-/* The SIGSEGV handler shared by sig_loads and sig_stores: records the fault (si_addr,
- * si_code, the pc and the walkers' registers t1, a0, a1, a2 from the signal frame) and
- * leaves with siglongjmp to `env`. */
+/* The SIGSEGV handler shared by sig_loads, sig_stores and sig_pressure: records the fault
+ * (si_addr, si_code, the pc and every register x1-x31 from the signal frame; reg_t1, reg_a0,
+ * reg_a1, reg_a2 name the walkers' registers) and leaves with siglongjmp to `env`. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -12,7 +12,11 @@
 static sigjmp_buf env;
 static volatile uintptr_t fault_addr, fault_pc;
 static volatile int fault_code;
-static volatile unsigned long reg_a0, reg_a1, reg_a2, reg_t1;
+static volatile unsigned long regs[32];
+#define reg_t1 regs[6]
+#define reg_a0 regs[10]
+#define reg_a1 regs[11]
+#define reg_a2 regs[12]
 
 static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
@@ -22,10 +26,8 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
     fault_addr = (uintptr_t)si->si_addr;
     fault_code = si->si_code;
     fault_pc = uc->uc_mcontext.__gregs[REG_PC];
-    reg_t1 = uc->uc_mcontext.__gregs[6];
-    reg_a0 = uc->uc_mcontext.__gregs[10];
-    reg_a1 = uc->uc_mcontext.__gregs[11];
-    reg_a2 = uc->uc_mcontext.__gregs[12];
+    for (int i = 1; i < 32; i++)
+        regs[i] = uc->uc_mcontext.__gregs[i];
     siglongjmp(env, 1);
 }
 

@@ -154,26 +154,23 @@ fn replaced_before_read(
                 return false;
             }
             let inf = info.info(&ins);
+            // Every use of a register reads it, but for an unconditional write of all of it
+            // (a part written keeps the rest); the reads of an instruction come before its
+            // writes.
+            let replaces = |u: &iced_x86::UsedRegister| {
+                u.access() == OpAccess::Write
+                    && (u.register().is_gpr64() || u.register().is_gpr32())
+            };
             for u in inf.used_registers() {
-                let reads = matches!(
-                    u.access(),
-                    OpAccess::Read
-                        | OpAccess::CondRead
-                        | OpAccess::ReadWrite
-                        | OpAccess::ReadCondWrite
-                );
-                // A write of part of a register keeps the rest: a read, too.
-                let partial = matches!(u.access(), OpAccess::Write | OpAccess::CondWrite)
-                    && !(u.register().is_gpr64() || u.register().is_gpr32());
-                let uses = reads || partial || u.access() == OpAccess::CondWrite;
-                if uses && gpr_bit(u.register()).is_some_and(|b| live & b != 0) {
+                if u.access() != OpAccess::None
+                    && !replaces(u)
+                    && gpr_bit(u.register()).is_some_and(|b| live & b != 0)
+                {
                     return false;
                 }
             }
             for u in inf.used_registers() {
-                let whole = u.register().is_gpr64() || u.register().is_gpr32();
-                if let (OpAccess::Write, true, Some(b)) = (u.access(), whole, gpr_bit(u.register()))
-                {
+                if let (true, Some(b)) = (replaces(u), gpr_bit(u.register())) {
                     live &= !b;
                 }
             }

@@ -161,6 +161,7 @@ fn config(args: &BootArgs) -> Result<BootConfig, ExitCode> {
             // code). Linux `--bios none` to poweroff, interleaved (2026-11-27): quiet VM
             // median 1.93 s against 2.56 s, with the other core busy 2.78 against 2.96 s.
             regalloc: translator::jit::RegAlloc::Backtracking,
+            time_split: args.stats,
             ..Default::default()
         }),
     };
@@ -356,7 +357,7 @@ pub fn boot(args: BootArgs) -> ExitCode {
         );
         if let Some(j) = sys.machine.jit_stats() {
             eprintln!(
-                "xlate: stats: jit: {} blocks translated ({} guest instructions), {:.1} ms compiling, {} code flushes, {} page invalidations, {} chained exits, {} entries from the dispatcher, {} blocks run interpreted",
+                "xlate: stats: jit: {} blocks translated ({} guest instructions), {:.1} ms compiling, {} code flushes, {} page invalidations, {} chained exits, {} entries from the dispatcher, {} blocks run interpreted, {} dispatcher lookups found in the jump cache, {} in the block map; time: {:.3} ms in translated code, {:.3} ms interpreting",
                 j.blocks_translated,
                 j.insns_translated,
                 j.compile_ns as f64 / 1e6,
@@ -365,6 +366,10 @@ pub fn boot(args: BootArgs) -> ExitCode {
                 j.chained_exits,
                 j.jit_entries,
                 j.interp_blocks,
+                j.jc_hits,
+                j.jc_misses,
+                j.jit_ns as f64 / 1e6,
+                j.interp_ns as f64 / 1e6,
             );
         }
     }

@@ -280,6 +280,7 @@ fn run(args: RunArgs) -> ExitCode {
             // host, minimum CPU time of 5 interleaved runs) it made sieve 18%, fib 14% and
             // five others 3-4% faster, hash 7% and syscall 3% slower. README "Performance".
             opt_level: translator::jit::OptLevel::Speed,
+            time_split: args.stats,
             ..Default::default()
         }),
     };
@@ -417,6 +418,7 @@ fn run(args: RunArgs) -> ExitCode {
                 j.interp_blocks,
                 j.compile_failures
             );
+            eprintln!("xlate: stats: jit: {}", jit_detail(&j, secs));
             if args.verify {
                 eprintln!(
                     "xlate: stats: verify: {} entries into translated code checked against the interpreter, {} not checked",
@@ -506,4 +508,20 @@ fn die_by_signal(signo: i32) -> ExitCode {
         libc::raise(signo);
     }
     ExitCode::from((128 + signo).clamp(0, 255) as u8)
+}
+
+/// The second `--stats` line of the JIT: the dispatcher's cache lookups, pages whose code
+/// was invalidated (whole flushes are on the first line), and where the main thread's `wall`
+/// seconds went.
+fn jit_detail(j: &translator::jit::JitStats, wall: f64) -> String {
+    let s = |ns: u64| ns as f64 / 1e9;
+    let (jit, interp, compile) = (s(j.jit_ns), s(j.interp_ns), s(j.compile_ns));
+    format!(
+        "{} dispatcher lookups found in the jump cache, {} in the block map, {} computed jumps of translated code that missed its inline lookup, {} page invalidations; time: {jit:.3} s in translated code, {interp:.3} s interpreting, {compile:.3} s compiling, {:.3} s elsewhere (system calls, the dispatcher)",
+        j.jc_hits,
+        j.jc_misses,
+        j.lookup_exits,
+        j.invalidations,
+        (wall - jit - interp - compile).max(0.0),
+    )
 }

@@ -156,3 +156,57 @@ fn sig_pressure_faults_after_a_gap() {
     let landed = after_gap(&err, "that faulted there");
     assert!(landed >= 4, "{landed} faults after a gap: {err}");
 }
+
+/// The number a `--stats` field ends with before `suffix` ("12 page invalidations", "time:
+/// 0.011 s in translated code"), fields being separated by commas, semicolons and lines.
+fn stat(err: &str, suffix: &str) -> f64 {
+    err.split([',', ';', '\n'])
+        .find_map(|f| {
+            f.trim()
+                .strip_suffix(suffix)?
+                .rsplit(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no {suffix:?} in {err:?}"))
+}
+
+/// `--stats` splits the main thread's time between translated code, the interpreter and
+/// compiling, and counts the dispatcher's lookups: on a hot loop, time in translated code,
+/// parts that add up to at most the wall time, lookups found in the jump cache. A program
+/// that rewrites its translated code has code dropped (whole flushes or pages).
+#[test]
+fn jit_stats_split_the_time_and_count_lookups() {
+    let out = common::Run::xlate()
+        .args(["run", "--engine", "jit", "--stats"])
+        .arg(common::bin_dir().join("bench_sieve"))
+        .run();
+    assert_eq!(out.status, Status::Code(0), "{out:?}");
+    let err = out.stderr_text();
+    let wall = stat(&err, " s wall");
+    let jit = stat(&err, " s in translated code");
+    let interp = stat(&err, " s interpreting");
+    let compile = stat(&err, " s compiling");
+    let elsewhere = stat(&err, " s elsewhere (system calls");
+    assert!(jit > 0.0 && compile > 0.0, "{err}");
+    assert!(jit + interp + compile <= wall + 0.002, "{err}");
+    assert!(
+        (jit + interp + compile + elsewhere - wall).abs() < 0.004,
+        "{err}"
+    );
+    assert!(
+        stat(&err, " dispatcher lookups found in the jump cache") >= 1.0,
+        "{err}"
+    );
+    assert!(stat(&err, " in the block map") >= 1.0, "{err}");
+
+    let out = common::Run::xlate()
+        .args(["run", "--engine", "jit", "--jit-threshold", "1", "--stats"])
+        .arg(common::bin_dir().join("smc"))
+        .run();
+    assert_eq!(out.status, Status::Code(0), "{out:?}");
+    let err = out.stderr_text();
+    let dropped = stat(&err, " code flushes") + stat(&err, " page invalidations");
+    assert!(dropped >= 1.0, "{err}");
+}

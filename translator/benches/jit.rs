@@ -316,6 +316,7 @@ fn main() {
                     regalloc: RegAlloc::Backtracking,
                     verify: false,
                     background: false,
+                    time_split: false,
                 };
                 let mut je = JitEngine::new(cfg).expect("jit");
                 let t = Instant::now();

@@ -244,6 +244,7 @@ fn jit_cfg(threshold: u32, opt: OptLevel) -> JitConfig {
         regalloc: RegAlloc::Backtracking,
         verify: true,
         background: false,
+        time_split: false,
     }
 }
 

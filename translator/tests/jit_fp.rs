@@ -160,6 +160,7 @@ fn engine() -> JitEngine<Mem> {
         regalloc: RegAlloc::Backtracking,
         verify: false,
         background: false,
+        time_split: false,
     })
     .expect("jit")
 }
@@ -212,6 +213,7 @@ fn fp_fast_paths_match_interpreter() {
             regalloc: RegAlloc::Backtracking,
             verify: true,
             background: false,
+            time_split: false,
         })
         .expect("jit");
         let mut b = machine(&code, &init);

@@ -471,6 +471,9 @@ pub struct JitConfig {
     /// installed (at a later dispatch). For workloads where compiling dominates (booting a
     /// kernel); off in lockstep verification.
     pub background: bool,
+    /// Measure the time spent in translated code and in the interpreter
+    /// ([`JitStats::jit_ns`], [`JitStats::interp_ns`]): two clock reads per entry into either.
+    pub time_split: bool,
 }
 
 /// Default size of the code cache (bytes).
@@ -490,6 +493,7 @@ impl Default for JitConfig {
             regalloc: RegAlloc::Backtracking,
             verify: cfg!(debug_assertions),
             background: false,
+            time_split: false,
         }
     }
 }
@@ -527,6 +531,17 @@ pub struct JitStats {
     pub compile_failures: u64,
     /// Entries into translated code from the dispatcher.
     pub jit_entries: u64,
+    /// The dispatcher's lookups of the code for a guest address: found in the jump cache, or
+    /// looked up in the block map (a block not translated yet, or not in the jump cache).
+    pub jc_hits: u64,
+    pub jc_misses: u64,
+    /// Computed jumps of translated code whose inline jump-cache lookup missed (they return
+    /// to the dispatcher, [`exit::LOOKUP`]).
+    pub lookup_exits: u64,
+    /// With [`JitConfig::time_split`]: nanoseconds in translated code (from the dispatcher's
+    /// entry to the exit, helpers included) and in the interpreter.
+    pub jit_ns: u64,
+    pub interp_ns: u64,
     /// Blocks executed by the interpreter.
     pub interp_blocks: u64,
     /// Divisions translated specialised for the divisor they last had in the interpreter
@@ -1721,6 +1736,7 @@ impl<X: Env> JitEngine<X> {
     /// Runs translated code at `code` until it returns an exit code.
     fn enter(&mut self, interp: &mut Interp<X>, code: usize) -> u64 {
         self.stats.jit_entries += 1;
+        let t0 = self.cfg.time_split.then(std::time::Instant::now);
         let ip: *mut Interp<X> = interp;
         self.ctx.interp.store(ip.cast(), Ordering::Relaxed);
         // Helpers see `instret` exact at their instruction already (no block-relative index).
@@ -1743,6 +1759,9 @@ impl<X: Env> JitEngine<X> {
         self.ctx
             .interp
             .store(std::ptr::null_mut(), Ordering::Relaxed);
+        if let Some(t0) = t0 {
+            self.stats.jit_ns += t0.elapsed().as_nanos() as u64;
+        }
         r
     }
 
@@ -2318,7 +2337,10 @@ impl<X: Env> JitEngine<X> {
             }
             let pc = interp.cpu.pc;
             let mut code = self.jc_lookup(pc);
-            if code == 0 {
+            if code != 0 {
+                self.stats.jc_hits += 1;
+            } else {
+                self.stats.jc_misses += 1;
                 let i = self.block_index(pc);
                 self.unchain(pc);
                 let b = &mut self.blocks[i];
@@ -2408,6 +2430,7 @@ impl<X: Env> JitEngine<X> {
                     }
                 }
                 exit::MISS => self.switch_missed(interp, (r >> 8) as u32),
+                exit::LOOKUP => self.stats.lookup_exits += 1,
                 exit::FP => {
                     // As for `SLOW`; then counted.
                     self.stats.fp_exits += 1;
@@ -2470,7 +2493,11 @@ impl<X: Env> JitEngine<X> {
         // SAFETY: the decoded block lives in `self.blocks[i]` until `invalidate_pages` or
         // `catch_up` drops it, and both empty the chaining cache first (`unchain_all`).
         let old = unsafe { self.chain.put(block, i as u32, credits) };
+        let t0 = self.cfg.time_split.then(std::time::Instant::now);
         let (r, exit, chained) = self.chain.run(interp, block, stop_at, self.context);
+        if let Some(t0) = t0 {
+            self.stats.interp_ns += t0.elapsed().as_nanos() as u64;
+        }
         self.stats.interp_blocks += chained;
         if let Some(c) = old {
             self.count_chained(c);

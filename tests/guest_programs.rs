@@ -210,3 +210,28 @@ fn jit_stats_split_the_time_and_count_lookups() {
     let dropped = stat(&err, " code flushes") + stat(&err, " page invalidations");
     assert!(dropped >= 1.0, "{err}");
 }
+
+/// A guest that emits code like a JIT (jit_emit) keeps its other translations: a store into
+/// a page holding translated code drops that page's code only, and fence.i drops nothing
+/// more, except after its stores through a second (shared) mapping, which only fence.i
+/// reveals. Without that, each of its 64 fence.i dropped every translation, the loop that
+/// calls the new functions included.
+#[test]
+fn a_jit_like_guest_keeps_its_translations() {
+    let expected = std::fs::read(common::expected_dir().join("jit_emit.stdout")).unwrap();
+    let out = common::Run::xlate()
+        .args(["run", "--engine", "jit", "--stats"])
+        .arg(common::bin_dir().join("jit_emit"))
+        .run();
+    assert_eq!(out.status, Status::Code(0), "{out:?}");
+    assert!(
+        out.stdout == expected,
+        "{}",
+        common::diff(&expected, &out.stdout, 10)
+    );
+    let err = out.stderr_text();
+    // The three fence.i after stores through the memfd's second mapping.
+    assert_eq!(stat(&err, " code flushes"), 3.0, "{err}");
+    // Seven functions emitted after the first on each of 8 pages, and 2 patches.
+    assert!(stat(&err, " page invalidations") >= 58.0, "{err}");
+}

@@ -85,6 +85,7 @@ passes! {
     verify_isa_zb = "isa_zb";
     verify_isa_fp = "isa_fp";
     verify_smc = "smc";
+    verify_jit_emit = "jit_emit";
     verify_memfault = "memfault";
     verify_sig_segv = "sig_segv";
     verify_sig_loads = "sig_loads";

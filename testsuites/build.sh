@@ -106,6 +106,7 @@ c   memfault     memfault.c   -static
 c   syscalls     syscalls.c   -static
 c   realistic    realistic.c  -static -lm
 c   smc          smc.c        -static
+c   jit_emit     jit_emit.c   -static
 c   bench_sieve  bench_sieve.c -static
 c   bench_fib    bench_fib.c  -static
 c   bench_fp     bench_fp.c   -static -lm

@@ -37,9 +37,13 @@ const _: () = assert!(PAGE_SHIFT == translator::interp::FastMem::PAGE_SHIFT);
 /// `vm.mmap_min_addr` is 64 KiB.
 const LOW_FLOOR: u64 = 0x10000;
 /// The permission table, followed by one page holding a zero guard byte at `NPAGES` (see
-/// [`translator::interp::FastMem::new`]) and the "code changed" flag at `DIRTY`.
+/// [`translator::interp::FastMem::new`]), the "code changed" flag at `DIRTY` and, at
+/// `CHANGED`, which code changed since the flag was last taken: 0 for nothing known,
+/// `vpn + 1` for guest stores into page `vpn` only, [`CHANGED_ALL`] for anything else.
 const PERMS_LEN: usize = NPAGES as usize + PAGE_SIZE as usize;
 const DIRTY: usize = NPAGES as usize + 64;
+const CHANGED: usize = NPAGES as usize + 72;
+const CHANGED_ALL: u64 = u64::MAX;
 /// Host address space reserved after the guest space: a `PROT_NONE` page that a
 /// bound-checked access starting just below the top (up to 8 bytes) can reach.
 const GUARD: u64 = PAGE_SIZE;
@@ -87,6 +91,11 @@ pub struct GuestMemory {
     perms: *mut u8,
     /// Pages currently marked `CODE`, so a flush can clear exactly those marks.
     code_pages: std::sync::Mutex<Vec<u64>>,
+    /// Guest memory may be written other than through this memory: a shared file mapping
+    /// (the same pages mapped twice, the classic writable-plus-executable pair of a JIT,
+    /// or written by another process), or `/proc/self/mem` opened. Decoded code can then
+    /// change without a store the "code changed" flag sees, so `fence.i` drops it all.
+    aliased: std::sync::atomic::AtomicBool,
     /// Guest pages currently mapped, and the most that may be (`--max-memory`).
     mapped_pages: AtomicU64,
     limit_pages: AtomicU64,
@@ -233,6 +242,7 @@ impl GuestMemory {
             floor,
             perms: perms.cast(),
             code_pages: std::sync::Mutex::new(Vec::new()),
+            aliased: std::sync::atomic::AtomicBool::new(false),
             mapped_pages: AtomicU64::new(0),
             limit_pages: AtomicU64::new(u64::MAX),
             labels: std::sync::Mutex::new(Vec::new()),
@@ -487,6 +497,9 @@ impl GuestMemory {
         if shared && prot_bits & prot::WRITE == 0 {
             p &= !prot::WRITE;
         }
+        if shared {
+            self.note_alias();
+        }
         self.set_prot_range(addr, len, p);
         Ok(())
     }
@@ -619,7 +632,7 @@ impl GuestMemory {
             self.mapped_pages.fetch_sub(removed, Ordering::Relaxed);
         }
         if code {
-            self.view().dirty().store(1, Ordering::Release);
+            self.set_code_dirty();
         }
     }
 
@@ -671,12 +684,59 @@ impl GuestMemory {
         }
     }
 
-    /// Takes the "code changed" flag.
+    /// Takes the "code changed" flag (and forgets which code changed: all of it goes).
     #[inline(always)]
     pub fn take_code_dirty(&self) -> bool {
         // A plain load first: the locked swap is only paid when code actually changed.
-        self.view().dirty().load(Ordering::Relaxed) != 0
-            && self.view().dirty().swap(0, Ordering::AcqRel) != 0
+        self.view().dirty().load(Ordering::Relaxed) != 0 && {
+            let taken = self.view().dirty().swap(0, Ordering::AcqRel) != 0;
+            self.view().changed().store(0, Ordering::Relaxed);
+            taken
+        }
+    }
+
+    /// Takes the "code changed" flag with what changed: `None` if nothing did, `Some(None)`
+    /// when any decoded code may have (drop it all, then [`GuestMemory::clear_code_marks`]),
+    /// `Some(Some(vpn))` when only guest stores into page `vpn` changed code (drop that
+    /// page's, then [`GuestMemory::clear_code_mark`]).
+    pub fn take_code_change(&self) -> Option<Option<u64>> {
+        let v = self.view();
+        if v.dirty().load(Ordering::Relaxed) == 0 || v.dirty().swap(0, Ordering::AcqRel) == 0 {
+            return None;
+        }
+        match v.changed().swap(0, Ordering::AcqRel) {
+            0 | CHANGED_ALL => Some(None),
+            page => Some(Some(page - 1)),
+        }
+    }
+
+    /// Clears the `CODE` mark of page `vpn` alone (after the engines dropped its code).
+    pub fn clear_code_mark(&self, vpn: u64) {
+        if let Ok(mut v) = self.code_pages.lock() {
+            v.retain(|&p| p != vpn);
+        }
+        let p = self.page_prot(vpn << PAGE_SHIFT);
+        if p & prot::CODE == 0 {
+            return;
+        }
+        self.set_page_prot(vpn, p & !prot::CODE);
+        if self.mirror.is_some() && p & prot::WRITE != 0 {
+            let _ = self.host_protect(
+                vpn << PAGE_SHIFT,
+                PAGE_SIZE,
+                self.host_prot(p & !prot::CODE),
+            );
+        }
+    }
+
+    /// Whether guest memory may change other than through this memory (see `aliased`).
+    pub fn aliased(&self) -> bool {
+        self.aliased.load(Ordering::Relaxed)
+    }
+
+    /// Notes that guest memory may change other than through this memory from now on.
+    pub fn note_alias(&self) {
+        self.aliased.store(true, Ordering::Relaxed);
     }
 
     fn note_code_page(&self, page: u64) {
@@ -702,8 +762,10 @@ impl GuestMemory {
         }
     }
 
-    /// Requests that decoded code be dropped (fence.i, munmap of code, ...).
+    /// Requests that decoded code be dropped, all of it (munmap of code, a host-side store
+    /// into code, ...).
     pub fn set_code_dirty(&self) {
+        self.view().changed().store(CHANGED_ALL, Ordering::Relaxed);
         self.view().dirty().store(1, Ordering::Release);
     }
 
@@ -1047,6 +1109,36 @@ impl MemView {
     }
 
     #[inline(always)]
+    fn changed(&self) -> &AtomicU64 {
+        // SAFETY: the 8 bytes at CHANGED lie in the page after the permission table, in the
+        // same page-aligned mapping (PERMS_LEN), 8-byte aligned (NPAGES is a multiple of
+        // 8), and are only ever accessed atomically.
+        unsafe { AtomicU64::from_ptr(self.perms.add(CHANGED).cast()) }
+    }
+
+    /// A guest store of `len` bytes at `addr` into a page holding decoded code: records the
+    /// page (or, past one page, that anything may have changed), then raises the flag.
+    #[cold]
+    fn note_code_store(&self, addr: u64, len: u64) {
+        let (first, last) = (addr >> PAGE_SHIFT, (addr + len - 1) >> PAGE_SHIFT);
+        let want = if first == last {
+            first + 1
+        } else {
+            CHANGED_ALL
+        };
+        let c = self.changed();
+        let mut cur = c.load(Ordering::Relaxed);
+        while cur != want && cur != CHANGED_ALL {
+            let new = if cur == 0 { want } else { CHANGED_ALL };
+            match c.compare_exchange_weak(cur, new, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(now) => cur = now,
+            }
+        }
+        self.dirty().store(1, Ordering::Release);
+    }
+
+    #[inline(always)]
     fn host(&self, addr: u64) -> *mut u8 {
         self.base.wrapping_add(addr as usize)
     }
@@ -1111,7 +1203,7 @@ impl MemView {
     fn store_slow(&self, addr: u64, val: u64, w: Width) -> Result<(), Exception> {
         self.check_slow(addr, w.bytes(), prot::WRITE, Cause::StorePageFault)?;
         if (self.prot(addr) | self.prot(addr + w.bytes() - 1)) & prot::CODE != 0 {
-            self.dirty().store(1, Ordering::Release);
+            self.note_code_store(addr, w.bytes());
         }
         // SAFETY: every byte of the access is in a mapped writable guest page.
         unsafe { self.write(addr, val, w) };
@@ -1265,6 +1357,43 @@ mod tests {
         assert!(store(0x11000) && m.take_code_dirty());
         m.unmap(0x10000, 0x2000).expect("unmap");
         assert!(!store(0x10000) && !store(0x11000));
+    }
+
+    #[test]
+    fn stores_into_code_tell_which_page_changed() {
+        let m = GuestMemory::new().expect("reserve");
+        let store = |a| m.page_prot(a) & prot::STORE != 0;
+        m.map_anon(0x10000, 0x3000, prot::READ | prot::WRITE)
+            .expect("map");
+        m.mark_code(0x10000, 0x3000);
+        assert_eq!(m.take_code_change(), None);
+        // Stores into one page (twice): that page.
+        m.store(0x11008, 7, Width::D).expect("store");
+        m.store(0x11ff8, 8, Width::D).expect("store");
+        assert_eq!(m.take_code_change(), Some(Some(0x11)));
+        assert_eq!(m.take_code_change(), None);
+        // Its mark alone goes (it is host writable again); the others keep theirs.
+        m.clear_code_mark(0x11);
+        assert!(store(0x11000) && !store(0x10000) && !store(0x12000));
+        assert_eq!(m.load(0x11008, Width::D), Ok(7));
+        m.store(0x11010, 9, Width::D).expect("store");
+        assert_eq!(m.take_code_change(), None);
+        // Stores into two pages, or across a page boundary: everything.
+        m.store(0x10000, 1, Width::W).expect("store");
+        m.store(0x12000, 1, Width::W).expect("store");
+        assert_eq!(m.take_code_change(), Some(None));
+        m.store(0x11ffc, 1, Width::D).expect("store");
+        assert_eq!(m.take_code_change(), Some(None));
+        // A store into a page, then anything else that drops code: everything.
+        m.store(0x10000, 1, Width::W).expect("store");
+        m.set_code_dirty();
+        assert_eq!(m.take_code_change(), Some(None));
+        // take_code_dirty forgets the page too.
+        m.store(0x10000, 1, Width::W).expect("store");
+        assert!(m.take_code_dirty());
+        assert_eq!(m.take_code_change(), None);
+        m.store(0x10000, 1, Width::W).expect("store");
+        assert_eq!(m.take_code_change(), Some(Some(0x10)));
     }
 
     #[test]

@@ -549,6 +549,8 @@ macro_rules! with_guest_cases {
             sig_loads,
             sig_stores,
             sig_pressure,
+            jit_emit,
+            jit_emit_procmem,
             sig_ill,
             sig_alarm,
             sig_mask,

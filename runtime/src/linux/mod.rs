@@ -207,9 +207,12 @@ impl Env for Process {
         if self.group.is_some() {
             // fence.i orders this hart's instruction fetches only.
             self.local_flush = true;
-        } else {
+        } else if self.mem.aliased() {
             self.mem.set_code_dirty();
         }
+        // Otherwise nothing is stale: every store into a page holding decoded code has
+        // raised the "code changed" flag already (guest stores, translated ones through the
+        // interpreter, host-side ones), and the engines drop that code before the next block.
     }
     #[inline(always)]
     fn code_flush_pending(&self) -> bool {
@@ -222,6 +225,26 @@ impl Env for Process {
     }
     fn fast_memory(&self) -> Option<translator::interp::FastMem> {
         Some(self.mem.fast_memory())
+    }
+    /// Alone in the process, guest stores into one page drop that page's code only.
+    fn take_code_invalidation(&mut self, pages: &mut Vec<(u64, u64)>) -> bool {
+        if self.group.is_some() || !self.view.code_dirty() {
+            return self.take_code_flush();
+        }
+        match self.mem.take_code_change() {
+            None => false,
+            Some(Some(vpn)) => {
+                self.mem.clear_code_mark(vpn);
+                pages.push((vpn, self.code_context()));
+                true
+            }
+            Some(None) => {
+                self.mem.clear_code_marks();
+                self.code_lines.clear();
+                self.last_line = u64::MAX;
+                true
+            }
+        }
     }
     #[inline(always)]
     fn take_code_flush(&mut self) -> bool {

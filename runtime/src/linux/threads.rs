@@ -284,6 +284,8 @@ pub fn with_mm(
 /// SYS_RISCV_FLUSH_ICACHE_LOCAL, so does every thread that decoded code in the range.
 pub fn flush_icache(p: &mut Process, start: u64, end: u64, flags: u64) {
     match p.group.clone() {
+        // As fence.i (see `Env::fence_i` for `Process`).
+        None if !p.mem.aliased() => {}
         None => p.mem.set_code_dirty(),
         Some(g) => {
             p.local_flush = true;

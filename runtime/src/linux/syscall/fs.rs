@@ -278,19 +278,59 @@ pub fn openat(p: &mut Process, a: &Args) -> SysResult {
     if let Some(root) = p.opts.sandbox.root.clone() {
         if !is_proc_self_exe(&raw) {
             let fd = root.open(a[0] as i32, &raw, a[2], a[3])?;
-            return Ok(std::os::fd::IntoRawFd::into_raw_fd(fd) as u64);
+            let fd = std::os::fd::IntoRawFd::into_raw_fd(fd);
+            note_proc_mem(p, fd);
+            return Ok(fd as u64);
         }
     }
     let path = host_path(p, raw)?;
     let flags = open_flags_to_host(a[2]);
     // SAFETY: `path` is a host CString; the other arguments are integers.
-    cvt(unsafe {
+    let fd = cvt(unsafe {
         libc::syscall(
             libc::SYS_openat,
             dirfd(a[0]),
             path.as_ptr(),
             flags as libc::c_long,
             a[3] as u32 as libc::c_long,
+        )
+    })?;
+    note_proc_mem(p, fd as i32);
+    Ok(fd)
+}
+
+/// A process's `mem` file under /proc writes guest memory without going through the guest
+/// memory's stores (guest addresses are host addresses): code may then change unseen (see
+/// `GuestMemory::note_alias`).
+fn note_proc_mem(p: &Process, fd: i32) {
+    const PROC_SUPER_MAGIC: libc::c_long = 0x9fa0;
+    let mut st: libc::statfs = zeroed();
+    // SAFETY: `st` is a host struct statfs; `fd` is an integer.
+    if unsafe { libc::fstatfs(fd, &mut st) } != 0 || st.f_type as libc::c_long != PROC_SUPER_MAGIC {
+        return;
+    }
+    let is_mem = std::fs::read_link(format!("/proc/self/fd/{fd}"))
+        .is_ok_and(|t| t.file_name().is_some_and(|n| n == "mem"));
+    if is_mem {
+        p.mem.note_alias();
+    }
+}
+
+/// memfd_create(name, flags): an anonymous host file (the name only labels it in
+/// /proc/self/fd; at most 249 bytes, as Linux's MFD_NAME_MAX_LEN). The flags are the same
+/// on every architecture and pass through.
+pub fn memfd_create(p: &mut Process, a: &Args) -> SysResult {
+    let name = read_path(p, a[0])?;
+    if name.len() > 249 {
+        return Err(EINVAL);
+    }
+    let name = cstring(name)?;
+    // SAFETY: `name` is a host CString; the flags are an integer.
+    cvt(unsafe {
+        libc::syscall(
+            libc::SYS_memfd_create,
+            name.as_ptr(),
+            a[1] as u32 as libc::c_long,
         )
     })
 }

@@ -278,7 +278,7 @@ fn run(args: RunArgs) -> ExitCode {
             // Cranelift's optimiser (GVN, LICM, constant folding, redundant block parameters
             // removed) costs ~17% more compile time; measured 2026-11-27 on the kit (AMD EPYC
             // host, minimum CPU time of 5 interleaved runs) it made sieve 18%, fib 14% and
-            // five others 3-4% faster, hash 7% and syscall 3% slower. README "Performance".
+            // five others 3-4% faster, hash 7% and syscall 3% slower. docs/performance-history.md.
             opt_level: translator::jit::OptLevel::Speed,
             time_split: args.stats,
             ..Default::default()

@@ -1,11 +1,13 @@
 /* Processes: fork + pipe + waitpid (the child writes through the pipe and exits with a
  * status), a child killed by a signal, every exit status 0..255 seen through wait4,
  * vfork + _exit, waitid, SIGCHLD delivered to a handler, copy-on-fork memory (a child's
- * writes are not seen by the parent), getppid in the child. */
+ * writes are not seen by the parent) and MAP_SHARED|MAP_ANONYMOUS memory (they are, also
+ * after MADV_DONTNEED and through a page made writable later), getppid in the child. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,6 +53,27 @@ int main(void)
     printf("parent read: \"%s\"\n", buf);
     printf("waitpid: same pid=%d exited=%d status=%d shared_value=%d\n", w == pid,
            WIFEXITED(status), WEXITSTATUS(status), shared_value);
+
+    /* Shared anonymous memory: what the child writes, the parent sees. The second page
+     * starts read-only and is made writable in the child; MADV_DONTNEED keeps the
+     * contents of shared memory. */
+    volatile int *sh = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED || mprotect((void *)(sh + 1024), 4096, PROT_READ) != 0)
+        return 1;
+    sh[0] = 1;
+    pid = fork();
+    if (pid == 0) {
+        sh[0] = 42;
+        if (mprotect((void *)(sh + 1024), 4096, PROT_READ | PROT_WRITE) != 0)
+            _exit(1);
+        sh[1024] = 43;
+        _exit(0);
+    }
+    waitpid(pid, &status, 0);
+    int before = sh[0];
+    madvise((void *)sh, 4096, MADV_DONTNEED);
+    printf("shared anonymous memory: child wrote %d and %d, after MADV_DONTNEED %d\n", before,
+           sh[1024], sh[0]);
 
     /* A child killed by SIGSEGV, one by SIGTERM. */
     pid = fork();

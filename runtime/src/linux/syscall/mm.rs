@@ -271,6 +271,7 @@ pub fn mmap(p: &mut Process, a: &Args) -> SysResult {
 
     forget_range(p, addr, len);
     match file {
+        None if shared => map_shared_anon(p, addr, len, bits)?,
         None => {
             p.mem.map_anon(addr, len, bits).map_err(mem_err)?;
             if !shared && len >= HUGE_MIN && flags & (MAP_STACK | MAP_GROWSDOWN) == 0 {
@@ -313,6 +314,33 @@ pub fn mmap(p: &mut Process, a: &Args) -> SysResult {
         }
     }
     Ok(addr)
+}
+
+/// `MAP_SHARED | MAP_ANONYMOUS`: memory shared with the children `fork` makes (they are host
+/// processes), as Linux's shmem object: a host memfd mapped shared, writable on the host so
+/// that `mprotect` can add `PROT_WRITE` later. It counts as a file mapping (`MADV_DONTNEED`
+/// keeps its contents, as Linux does for shared memory).
+fn map_shared_anon(p: &mut Process, addr: u64, len: u64, bits: u8) -> Result<(), Errno> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // SAFETY: a static C string name and integer flags.
+    let fd = unsafe { libc::memfd_create(c"xlate-shared-anon".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: `fd` is the memfd just created, owned here (closed below).
+    let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+    // SAFETY: an open descriptor and a length.
+    if unsafe { libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) } != 0 {
+        return Err(Errno::last());
+    }
+    p.mem
+        .map_file(addr, len, bits | prot::WRITE, fd.as_raw_fd(), 0, true)
+        .map_err(mem_err)?;
+    if bits & prot::WRITE == 0 {
+        p.mem.protect(addr, len, bits).map_err(mem_err)?;
+    }
+    p.sys.file_maps.insert(addr, addr + len);
+    Ok(())
 }
 
 pub fn munmap(p: &mut Process, a: &Args) -> SysResult {

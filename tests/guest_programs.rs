@@ -138,38 +138,16 @@ fn sig_pressure_faults_after_a_gap() {
     if !translator::jit::fault::SUPPORTED {
         return;
     }
-    let expected = std::fs::read(common::expected_dir().join("sig_pressure.stdout")).unwrap();
     let out = common::Run::xlate()
         .args(["run", "--engine", "jit", "--stats"])
         .arg(common::bin_dir().join("sig_pressure"))
-        .run();
-    assert_eq!(out.status, Status::Code(0), "{out:?}");
-    assert!(
-        out.stdout == expected,
-        "{}",
-        common::diff(&expected, &out.stdout, 10)
-    );
+        .run_expecting("sig_pressure");
     let err = out.stderr_text();
     let gaps = after_gap(&err, "accesses checked by the host MMU");
     assert!(gaps > 0, "no access after a gap: {err}");
     // Its `sd` walker's store: 2 rounds, on an unmapped and on a read-only page.
     let landed = after_gap(&err, "that faulted there");
     assert!(landed >= 4, "{landed} faults after a gap: {err}");
-}
-
-/// The number a `--stats` field ends with before `suffix` ("12 page invalidations", "time:
-/// 0.011 s in translated code"), fields being separated by commas, semicolons and lines.
-fn stat(err: &str, suffix: &str) -> f64 {
-    err.split([',', ';', '\n'])
-        .find_map(|f| {
-            f.trim()
-                .strip_suffix(suffix)?
-                .rsplit(' ')
-                .next()?
-                .parse()
-                .ok()
-        })
-        .unwrap_or_else(|| panic!("no {suffix:?} in {err:?}"))
 }
 
 /// `--stats` splits the main thread's time between translated code, the interpreter and
@@ -184,11 +162,11 @@ fn jit_stats_split_the_time_and_count_lookups() {
         .run();
     assert_eq!(out.status, Status::Code(0), "{out:?}");
     let err = out.stderr_text();
-    let wall = stat(&err, " s wall");
-    let jit = stat(&err, " s in translated code");
-    let interp = stat(&err, " s interpreting");
-    let compile = stat(&err, " s compiling");
-    let elsewhere = stat(&err, " s elsewhere (system calls");
+    let wall = common::stat(&err, " s wall");
+    let jit = common::stat(&err, " s in translated code");
+    let interp = common::stat(&err, " s interpreting");
+    let compile = common::stat(&err, " s compiling");
+    let elsewhere = common::stat(&err, " s elsewhere (system calls");
     assert!(jit > 0.0 && compile > 0.0, "{err}");
     assert!(jit + interp + compile <= wall + 0.002, "{err}");
     assert!(
@@ -196,10 +174,10 @@ fn jit_stats_split_the_time_and_count_lookups() {
         "{err}"
     );
     assert!(
-        stat(&err, " dispatcher lookups found in the jump cache") >= 1.0,
+        common::stat(&err, " dispatcher lookups found in the jump cache") >= 1.0,
         "{err}"
     );
-    assert!(stat(&err, " in the block map") >= 1.0, "{err}");
+    assert!(common::stat(&err, " in the block map") >= 1.0, "{err}");
 
     let out = common::Run::xlate()
         .args(["run", "--engine", "jit", "--jit-threshold", "1", "--stats"])
@@ -207,7 +185,7 @@ fn jit_stats_split_the_time_and_count_lookups() {
         .run();
     assert_eq!(out.status, Status::Code(0), "{out:?}");
     let err = out.stderr_text();
-    let dropped = stat(&err, " code flushes") + stat(&err, " page invalidations");
+    let dropped = common::stat(&err, " code flushes") + common::stat(&err, " page invalidations");
     assert!(dropped >= 1.0, "{err}");
 }
 
@@ -218,20 +196,13 @@ fn jit_stats_split_the_time_and_count_lookups() {
 /// calls the new functions included.
 #[test]
 fn a_jit_like_guest_keeps_its_translations() {
-    let expected = std::fs::read(common::expected_dir().join("jit_emit.stdout")).unwrap();
     let out = common::Run::xlate()
         .args(["run", "--engine", "jit", "--stats"])
         .arg(common::bin_dir().join("jit_emit"))
-        .run();
-    assert_eq!(out.status, Status::Code(0), "{out:?}");
-    assert!(
-        out.stdout == expected,
-        "{}",
-        common::diff(&expected, &out.stdout, 10)
-    );
+        .run_expecting("jit_emit");
     let err = out.stderr_text();
     // The three fence.i after stores through the memfd's second mapping.
-    assert_eq!(stat(&err, " code flushes"), 3.0, "{err}");
+    assert_eq!(common::stat(&err, " code flushes"), 3.0, "{err}");
     // Seven functions emitted after the first on each of 8 pages, and 2 patches.
-    assert!(stat(&err, " page invalidations") >= 58.0, "{err}");
+    assert!(common::stat(&err, " page invalidations") >= 58.0, "{err}");
 }

@@ -245,6 +245,21 @@ impl Run {
         self
     }
 
+    /// Runs to completion and checks that it exited with status 0 and printed exactly
+    /// `expected/CASE.stdout` (a diff otherwise); returns the output for further checks.
+    pub fn run_expecting(&self, case: &str) -> Output {
+        let expected = std::fs::read(expected_dir().join(format!("{case}.stdout")))
+            .unwrap_or_else(|e| panic!("expected output of {case}: {e}"));
+        let out = self.run();
+        assert_eq!(out.status, Status::Code(0), "{out:?}");
+        assert!(
+            out.stdout == expected,
+            "{}",
+            diff(&expected, &out.stdout, 10)
+        );
+        out
+    }
+
     /// Runs to completion (or until the timeout, then kills it) and collects output.
     pub fn run(&self) -> Output {
         let mut cmd = Command::new(&self.program);
@@ -457,6 +472,21 @@ impl Case {
         }
         run.run()
     }
+}
+
+/// The number a `--stats` field ends with before `suffix` ("12 page invalidations", "time:
+/// 0.011 s in translated code"), fields being separated by commas, semicolons and lines.
+pub fn stat(err: &str, suffix: &str) -> f64 {
+    err.split([',', ';', '\n'])
+        .find_map(|f| {
+            f.trim()
+                .strip_suffix(suffix)?
+                .rsplit(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no {suffix:?} in {err:?}"))
 }
 
 /// A readable description of how `actual` differs from `expected`: the first

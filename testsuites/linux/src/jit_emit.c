@@ -22,22 +22,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define PG 4096
+#include "gen_code.h"
+
 #define FUNCS 64
 #define PER_PAGE 8
 #define CALLS 3000
-
-typedef long (*fn_t)(long);
-
-static uint32_t addi(int rd, int rs1, int imm)
-{
-    return ((uint32_t)(imm & 0xfff) << 20) | (uint32_t)rs1 << 15 | (uint32_t)rd << 7 | 0x13;
-}
-#define RET 0x00008067u /* jalr x0, 0(ra) */
-#define A0 10
-
-static void put32(void *p, uint32_t v) { memcpy(p, &v, 4); }
-static void fencei(void) { asm volatile("fence.i" ::: "memory"); }
 
 /* Writes "addi a0, a0, k; ret" at f. */
 static void emit(unsigned char *f, int k)

@@ -201,7 +201,7 @@ fn a_jit_like_guest_keeps_its_translations() {
         .arg(common::bin_dir().join("jit_emit"))
         .run_expecting("jit_emit");
     let err = out.stderr_text();
-    // The three fence.i after stores through the memfd's second mapping.
+    // The three fence.i after stores through the file's second mapping.
     assert_eq!(common::stat(&err, " code flushes"), 3.0, "{err}");
     // Seven functions emitted after the first on each of 8 pages, and 2 patches.
     assert!(common::stat(&err, " page invalidations") >= 58.0, "{err}");

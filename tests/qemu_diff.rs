@@ -27,7 +27,7 @@ struct Known {
 /// Where qemu-riscv64 7.2 disagrees with the spec on what the programs print. Add
 /// entries here, with the reason, when a new check finds a qemu bug.
 const KNOWN_QEMU_DIFFERENCES: &[Known] = &[
-    // jit_emit: code written through a second mapping of the same memory (a shared memfd
+    // jit_emit: code written through a second mapping of the same memory (a shared file
     // mapped writable and executable, as JITs keep W^X), or through /proc/self/mem, then
     // made visible with fence.i. The ISA's FENCE.I makes every store to instruction memory
     // before it visible to fetches after it, whatever the virtual address stored through;

@@ -5,7 +5,7 @@
  * fence.i would translate the caller's loop again for each function; one that
  * drops only the code of the page stored into does not (xlate run --stats:
  * page invalidations, few code flushes). Then the same through a second, shared
- * mapping of a memfd (the double-mapping JITs use to keep pages W^X): stores
+ * mapping of a file (the double-mapping JITs use to keep pages W^X, usually with a memfd): stores
  * there do not touch the executable view's pages, so only fence.i can tell.
  * With the argument "procmem", code is written through /proc/self/mem instead
  * (at guest addresses: valid where guest addresses are host addresses, as
@@ -93,9 +93,9 @@ int main(int argc, char **argv)
     }
 
     /* a second mapping of the same memory: written through one, run through the other */
-    int fd = memfd_create("jit", 0);
+    int fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
     if (fd < 0 || ftruncate(fd, PG) != 0) {
-        perror("memfd");
+        perror("tmpfile");
         return 1;
     }
     unsigned char *w = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

@@ -715,18 +715,7 @@ impl GuestMemory {
         if let Ok(mut v) = self.code_pages.lock() {
             v.retain(|&p| p != vpn);
         }
-        let p = self.page_prot(vpn << PAGE_SHIFT);
-        if p & prot::CODE == 0 {
-            return;
-        }
-        self.set_page_prot(vpn, p & !prot::CODE);
-        if self.mirror.is_some() && p & prot::WRITE != 0 {
-            let _ = self.host_protect(
-                vpn << PAGE_SHIFT,
-                PAGE_SIZE,
-                self.host_prot(p & !prot::CODE),
-            );
-        }
+        self.unmark_code(vpn);
     }
 
     /// Whether guest memory may change other than through this memory (see `aliased`).
@@ -749,16 +738,24 @@ impl GuestMemory {
     pub fn clear_code_marks(&self) {
         if let Ok(mut v) = self.code_pages.lock() {
             for page in v.drain(..) {
-                let p = self.page_prot(page << PAGE_SHIFT);
-                self.set_page_prot(page, p & !prot::CODE);
-                if self.mirror.is_some() && p & prot::CODE != 0 && p & prot::WRITE != 0 {
-                    let _ = self.host_protect(
-                        page << PAGE_SHIFT,
-                        PAGE_SIZE,
-                        self.host_prot(p & !prot::CODE),
-                    );
-                }
+                self.unmark_code(page);
             }
+        }
+    }
+
+    /// Clears `page`'s `CODE` mark, giving a writable page back its host write access.
+    fn unmark_code(&self, page: u64) {
+        let p = self.page_prot(page << PAGE_SHIFT);
+        if p & prot::CODE == 0 {
+            return;
+        }
+        self.set_page_prot(page, p & !prot::CODE);
+        if self.mirror.is_some() && p & prot::WRITE != 0 {
+            let _ = self.host_protect(
+                page << PAGE_SHIFT,
+                PAGE_SIZE,
+                self.host_prot(p & !prot::CODE),
+            );
         }
     }
 

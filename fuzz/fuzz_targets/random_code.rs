@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
             return;
         };
         p.limits.max_instructions = Some(LIMIT);
-        let Ok((exit, stats, _)) = linux::run(p, cpu(regs), engine) else {
+        let Ok((exit, stats, _)) = alarm_kept(|| linux::run(p, cpu(regs), engine)) else {
             return;
         };
         if let Exit::Limit(_) = exit {

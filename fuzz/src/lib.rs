@@ -60,3 +60,15 @@ pub fn split(data: &[u8]) -> (&[u8], &[u8], &[u8]) {
     let d = &rest[..rest.len().min(64)];
     (regs, d, &rest[d.len()..])
 }
+
+/// Runs `f` (a whole guest run through `runtime::linux::run`) with libFuzzer's `-timeout`
+/// alarm kept from the guest ([`runtime::linux::signal::keep_from_guest`]).
+///
+/// libFuzzer checks for slow units on SIGALRM from an interval timer. A run takes over the
+/// process's signals for the guest, so without this an alarm arriving during a run killed the
+/// guest with SIGALRM: a run the other engine ended by a fault, and "engines disagree" for an
+/// input that never reproduced alone (CI's bounded fuzzing of `random_code` failed so; here
+/// 3 of 40 runs of 30 s did).
+pub fn alarm_kept<R>(f: impl FnOnce() -> R) -> R {
+    runtime::linux::signal::keep_from_guest(libc::SIGALRM, f)
+}

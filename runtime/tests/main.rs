@@ -5,6 +5,7 @@
 //! time. Each file here is a module; `every_test_file_is_a_module` (in the root
 //! package's tests/main.rs) keeps the list complete.
 
+mod embedding;
 mod loader;
 mod machine;
 #[allow(dead_code)] // generated: exports every label, not all are used

@@ -364,6 +364,34 @@ pub fn init(p: &mut Process) {
     sync_host_mask(p);
 }
 
+/// Runs `f` with host signal `s` kept from the guest, for a program that embeds the runtime
+/// and uses `s` itself (libFuzzer's `-timeout` alarm, say).
+///
+/// A run ([`super::run`]) takes over the process's signals for the guest, as it must when
+/// xlate is the guest's process: a signal sent to the process is the guest's, and most kill
+/// it by default. So an embedder's own signal, arriving during a run (or between runs, once
+/// [`init`] has replaced the embedder's handler), would reach a guest instead. Here `s` is
+/// blocked on this thread while `f` runs (a guest started by `f` inherits the mask, as across
+/// `execve`, and the signal stays pending in the host kernel unless the guest unblocks it);
+/// afterwards `s`'s disposition is put back as it was, then this thread's mask: a signal
+/// that arrived meanwhile reaches the embedder's handler then.
+pub fn keep_from_guest<R>(s: i32, f: impl FnOnce() -> R) -> R {
+    // SAFETY: queries the disposition of `s` into a zeroed sigaction.
+    let saved = unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        (libc::sigaction(s, std::ptr::null(), &mut old) == 0).then_some(old)
+    };
+    let mask = host_getmask();
+    host_setmask(mask | bit(s));
+    let r = f();
+    if let Some(old) = saved {
+        // SAFETY: reinstalls the disposition `s` had before `f`, as it was read above.
+        unsafe { libc::sigaction(s, &old, std::ptr::null_mut()) };
+    }
+    host_setmask(mask);
+    r
+}
+
 /// Blocks every host signal but [`WAKE`] on this host thread (a guest thread waiting for the
 /// others to end leaves their signals to them).
 pub fn host_block_all_but_wake() {

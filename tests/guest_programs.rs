@@ -189,6 +189,28 @@ fn jit_stats_split_the_time_and_count_lookups() {
     assert!(dropped >= 1.0, "{err}");
 }
 
+/// A file page past the end of its file (sig_bus_file) raises the guest's SIGBUS from
+/// translated code too: the host's own SIGBUS at the access resumes at its landing pad, and
+/// the interpreter raises the guest's (the expected output is checked under every engine).
+#[test]
+fn bus_errors_from_translated_code_reach_the_guest() {
+    let out = common::Run::xlate()
+        .args(["run", "--engine", "jit", "--jit-threshold", "1", "--stats"])
+        .arg(common::bin_dir().join("sig_bus_file"))
+        .run_expecting("sig_bus_file");
+    let err = out.stderr_text();
+    // "N that faulted there (M after a gap)"
+    let faulted = err
+        .split([',', '\n'])
+        .find_map(|f| {
+            let (n, rest) = f.trim().split_once(' ')?;
+            rest.starts_with("that faulted there")
+                .then(|| n.parse::<u64>().ok())?
+        })
+        .unwrap_or_else(|| panic!("no fault count in {err}"));
+    assert!(faulted >= 8, "{err}");
+}
+
 /// A guest that emits code like a JIT (jit_emit) keeps its other translations: a store into
 /// a page holding translated code drops that page's code only, and fence.i drops nothing
 /// more, except after its stores through a second (shared) mapping, which only fence.i

@@ -113,6 +113,7 @@ c   bench_fp     bench_fp.c   -static -lm
 c   sig_segv     sig_segv.c   -static
 c   sig_loads    sig_loads.c  -static
 c   sig_stores   sig_stores.c -static
+c   sig_bus_file sig_bus_file.c -static
 c   sig_pressure sig_pressure.c -static
 c   sig_ill      sig_ill.c    -static
 c   sig_alarm    sig_alarm.c  -static

@@ -40,7 +40,10 @@ const LOW_FLOOR: u64 = 0x10000;
 /// [`translator::interp::FastMem::new`]), the "code changed" flag at `DIRTY` and, at
 /// `CHANGED`, which code changed since the flag was last taken: 0 for nothing known,
 /// `vpn + 1` for guest stores into page `vpn` only, [`CHANGED_ALL`] for anything else.
-const PERMS_LEN: usize = NPAGES as usize + PAGE_SIZE as usize;
+/// Then, at `SHADOW`, a second byte per page: the guest bits of a page marked
+/// [`prot::BUS`] (its entry in the table holds only `MAPPED | BUS`).
+const SHADOW: usize = NPAGES as usize + PAGE_SIZE as usize;
+const PERMS_LEN: usize = SHADOW + NPAGES as usize;
 const DIRTY: usize = NPAGES as usize + 64;
 const CHANGED: usize = NPAGES as usize + 72;
 const CHANGED_ALL: u64 = u64::MAX;
@@ -60,6 +63,13 @@ pub mod prot {
     /// Derived: `WRITE` and not `CODE`, kept by every write of a page's bits, so inline stores
     /// test one bit ([`translator::interp::FastMem::with_store_bit`]).
     pub const STORE: u8 = 32;
+    /// A page of a file mapping that the host may not back: wholly past the end of its file
+    /// when last looked (Linux raises SIGBUS there). Its entry is `MAPPED | BUS` alone, so
+    /// every access takes the slow path, which asks the host again (the file may have grown,
+    /// or the page been copied privately) and then either gives the page its guest bits back
+    /// (kept in the shadow table meanwhile) or raises an access fault (SIGBUS in user mode).
+    /// Host-side code never touches such a page, so a host SIGBUS there cannot end xlate.
+    pub const BUS: u8 = 64;
 }
 
 /// Errors setting up or changing guest mappings (not guest faults).
@@ -96,6 +106,9 @@ pub struct GuestMemory {
     /// or written by another process), or `/proc/self/mem` opened. Decoded code can then
     /// change without a store the "code changed" flag sees, so `fence.i` drops it all.
     aliased: std::sync::atomic::AtomicBool,
+    /// Files (device, inode) mapped into guest memory so far: a guest truncating one of
+    /// them has the pages now past its end marked [`prot::BUS`] ([`GuestMemory::file_resized`]).
+    mapped_files: std::sync::Mutex<Vec<(u64, u64)>>,
     /// Guest pages currently mapped, and the most that may be (`--max-memory`).
     mapped_pages: AtomicU64,
     limit_pages: AtomicU64,
@@ -150,6 +163,52 @@ pub fn host_vm_flags(host: u64) -> Option<Vec<String>> {
 
 fn last_err() -> std::io::Error {
     std::io::Error::last_os_error()
+}
+
+/// The host range and file offset of a `/proc/self/maps` line that maps file (`dev`, `ino`).
+fn maps_line_of(line: &str, dev: u64, ino: u64) -> Option<((u64, u64), u64)> {
+    let mut f = line.split_ascii_whitespace();
+    let range = f.next()?;
+    let _perms = f.next()?;
+    let off = u64::from_str_radix(f.next()?, 16).ok()?;
+    let (maj, min) = f.next()?.split_once(':')?;
+    let i: u64 = f.next()?.parse().ok()?;
+    let (maj, min) = (
+        u32::from_str_radix(maj, 16).ok()?,
+        u32::from_str_radix(min, 16).ok()?,
+    );
+    if i != ino || libc::makedev(maj, min) != dev {
+        return None;
+    }
+    let (s, e) = range.split_once('-')?;
+    Some((
+        (
+            u64::from_str_radix(s, 16).ok()?,
+            u64::from_str_radix(e, 16).ok()?,
+        ),
+        off,
+    ))
+}
+
+/// The access fault for a page fault's cause: the page is mapped but the host cannot back it
+/// ([`prot::BUS`]).
+fn access_fault(cause: Cause) -> Cause {
+    match cause {
+        Cause::LoadPageFault => Cause::LoadAccessFault,
+        Cause::StorePageFault => Cause::StoreAccessFault,
+        Cause::InstructionPageFault => Cause::InstructionAccessFault,
+        c => c,
+    }
+}
+
+/// Reads host memory at `at` into `buf` whatever its protection, and without a host fault
+/// where the host cannot back it (a file page past the end of its file): through
+/// `/proc/self/mem`, whose reads fail there. Opened per call: only cold paths read this way,
+/// and a descriptor kept open would be the guest's to see, and after a `fork` would read the
+/// parent's memory.
+fn host_read(at: *const u8, buf: &mut [u8]) -> bool {
+    use std::os::unix::fs::FileExt;
+    std::fs::File::open("/proc/self/mem").is_ok_and(|f| f.read_exact_at(buf, at as u64).is_ok())
 }
 
 impl GuestMemory {
@@ -243,6 +302,7 @@ impl GuestMemory {
             perms: perms.cast(),
             code_pages: std::sync::Mutex::new(Vec::new()),
             aliased: std::sync::atomic::AtomicBool::new(false),
+            mapped_files: std::sync::Mutex::new(Vec::new()),
             mapped_pages: AtomicU64::new(0),
             limit_pages: AtomicU64::new(u64::MAX),
             labels: std::sync::Mutex::new(Vec::new()),
@@ -544,7 +604,14 @@ impl GuestMemory {
         if self.mirror.is_some() && len != 0 {
             self.host_protect(addr, len, self.host_prot(prot_bits))?;
         }
+        // Pages past the end of their file stay so, with the new bits in the shadow.
+        let bus: Vec<u64> = (first..last)
+            .filter(|&p| self.page_prot(p << PAGE_SHIFT) & prot::BUS != 0)
+            .collect();
         self.set_prot_range(addr, len, prot_bits | prot::MAPPED);
+        for p in bus {
+            self.mark_bus(p << PAGE_SHIFT, PAGE_SIZE);
+        }
         Ok(true)
     }
 
@@ -633,6 +700,91 @@ impl GuestMemory {
         }
         if code {
             self.set_code_dirty();
+        }
+    }
+
+    /// Marks the mapped pages of `[addr, addr+len)` as past the end of their file
+    /// ([`prot::BUS`]); code decoded from them is dropped.
+    pub fn mark_bus(&self, addr: u64, len: u64) {
+        if self.check_range(addr, len).is_err() {
+            return;
+        }
+        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
+        let mut code = false;
+        for page in first..last {
+            let old = self.page_prot(page << PAGE_SHIFT);
+            if old & prot::MAPPED == 0 || old & prot::BUS != 0 {
+                continue;
+            }
+            code |= old & prot::CODE != 0;
+            // The shadow first: a slow path that sees the mark reads it.
+            self.view()
+                .set_shadow(page, old & !(prot::CODE | prot::STORE));
+            self.set_page_prot(page, prot::MAPPED | prot::BUS);
+        }
+        if code {
+            self.set_code_dirty();
+        }
+    }
+
+    /// Gives the pages of `[addr, addr+len)` marked [`prot::BUS`] their guest bits back where
+    /// the host backs them again (their file grew).
+    pub fn recheck_bus(&self, addr: u64, len: u64) {
+        if self.check_range(addr, len).is_err() {
+            return;
+        }
+        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
+        let v = self.view();
+        for page in first..last {
+            if self.page_prot(page << PAGE_SHIFT) & prot::BUS != 0 {
+                v.unbus(page);
+            }
+        }
+    }
+
+    /// Notes that file (`dev`, `ino`) is mapped into guest memory.
+    pub fn note_mapped_file(&self, dev: u64, ino: u64) {
+        let mut m = self.mapped_files.lock().unwrap_or_else(|e| e.into_inner());
+        if !m.contains(&(dev, ino)) {
+            m.push((dev, ino));
+        }
+    }
+
+    /// File (`dev`, `ino`) is now `size` bytes long (the guest truncated it, say): pages of
+    /// guest memory mapping it wholly past its end are marked [`prot::BUS`], and marked pages
+    /// it covers again get their bits back. The host kernel knows which of its mappings show
+    /// the file (`/proc/self/maps`), including those split or moved since.
+    pub fn file_resized(&self, dev: u64, ino: u64, size: u64) {
+        if !self
+            .mapped_files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&(dev, ino))
+        {
+            return;
+        }
+        let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+            return;
+        };
+        let lo = self.reserved as u64;
+        let hi = lo + (GUEST_SPACE - self.floor);
+        let end_page = size.div_ceil(PAGE_SIZE);
+        for line in maps.lines() {
+            let Some(((start, end), off)) = maps_line_of(line, dev, ino) else {
+                continue;
+            };
+            let (start, end) = (start.max(lo), end.min(hi));
+            let mut host = start;
+            while host < end {
+                let guest = host - self.base as u64;
+                let file_page = (off + (host - start)) / PAGE_SIZE;
+                if file_page >= end_page {
+                    self.mark_bus(guest, PAGE_SIZE);
+                } else if self.page_prot(guest) & prot::BUS != 0 {
+                    self.recheck_bus(guest, PAGE_SIZE);
+                }
+                host += PAGE_SIZE;
+            }
         }
     }
 
@@ -872,13 +1024,10 @@ impl GuestMemory {
     /// `/proc/self/mem`, which reads pages regardless of their protection.
     #[cold]
     fn fetch_hidden(&self, addr: u64) -> Result<u16, Exception> {
-        use std::os::unix::fs::FileExt;
-        static MEM: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
         let mut b = [0u8; 2];
-        MEM.get_or_init(|| std::fs::File::open("/proc/self/mem").ok())
-            .as_ref()
-            .and_then(|f| f.read_exact_at(&mut b, self.host(addr) as u64).ok())
-            .ok_or(Exception::new(Cause::InstructionAccessFault, addr))?;
+        if !host_read(self.host(addr), &mut b) {
+            return Err(Exception::new(Cause::InstructionAccessFault, addr));
+        }
         Ok(u16::from_le_bytes(b))
     }
 
@@ -1146,12 +1295,55 @@ impl MemView {
         let mut a = addr;
         let end = addr.checked_add(len).ok_or(Exception::new(cause, addr))?;
         while a < end {
-            if self.prot(a) & need == 0 {
+            let p = self.prot(a);
+            if p & need == 0 {
+                if p & prot::BUS != 0 {
+                    if self.unbus(a >> PAGE_SHIFT) {
+                        continue;
+                    }
+                    return Err(Exception::new(access_fault(cause), a.max(addr)));
+                }
                 return Err(Exception::new(cause, a.max(addr)));
             }
             a = (a & !(PAGE_SIZE - 1)) + PAGE_SIZE;
         }
         Ok(())
+    }
+
+    /// A page marked [`prot::BUS`] the host backs again (its file grew, or the page is a
+    /// private copy) gets its guest bits back; false if the host still cannot read it.
+    #[cold]
+    fn unbus(&self, page: u64) -> bool {
+        let mut b = [0u8; 1];
+        if !host_read(self.host(page << PAGE_SHIFT), &mut b) {
+            return false;
+        }
+        let bits = self.shadow(page);
+        let store = if bits & (prot::WRITE | prot::CODE) == prot::WRITE {
+            prot::STORE
+        } else {
+            0
+        };
+        // SAFETY: page < NPAGES (it held a BUS mark), inside the permission table; written
+        // atomically, as other guest threads may read it.
+        unsafe { AtomicU8::from_ptr(self.perms.add(page as usize)) }
+            .store(bits | store, Ordering::Release);
+        true
+    }
+
+    fn shadow(&self, page: u64) -> u8 {
+        debug_assert!(page < NPAGES);
+        // SAFETY: the shadow table holds NPAGES bytes at SHADOW in the perms mapping
+        // (PERMS_LEN), and page < NPAGES (callers: pages of the permission table).
+        unsafe { AtomicU8::from_ptr(self.perms.add(SHADOW + page as usize)) }
+            .load(Ordering::Acquire)
+    }
+
+    fn set_shadow(&self, page: u64, bits: u8) {
+        debug_assert!(page < NPAGES);
+        // SAFETY: as in `shadow`.
+        unsafe { AtomicU8::from_ptr(self.perms.add(SHADOW + page as usize)) }
+            .store(bits, Ordering::Release);
     }
 
     /// Loads `w` bytes (zero-extended). Misaligned loads are allowed (Linux emulates them).

@@ -9,7 +9,7 @@ use runtime::linux::syscall::dispatch;
 use runtime::linux::{Exit, Options, Process};
 use runtime::mem::{host_vm_flags, prot, GuestMemory};
 use translator::emit::Width;
-use translator::CpuState;
+use translator::{Cause, CpuState, Exception};
 
 const BUF: u64 = 0x10_0000;
 const BUF_LEN: u64 = 0x10000;
@@ -418,8 +418,11 @@ fn mmap_of_a_file() {
     assert_eq!(a & 0xfff, 0, "{a:#x}");
     assert_eq!(read(&p, a, 13), b"file contents");
     assert_eq!(read(&p, a + 13, 3), [0; 3]);
-    // The page past the end of the file reads as zeros (never a host SIGBUS).
-    assert_eq!(p.mem.load(a + 0x1000, Width::D), Ok(0));
+    // The page wholly past the end of the file faults (SIGBUS, as on Linux), never the host.
+    assert_eq!(
+        p.mem.load(a + 0x1000, Width::D),
+        Err(Exception::new(Cause::LoadAccessFault, a + 0x1000))
+    );
     assert!(p.mem.store(a, 1, Width::B).is_err(), "PROT_READ only");
     // Unaligned offset and bad descriptor.
     assert_eq!(sys(&mut p, 222, &[0, 0x1000, 1, 2, fd, 1]), EINVAL);
@@ -428,6 +431,66 @@ fn mmap_of_a_file() {
     let s = sys(&mut p, 222, &[0, 0x1000, 1, 1, fd, 0]) as u64;
     assert_eq!(read(&p, s, 4), b"file");
     assert_eq!(sys(&mut p, 226, &[s, 0x1000, 3]), -13, "EACCES");
+    assert_eq!(sys(&mut p, 57, &[fd]), 0);
+    std::fs::remove_file(&path).expect("cleanup");
+}
+
+/// Pages of a file mapping wholly past the end of the file fault (the guest's SIGBUS) and
+/// never reach the host, whose own SIGBUS would end xlate: past the end when mapped, after
+/// the guest shrinks the file (ftruncate, truncate, O_TRUNC), and not once it grows again.
+#[test]
+fn file_pages_past_the_end_fault_as_bus_errors() {
+    let mut p = process();
+    let path = temp_path("bus");
+    std::fs::write(&path, vec![7u8; 0x2000]).expect("create");
+    put_str(&p, BUF, path.to_str().expect("utf8"));
+    let fd = sys(&mut p, 56, &[AT_FDCWD, BUF, 2, 0]) as u64; // O_RDWR
+    let bus = |a: u64| Err(Exception::new(Cause::LoadAccessFault, a));
+    for shared in [1u64, 2] {
+        // Three pages of a two-page file: the third is past the end.
+        let a = sys(&mut p, 222, &[0, 0x3000, 3, shared, fd, 0]) as u64;
+        assert_eq!(a & 0xfff, 0, "{a:#x}");
+        assert_eq!(p.mem.load(a + 0x1ff8, Width::D), Ok(0x0707_0707_0707_0707));
+        assert_eq!(p.mem.load(a + 0x2000, Width::B), bus(a + 0x2000));
+        assert_eq!(
+            p.mem.store(a + 0x2008, 1, Width::D),
+            Err(Exception::new(Cause::StoreAccessFault, a + 0x2008))
+        );
+        // A page-crossing load faults at the first byte past the end.
+        assert_eq!(p.mem.load(a + 0x1ffc, Width::D), bus(a + 0x2000));
+        // System calls get EFAULT there.
+        assert_eq!(sys(&mut p, 64, &[1, a + 0x2000, 1]), EFAULT);
+        assert_eq!(sys(&mut p, 63, &[fd, a + 0x2000, 1]), EFAULT);
+        // The file grows (a write past its end): the page is readable at its next access.
+        put_str(&p, BUF, "x");
+        assert_eq!(sys(&mut p, 68, &[fd, BUF, 1, 0x2100]), 1);
+        assert_eq!(p.mem.load(a + 0x2100, Width::B), Ok(b'x' as u64));
+        // mprotect keeps a page past the end so.
+        assert_eq!(sys(&mut p, 46, &[fd, 0x1000]), 0);
+        assert_eq!(p.mem.load(a + 0x1000, Width::B), bus(a + 0x1000));
+        assert_eq!(sys(&mut p, 226, &[a, 0x3000, 1]), 0);
+        assert_eq!(p.mem.load(a + 0x1000, Width::B), bus(a + 0x1000));
+        assert_eq!(p.mem.load(a, Width::B), Ok(7));
+        assert_eq!(sys(&mut p, 226, &[a, 0x3000, 3]), 0);
+        // Grown back by ftruncate: zeros, and writable again.
+        assert_eq!(sys(&mut p, 46, &[fd, 0x3000]), 0);
+        assert_eq!(p.mem.load(a + 0x1000, Width::D), Ok(0));
+        assert_eq!(p.mem.store(a + 0x2008, 5, Width::D), Ok(()));
+        assert_eq!(p.mem.load(a + 0x2008, Width::D), Ok(5));
+        // truncate(path) and an O_TRUNC open shrink it too.
+        put_str(&p, BUF, path.to_str().expect("utf8"));
+        assert_eq!(sys(&mut p, 45, &[BUF, 0x1000]), 0);
+        assert_eq!(p.mem.load(a + 0x1008, Width::B), bus(a + 0x1008));
+        // Even a page a private mapping copied on a store: truncation drops private copies
+        // past the new end too (Linux's truncate_pagecache).
+        assert_eq!(p.mem.store(a, 9, Width::B), Ok(()));
+        let t = sys(&mut p, 56, &[AT_FDCWD, BUF, 2 | 0x200, 0]); // O_RDWR | O_TRUNC
+        assert!(t >= 0, "open: {t}");
+        assert_eq!(p.mem.load(a, Width::B), bus(a));
+        assert_eq!(sys(&mut p, 57, &[t as u64]), 0);
+        assert_eq!(sys(&mut p, 215, &[a, 0x3000]), 0);
+        std::fs::write(&path, vec![7u8; 0x2000]).expect("refill");
+    }
     assert_eq!(sys(&mut p, 57, &[fd]), 0);
     std::fs::remove_file(&path).expect("cleanup");
 }

@@ -578,6 +578,7 @@ macro_rules! with_guest_cases {
             sig_segv,
             sig_loads,
             sig_stores,
+            sig_bus_file,
             sig_pressure,
             jit_emit,
             jit_emit_procmem,

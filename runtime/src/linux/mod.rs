@@ -330,6 +330,11 @@ pub fn signal_for(e: &Exception) -> i32 {
         Cause::LoadMisaligned | Cause::StoreMisaligned | Cause::InstructionMisaligned => {
             sig::SIGBUS
         }
+        // A mapped page the host cannot back: a file page past the end of its file
+        // (`mem::prot::BUS`), where Linux raises SIGBUS (BUS_ADRERR).
+        Cause::LoadAccessFault | Cause::StoreAccessFault | Cause::InstructionAccessFault => {
+            sig::SIGBUS
+        }
         _ => sig::SIGSEGV,
     }
 }

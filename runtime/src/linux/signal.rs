@@ -71,6 +71,7 @@ const SI_TKILL: i32 = -6;
 const ILL_ILLOPC: i32 = 1;
 const TRAP_BRKPT: i32 = 1;
 const BUS_ADRALN: i32 = 1;
+const BUS_ADRERR: i32 = 2;
 const SEGV_MAPERR: i32 = 1;
 const SEGV_ACCERR: i32 = 2;
 
@@ -750,6 +751,11 @@ pub fn fault(m: &mut Interp<Process>, e: &Exception) -> After {
         }),
         Cause::LoadMisaligned | Cause::StoreMisaligned | Cause::InstructionMisaligned => {
             make_info(s, BUS_ADRALN, |i| {
+                i[16..24].copy_from_slice(&e.tval.to_le_bytes())
+            })
+        }
+        Cause::LoadAccessFault | Cause::StoreAccessFault | Cause::InstructionAccessFault => {
+            make_info(s, BUS_ADRERR, |i| {
                 i[16..24].copy_from_slice(&e.tval.to_le_bytes())
             })
         }

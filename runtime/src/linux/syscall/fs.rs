@@ -280,6 +280,9 @@ pub fn openat(p: &mut Process, a: &Args) -> SysResult {
             let fd = root.open(a[0] as i32, &raw, a[2], a[3])?;
             let fd = std::os::fd::IntoRawFd::into_raw_fd(fd);
             note_proc_mem(p, fd);
+            if a[2] & o::TRUNC != 0 {
+                note_resized(p, fd);
+            }
             return Ok(fd as u64);
         }
     }
@@ -296,7 +299,37 @@ pub fn openat(p: &mut Process, a: &Args) -> SysResult {
         )
     })?;
     note_proc_mem(p, fd as i32);
+    if a[2] & o::TRUNC != 0 {
+        note_resized(p, fd as i32);
+    }
     Ok(fd)
+}
+
+/// After a call that may have shrunk the file open as `fd`: guest pages mapping it wholly
+/// past its new end raise SIGBUS from now on, as on Linux ([`GuestMemory::file_resized`]).
+/// (Growing needs nothing: such a page gets its bits back at its next access.)
+///
+/// [`GuestMemory::file_resized`]: crate::mem::GuestMemory::file_resized
+fn note_resized(p: &Process, fd: i32) {
+    let mut st: libc::stat = super::abi::zeroed();
+    // SAFETY: host struct stat for a descriptor number.
+    if unsafe { libc::fstat(fd, &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFREG {
+        p.mem.file_resized(st.st_dev, st.st_ino, st.st_size as u64);
+    }
+}
+
+/// ftruncate(fd, length).
+pub fn ftruncate(p: &mut Process, a: &Args) -> SysResult {
+    let r = passthrough(libc::SYS_ftruncate, a, 2)?;
+    note_resized(p, a[0] as i32);
+    Ok(r)
+}
+
+/// fallocate(fd, mode, offset, len): FALLOC_FL_COLLAPSE_RANGE shrinks the file.
+pub fn fallocate(p: &mut Process, a: &Args) -> SysResult {
+    let r = passthrough(libc::SYS_fallocate, a, 4)?;
+    note_resized(p, a[0] as i32);
+    Ok(r)
 }
 
 /// A process's `mem` file under /proc writes guest memory without going through the guest
@@ -554,7 +587,13 @@ pub fn utimensat(p: &mut Process, a: &Args) -> SysResult {
 pub fn truncate(p: &mut Process, a: &Args) -> SysResult {
     let hp = at_path(p, libc::AT_FDCWD as u64, a[0], Use::Follow, false)?;
     // SAFETY: host path and integer length.
-    cvt_i(unsafe { libc::truncate(hp.path.as_ptr(), a[1] as i64) })
+    let r = cvt_i(unsafe { libc::truncate(hp.path.as_ptr(), a[1] as i64) })?;
+    let mut st: libc::stat = super::abi::zeroed();
+    // SAFETY: host path and a host struct stat.
+    if unsafe { libc::stat(hp.path.as_ptr(), &mut st) } == 0 {
+        p.mem.file_resized(st.st_dev, st.st_ino, st.st_size as u64);
+    }
+    Ok(r)
 }
 
 pub fn getcwd(p: &mut Process, a: &Args) -> SysResult {

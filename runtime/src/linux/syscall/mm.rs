@@ -182,6 +182,8 @@ struct FileInfo {
     size: u64,
     /// Opened for reading and writing (shared mappings can be made writable).
     rdwr: bool,
+    dev: u64,
+    ino: u64,
 }
 
 fn file_info(fd: i32, shared: bool, want_write: bool) -> Result<Option<FileInfo>, Errno> {
@@ -207,10 +209,14 @@ fn file_info(fd: i32, shared: bool, want_write: bool) -> Result<Option<FileInfo>
         libc::S_IFREG => Ok(Some(FileInfo {
             size: st.st_size as u64,
             rdwr,
+            dev: st.st_dev,
+            ino: st.st_ino,
         })),
         libc::S_IFBLK => Ok(Some(FileInfo {
             size: u64::MAX,
             rdwr,
+            dev: st.st_dev,
+            ino: st.st_ino,
         })),
         // /dev/zero (char 1:5) maps as anonymous memory.
         libc::S_IFCHR if libc::major(st.st_rdev) == 1 && libc::minor(st.st_rdev) == 5 => Ok(None),
@@ -280,37 +286,29 @@ pub fn mmap(p: &mut Process, a: &Args) -> SysResult {
             }
         }
         Some(info) => {
-            // Pages wholly past the end of the file are mapped as zeroed anonymous memory: a
-            // guest access there must never touch a host page past EOF (host SIGBUS).
-            let file_len = if info.size > off {
-                page_up(info.size - off).unwrap_or(len).min(len)
+            // A shared mapping of a read-write file is host-writable so that mprotect can
+            // later add PROT_WRITE; the guest permissions are set exactly right after.
+            let host_bits = if shared && info.rdwr {
+                bits | prot::WRITE
             } else {
-                0
+                bits
             };
-            if file_len > 0 {
-                // A shared mapping of a read-write file is host-writable so that mprotect can
-                // later add PROT_WRITE; the guest permissions are set exactly right after.
-                let host_bits = if shared && info.rdwr {
-                    bits | prot::WRITE
-                } else {
-                    bits
-                };
-                p.mem
-                    .map_file(addr, file_len, host_bits, fd, off, shared)
-                    .map_err(mem_err)?;
-                if host_bits != bits {
-                    p.mem.protect(addr, file_len, bits).map_err(mem_err)?;
-                }
-                p.sys.file_maps.insert(addr, addr + file_len);
-                if shared && !info.rdwr {
-                    p.sys.ro_shared.insert(addr, addr + file_len);
-                }
+            p.mem
+                .map_file(addr, len, host_bits, fd, off, shared)
+                .map_err(mem_err)?;
+            if host_bits != bits {
+                p.mem.protect(addr, len, bits).map_err(mem_err)?;
             }
+            p.sys.file_maps.insert(addr, addr + len);
+            if shared && !info.rdwr {
+                p.sys.ro_shared.insert(addr, addr + len);
+            }
+            // Pages wholly past the end of the file: SIGBUS, as on Linux, until it grows.
+            let file_len = page_up(info.size.saturating_sub(off)).unwrap_or(len);
             if file_len < len {
-                p.mem
-                    .map_anon(addr + file_len, len - file_len, bits)
-                    .map_err(mem_err)?;
+                p.mem.mark_bus(addr + file_len, len - file_len);
             }
+            p.mem.note_mapped_file(info.dev, info.ino);
         }
     }
     Ok(addr)

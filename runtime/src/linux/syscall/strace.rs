@@ -805,6 +805,9 @@ pub fn log_fault(p: &mut Process, cpu: &CpuState, e: &Exception, signo: i32) {
         Cause::LoadMisaligned | Cause::StoreMisaligned | Cause::InstructionMisaligned => {
             "BUS_ADRALN"
         }
+        Cause::LoadAccessFault | Cause::StoreAccessFault | Cause::InstructionAccessFault => {
+            "BUS_ADRERR"
+        }
         _ => {
             if p.mem.page_prot(e.tval) & prot::MAPPED != 0 {
                 "SEGV_ACCERR"

@@ -496,6 +496,42 @@ fn file_pages_past_the_end_fault_as_bus_errors() {
 }
 
 #[test]
+fn memfd_create_makes_an_anonymous_file() {
+    let mut p = process();
+    put_str(&p, BUF, "xlate-test");
+    // MFD_CLOEXEC (1): the flags pass through.
+    let fd = sys(&mut p, 279, &[BUF, 1]);
+    assert!(fd >= 0, "memfd_create: {fd}");
+    let fd = fd as u64;
+    assert_eq!(sys(&mut p, 25, &[fd, 1]), 1, "F_GETFD: FD_CLOEXEC");
+    put_str(&p, BUF, "hello");
+    assert_eq!(sys(&mut p, 64, &[fd, BUF, 5]), 5);
+    assert_eq!(sys(&mut p, 67, &[fd, BUF + 0x100, 5, 0]), 5);
+    assert_eq!(read(&p, BUF + 0x100, 5), b"hello");
+    // Its name labels it in /proc/self/fd.
+    put_str(&p, BUF, &format!("/proc/self/fd/{fd}"));
+    let n = sys(&mut p, 78, &[AT_FDCWD, BUF, BUF + 0x100, 100]);
+    assert_eq!(
+        String::from_utf8_lossy(&read(&p, BUF + 0x100, n.max(0) as usize)),
+        "/memfd:xlate-test (deleted)"
+    );
+    // Mapped shared, its pages can change other than through guest stores: fence.i drops
+    // decoded code from then on.
+    assert!(!p.mem.aliased());
+    let a = sys(&mut p, 222, &[0, 0x1000, 3, 1, fd, 0]) as u64;
+    assert_eq!(a & 0xfff, 0, "{a:#x}");
+    assert_eq!(read(&p, a, 5), b"hello");
+    assert!(p.mem.aliased());
+    assert_eq!(sys(&mut p, 57, &[fd]), 0);
+    // Names are at most 249 bytes (MFD_NAME_MAX_LEN); unknown flags are refused.
+    put_str(&p, BUF, &"n".repeat(250));
+    assert_eq!(sys(&mut p, 279, &[BUF, 0]), EINVAL);
+    put_str(&p, BUF, "x");
+    assert_eq!(sys(&mut p, 279, &[BUF, 0x8000_0000]), EINVAL);
+    assert_eq!(sys(&mut p, 279, &[0x5000_0000, 0]), EFAULT);
+}
+
+#[test]
 fn uname_reports_riscv64() {
     let mut p = process();
     assert_eq!(sys(&mut p, 160, &[BUF]), 0);

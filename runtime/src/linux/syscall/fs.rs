@@ -349,6 +349,25 @@ fn note_proc_mem(p: &Process, fd: i32) {
     }
 }
 
+/// memfd_create(name, flags): an anonymous host file (the name only labels it in
+/// /proc/self/fd; at most 249 bytes, as Linux's MFD_NAME_MAX_LEN). The flags are the same
+/// on every architecture and pass through.
+pub fn memfd_create(p: &mut Process, a: &Args) -> SysResult {
+    let name = read_path(p, a[0])?;
+    if name.len() > 249 {
+        return Err(EINVAL);
+    }
+    let name = cstring(name)?;
+    // SAFETY: `name` is a host CString; the flags are an integer.
+    cvt(unsafe {
+        libc::syscall(
+            libc::SYS_memfd_create,
+            name.as_ptr(),
+            a[1] as u32 as libc::c_long,
+        )
+    })
+}
+
 pub fn close(a: &Args) -> SysResult {
     // SAFETY: closing a descriptor number; guest fds are host fds.
     cvt_i(unsafe { libc::close(a[0] as i32) })

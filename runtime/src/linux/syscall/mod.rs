@@ -348,6 +348,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, nr: u64, a: &Args) -> SysResult {
         READ => fs::read(p, a),
         WRITE => fs::write(p, a),
         OPENAT => fs::openat(p, a),
+        MEMFD_CREATE => fs::memfd_create(p, a),
         CLOSE => fs::close(a),
         READV => fs::readv(p, a, None),
         WRITEV => fs::writev(p, a, None),

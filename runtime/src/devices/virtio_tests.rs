@@ -124,11 +124,11 @@ impl Rig {
     }
 
     fn u16_at(&self, pa: u64) -> u16 {
-        u16::from_le_bytes(self.get(pa, 2).try_into().unwrap())
+        u16::from_le_bytes(self.get(pa, 2).try_into().expect("2 bytes"))
     }
 
     fn u32_at(&self, pa: u64) -> u32 {
-        u32::from_le_bytes(self.get(pa, 4).try_into().unwrap())
+        u32::from_le_bytes(self.get(pa, 4).try_into().expect("4 bytes"))
     }
 
     fn desc_in(&mut self, table: u64, i: u16, addr: u64, len: u32, flags: u16, next: u16) {
@@ -285,7 +285,7 @@ fn write_request_reaches_the_disk() {
     rig.request(T_OUT, 5, 512, false);
     assert_eq!(rig.status_byte(), S_OK);
     assert_eq!(rig.used(0), (1, 0, 1), "only the status byte written");
-    let disk = rig.disk.lock().unwrap();
+    let disk = rig.disk.lock().expect("disk lock");
     assert_eq!(&disk[5 * 512..6 * 512], &data[..]);
     assert_eq!(disk[6 * 512], pattern(6 * 512), "next sector untouched");
 }
@@ -351,7 +351,11 @@ fn read_only_drive_offers_ro_and_refuses_writes() {
     rig.request(T_OUT, 0, 512, false);
     assert_eq!(rig.status_byte(), S_IOERR);
     assert_eq!(rig.used(0), (1, 0, 1));
-    assert_eq!(rig.disk.lock().unwrap()[0], pattern(0), "disk unchanged");
+    assert_eq!(
+        rig.disk.lock().expect("disk lock")[0],
+        pattern(0),
+        "disk unchanged"
+    );
     rig.request(T_IN, 0, 512, true);
     assert_eq!(rig.status_byte(), S_OK, "reads still work");
     assert_eq!(
@@ -551,18 +555,18 @@ fn bus_records_dma_writes_for_cached_code() {
     rig.put(AVAIL + 4, &0u16.to_le_bytes());
     rig.put(AVAIL + 2, &1u16.to_le_bytes());
     bus.ram_slice_mut(RAM, RAM_SIZE as u64)
-        .unwrap()
+        .expect("RAM slice")
         .copy_from_slice(&rig.ram);
     bus.board = Some(Box::new(std::mem::take(&mut rig.board)));
     use translator::emit::Width;
     bus.write(VIRTIO_BASE + R_QUEUE_NOTIFY, 0, Width::W)
-        .unwrap();
+        .expect("queue notify");
     let w = bus.take_dma_writes();
     assert!(w.contains(&(DATA, 1024)), "{w:x?}");
     assert!(w.contains(&(STATUS, 1)), "{w:x?}");
     assert!(bus.take_dma_writes().is_empty());
     let want: Vec<u8> = (0..1024).map(pattern).collect();
-    assert_eq!(bus.ram_slice(DATA, 1024).unwrap(), &want[..]);
+    assert_eq!(bus.ram_slice(DATA, 1024).expect("RAM slice"), &want[..]);
 }
 
 impl Rig {

@@ -409,6 +409,16 @@ impl GuestMemory {
         }
     }
 
+    /// The guest's read, write and execute bits of the page holding `addr` (those waiting in
+    /// the shadow table for a page marked [`prot::BUS`]).
+    pub fn guest_bits(&self, addr: u64) -> u8 {
+        let mut p = self.page_prot(addr);
+        if p & prot::BUS != 0 {
+            p = self.view().shadow(addr >> PAGE_SHIFT);
+        }
+        p & (prot::READ | prot::WRITE | prot::EXEC)
+    }
+
     fn set_page_prot(&self, page: u64, p: u8) {
         debug_assert!(page < NPAGES);
         let store = if p & (prot::WRITE | prot::CODE) == prot::WRITE {
@@ -706,12 +716,8 @@ impl GuestMemory {
     /// Marks the mapped pages of `[addr, addr+len)` as past the end of their file
     /// ([`prot::BUS`]); code decoded from them is dropped.
     pub fn mark_bus(&self, addr: u64, len: u64) {
-        if self.check_range(addr, len).is_err() {
-            return;
-        }
-        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
         let mut code = false;
-        for page in first..last {
+        for page in self.pages_of(addr, len) {
             let old = self.page_prot(page << PAGE_SHIFT);
             if old & prot::MAPPED == 0 || old & prot::BUS != 0 {
                 continue;
@@ -730,16 +736,20 @@ impl GuestMemory {
     /// Gives the pages of `[addr, addr+len)` marked [`prot::BUS`] their guest bits back where
     /// the host backs them again (their file grew).
     pub fn recheck_bus(&self, addr: u64, len: u64) {
-        if self.check_range(addr, len).is_err() {
-            return;
-        }
-        let (first, last) = (addr >> PAGE_SHIFT, (addr + len).div_ceil(PAGE_SIZE));
         let v = self.view();
-        for page in first..last {
+        for page in self.pages_of(addr, len) {
             if self.page_prot(page << PAGE_SHIFT) & prot::BUS != 0 {
-                v.unbus(page);
+                v.unbus(page, false);
             }
         }
+    }
+
+    /// The pages of `[addr, addr+len)`, none if the range is outside the guest space.
+    fn pages_of(&self, addr: u64, len: u64) -> std::ops::Range<u64> {
+        if self.check_range(addr, len).is_err() {
+            return 0..0;
+        }
+        addr >> PAGE_SHIFT..(addr + len).div_ceil(PAGE_SIZE)
     }
 
     /// Notes that file (`dev`, `ino`) is mapped into guest memory.
@@ -781,7 +791,8 @@ impl GuestMemory {
                 if file_page >= end_page {
                     self.mark_bus(guest, PAGE_SIZE);
                 } else if self.page_prot(guest) & prot::BUS != 0 {
-                    self.recheck_bus(guest, PAGE_SIZE);
+                    // Inside the file: the host backs it (no need to ask).
+                    self.view().unbus(guest >> PAGE_SHIFT, true);
                 }
                 host += PAGE_SIZE;
             }
@@ -1298,7 +1309,7 @@ impl MemView {
             let p = self.prot(a);
             if p & need == 0 {
                 if p & prot::BUS != 0 {
-                    if self.unbus(a >> PAGE_SHIFT) {
+                    if self.unbus(a >> PAGE_SHIFT, false) {
                         continue;
                     }
                     return Err(Exception::new(access_fault(cause), a.max(addr)));
@@ -1310,12 +1321,12 @@ impl MemView {
         Ok(())
     }
 
-    /// A page marked [`prot::BUS`] the host backs again (its file grew, or the page is a
-    /// private copy) gets its guest bits back; false if the host still cannot read it.
+    /// A page marked [`prot::BUS`] the host backs again (its file grew) gets its guest bits
+    /// back; false if the host still cannot read it. `known`: the caller knows it can.
     #[cold]
-    fn unbus(&self, page: u64) -> bool {
+    fn unbus(&self, page: u64, known: bool) -> bool {
         let mut b = [0u8; 1];
-        if !host_read(self.host(page << PAGE_SHIFT), &mut b) {
+        if !known && !host_read(self.host(page << PAGE_SHIFT), &mut b) {
             return false;
         }
         let bits = self.shadow(page);

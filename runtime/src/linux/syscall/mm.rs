@@ -127,7 +127,7 @@ fn prot_runs(p: &Process, addr: u64, len: u64) -> Vec<(u64, u64, u8)> {
     let mut runs: Vec<(u64, u64, u8)> = Vec::new();
     let mut a = addr;
     while a < addr + len {
-        let bits = p.mem.page_prot(a) & (prot::READ | prot::WRITE | prot::EXEC);
+        let bits = p.mem.guest_bits(a);
         match runs.last_mut() {
             Some(r) if r.2 == bits && r.0 + r.1 == a => r.1 += PAGE_SIZE,
             _ => runs.push((a, PAGE_SIZE, bits)),
@@ -386,11 +386,21 @@ fn copy_pages(p: &Process, src: u64, dst: u64, len: u64) -> Result<(), Errno> {
             p.mem.protect(s, l, bits | prot::READ).map_err(mem_err)?;
         }
     }
-    let mut buf = vec![0u8; (1 << 20).min(len as usize)];
+    // Pages past the end of their file (SIGBUS) are not copied: their copies read zeros.
+    p.mem.recheck_bus(src, len);
+    let bus = (src..src + len)
+        .step_by(PAGE_SIZE as usize)
+        .any(|a| p.mem.page_prot(a) & prot::BUS != 0);
+    let chunk = if bus { PAGE_SIZE } else { 1 << 20 };
+    let mut buf = vec![0u8; chunk.min(len) as usize];
     let mut done = 0;
     let mut res = Ok(());
     while done < len {
         let n = (len - done).min(buf.len() as u64) as usize;
+        if bus && p.mem.page_prot(src + done) & prot::BUS != 0 {
+            done += n as u64;
+            continue;
+        }
         if let Err(e) = p.mem.read_bytes(src + done, &mut buf[..n]) {
             res = Err(e.into());
             break;
@@ -420,8 +430,7 @@ fn move_mapping(
     keep_old: bool,
 ) -> SysResult {
     let runs = prot_runs(p, old, old_len.min(new_len));
-    let tail_bits =
-        p.mem.page_prot(old + old_len - PAGE_SIZE) & (prot::READ | prot::WRITE | prot::EXEC);
+    let tail_bits = p.mem.guest_bits(old + old_len - PAGE_SIZE);
     forget_range(p, dst, new_len);
     p.mem
         .map_anon(dst, new_len, prot::READ | prot::WRITE)
@@ -499,7 +508,7 @@ pub fn mremap(p: &mut Process, a: &Args) -> SysResult {
         }
         let (tail, grow) = (old + old_len, new_len - old_len);
         if tail.checked_add(grow).is_some_and(|e| e <= GUEST_SPACE) && p.mem.is_free(tail, grow) {
-            let bits = p.mem.page_prot(tail - PAGE_SIZE) & (prot::READ | prot::WRITE | prot::EXEC);
+            let bits = p.mem.guest_bits(tail - PAGE_SIZE);
             p.mem.map_anon(tail, grow, bits).map_err(mem_err)?;
             return Ok(old);
         }

@@ -106,9 +106,9 @@ pub struct GuestMemory {
     /// or written by another process), or `/proc/self/mem` opened. Decoded code can then
     /// change without a store the "code changed" flag sees, so `fence.i` drops it all.
     aliased: std::sync::atomic::AtomicBool,
-    /// Files (device, inode) mapped into guest memory so far: a guest truncating one of
-    /// them has the pages now past its end marked [`prot::BUS`] ([`GuestMemory::file_resized`]).
-    mapped_files: std::sync::Mutex<Vec<(u64, u64)>>,
+    /// The guest's file mappings: a guest shrinking one of their files has the pages now
+    /// past its end marked [`prot::BUS`] ([`GuestMemory::file_resized`]).
+    files: std::sync::Mutex<Vec<FileRange>>,
     /// Guest pages currently mapped, and the most that may be (`--max-memory`).
     mapped_pages: AtomicU64,
     limit_pages: AtomicU64,
@@ -132,6 +132,71 @@ pub struct Label {
     pub inode: u64,
     /// A path (the guest's view) or `[stack]`.
     pub name: Vec<u8>,
+}
+
+/// Guest range `[start, end)` mapped from file (`dev`, `ino`, as `fstat` gives them) at file
+/// offset `offset`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct FileRange {
+    start: u64,
+    end: u64,
+    offset: u64,
+    dev: u64,
+    ino: u64,
+}
+
+/// A record of a guest range at a file offset, which a mapping change cuts.
+trait Span: Sized {
+    fn span(&self) -> (u64, u64);
+    /// The part `[start, end)` of this record (inside its span).
+    fn part(&self, start: u64, end: u64) -> Self;
+}
+
+impl Span for Label {
+    fn span(&self) -> (u64, u64) {
+        (self.start, self.end)
+    }
+    fn part(&self, start: u64, end: u64) -> Self {
+        Label {
+            start,
+            end,
+            offset: self.offset + (start - self.start),
+            ..self.clone()
+        }
+    }
+}
+
+impl Span for FileRange {
+    fn span(&self) -> (u64, u64) {
+        (self.start, self.end)
+    }
+    fn part(&self, start: u64, end: u64) -> Self {
+        FileRange {
+            start,
+            end,
+            offset: self.offset + (start - self.start),
+            ..*self
+        }
+    }
+}
+
+/// Cuts `[start, end)` out of every record of `v`.
+fn cut_out<T: Span>(v: &mut Vec<T>, start: u64, end: u64) {
+    let mut out = Vec::with_capacity(v.len());
+    for r in v.drain(..) {
+        let (s, e) = r.span();
+        if e <= start || s >= end {
+            out.push(r);
+            continue;
+        }
+        if s < start {
+            out.push(r.part(s, start));
+        }
+        if e > end {
+            out.push(r.part(end, e));
+        }
+    }
+    *v = out;
 }
 
 // SAFETY: GuestMemory owns its two host mappings; all access goes through raw pointers derived
@@ -163,31 +228,6 @@ pub fn host_vm_flags(host: u64) -> Option<Vec<String>> {
 
 fn last_err() -> std::io::Error {
     std::io::Error::last_os_error()
-}
-
-/// The host range and file offset of a `/proc/self/maps` line that maps file (`dev`, `ino`).
-fn maps_line_of(line: &str, dev: u64, ino: u64) -> Option<((u64, u64), u64)> {
-    let mut f = line.split_ascii_whitespace();
-    let range = f.next()?;
-    let _perms = f.next()?;
-    let off = u64::from_str_radix(f.next()?, 16).ok()?;
-    let (maj, min) = f.next()?.split_once(':')?;
-    let i: u64 = f.next()?.parse().ok()?;
-    let (maj, min) = (
-        u32::from_str_radix(maj, 16).ok()?,
-        u32::from_str_radix(min, 16).ok()?,
-    );
-    if i != ino || libc::makedev(maj, min) != dev {
-        return None;
-    }
-    let (s, e) = range.split_once('-')?;
-    Some((
-        (
-            u64::from_str_radix(s, 16).ok()?,
-            u64::from_str_radix(e, 16).ok()?,
-        ),
-        off,
-    ))
 }
 
 /// The access fault for a page fault's cause: the page is mapped but the host cannot back it
@@ -302,7 +342,7 @@ impl GuestMemory {
             perms: perms.cast(),
             code_pages: std::sync::Mutex::new(Vec::new()),
             aliased: std::sync::atomic::AtomicBool::new(false),
-            mapped_files: std::sync::Mutex::new(Vec::new()),
+            files: std::sync::Mutex::new(Vec::new()),
             mapped_pages: AtomicU64::new(0),
             limit_pages: AtomicU64::new(u64::MAX),
             labels: std::sync::Mutex::new(Vec::new()),
@@ -339,30 +379,18 @@ impl GuestMemory {
             .clone()
     }
 
-    /// Cuts `[start, end)` out of every label (a mapping change there).
+    /// Cuts `[start, end)` out of every label and file range (a mapping change there).
     fn forget_labels(&self, start: u64, end: u64) {
-        let mut l = self.labels.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = Vec::with_capacity(l.len());
-        for lab in l.drain(..) {
-            if lab.end <= start || lab.start >= end {
-                out.push(lab);
-                continue;
-            }
-            if lab.start < start {
-                out.push(Label {
-                    end: start,
-                    ..lab.clone()
-                });
-            }
-            if lab.end > end {
-                out.push(Label {
-                    offset: lab.offset + (end - lab.start),
-                    start: end,
-                    ..lab
-                });
-            }
-        }
-        *l = out;
+        cut_out(
+            &mut self.labels.lock().unwrap_or_else(|e| e.into_inner()),
+            start,
+            end,
+        );
+        cut_out(
+            &mut self.files.lock().unwrap_or_else(|e| e.into_inner()),
+            start,
+            end,
+        );
     }
 
     /// The mapped parts of the address space as (start, end, prot bits without CODE), one
@@ -752,49 +780,43 @@ impl GuestMemory {
         addr >> PAGE_SHIFT..(addr + len).div_ceil(PAGE_SIZE)
     }
 
-    /// Notes that file (`dev`, `ino`) is mapped into guest memory.
-    pub fn note_mapped_file(&self, dev: u64, ino: u64) {
-        let mut m = self.mapped_files.lock().unwrap_or_else(|e| e.into_inner());
-        if !m.contains(&(dev, ino)) {
-            m.push((dev, ino));
-        }
+    /// Notes that `[addr, addr+len)` (just mapped with [`GuestMemory::map_file`]) shows file
+    /// (`dev`, `ino`) from file offset `offset`.
+    pub fn note_file_map(&self, addr: u64, len: u64, offset: u64, dev: u64, ino: u64) {
+        self.files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(FileRange {
+                start: addr,
+                end: addr + len,
+                offset,
+                dev,
+                ino,
+            });
     }
 
     /// File (`dev`, `ino`) is now `size` bytes long (the guest truncated it, say): pages of
     /// guest memory mapping it wholly past its end are marked [`prot::BUS`], and marked pages
-    /// it covers again get their bits back. The host kernel knows which of its mappings show
-    /// the file (`/proc/self/maps`), including those split or moved since.
+    /// it covers again get their bits back.
     pub fn file_resized(&self, dev: u64, ino: u64, size: u64) {
-        if !self
-            .mapped_files
+        let ranges: Vec<FileRange> = self
+            .files
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .contains(&(dev, ino))
-        {
-            return;
-        }
-        let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
-            return;
-        };
-        let lo = self.reserved as u64;
-        let hi = lo + (GUEST_SPACE - self.floor);
+            .iter()
+            .filter(|f| (f.dev, f.ino) == (dev, ino))
+            .cloned()
+            .collect();
         let end_page = size.div_ceil(PAGE_SIZE);
-        for line in maps.lines() {
-            let Some(((start, end), off)) = maps_line_of(line, dev, ino) else {
-                continue;
-            };
-            let (start, end) = (start.max(lo), end.min(hi));
-            let mut host = start;
-            while host < end {
-                let guest = host - self.base as u64;
-                let file_page = (off + (host - start)) / PAGE_SIZE;
-                if file_page >= end_page {
-                    self.mark_bus(guest, PAGE_SIZE);
-                } else if self.page_prot(guest) & prot::BUS != 0 {
+        for f in ranges {
+            for page in self.pages_of(f.start, f.end - f.start) {
+                let addr = page << PAGE_SHIFT;
+                if (f.offset + (addr - f.start)) / PAGE_SIZE >= end_page {
+                    self.mark_bus(addr, PAGE_SIZE);
+                } else if self.page_prot(addr) & prot::BUS != 0 {
                     // Inside the file: the host backs it (no need to ask).
-                    self.view().unbus(guest >> PAGE_SHIFT, true);
+                    self.view().unbus(page, true);
                 }
-                host += PAGE_SIZE;
             }
         }
     }

@@ -308,7 +308,7 @@ pub fn mmap(p: &mut Process, a: &Args) -> SysResult {
             if file_len < len {
                 p.mem.mark_bus(addr + file_len, len - file_len);
             }
-            p.mem.note_mapped_file(info.dev, info.ino);
+            p.mem.note_file_map(addr, len, off, info.dev, info.ino);
         }
     }
     Ok(addr)

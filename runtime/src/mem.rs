@@ -230,6 +230,16 @@ fn last_err() -> std::io::Error {
     std::io::Error::last_os_error()
 }
 
+/// Page bits `p` with [`prot::STORE`] derived: set exactly when `WRITE` is and `CODE` is not.
+fn with_store(p: u8) -> u8 {
+    let store = if p & (prot::WRITE | prot::CODE) == prot::WRITE {
+        prot::STORE
+    } else {
+        0
+    };
+    p & !prot::STORE | store
+}
+
 /// The access fault for a page fault's cause: the page is mapped but the host cannot back it
 /// ([`prot::BUS`]).
 fn access_fault(cause: Cause) -> Cause {
@@ -449,13 +459,8 @@ impl GuestMemory {
 
     fn set_page_prot(&self, page: u64, p: u8) {
         debug_assert!(page < NPAGES);
-        let store = if p & (prot::WRITE | prot::CODE) == prot::WRITE {
-            prot::STORE
-        } else {
-            0
-        };
         // SAFETY: callers pass pages inside a range checked by check_range.
-        unsafe { *self.perms.add(page as usize) = p & !prot::STORE | store }
+        unsafe { *self.perms.add(page as usize) = with_store(p) }
     }
 
     /// Limits the guest to `bytes` of mapped memory (rounded down to pages): mappings that
@@ -1351,16 +1356,10 @@ impl MemView {
         if !known && !host_read(self.host(page << PAGE_SHIFT), &mut b) {
             return false;
         }
-        let bits = self.shadow(page);
-        let store = if bits & (prot::WRITE | prot::CODE) == prot::WRITE {
-            prot::STORE
-        } else {
-            0
-        };
         // SAFETY: page < NPAGES (it held a BUS mark), inside the permission table; written
         // atomically, as other guest threads may read it.
         unsafe { AtomicU8::from_ptr(self.perms.add(page as usize)) }
-            .store(bits | store, Ordering::Release);
+            .store(with_store(self.shadow(page)), Ordering::Release);
         true
     }
 

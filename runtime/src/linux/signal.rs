@@ -737,39 +737,32 @@ pub fn sigreturn(p: &mut Process, cpu: &mut CpuState) -> Result<(), Exit> {
     Ok(())
 }
 
+/// The `si_code` of the signal fault `e` raises (with its name, for strace) and its
+/// `si_addr`: the pc for an illegal instruction or a breakpoint, the address otherwise.
+pub fn fault_code(p: &Process, cpu: &CpuState, e: &Exception) -> (i32, &'static str, u64) {
+    match e.cause {
+        Cause::IllegalInstruction => (ILL_ILLOPC, "ILL_ILLOPC", cpu.pc),
+        Cause::Breakpoint => (TRAP_BRKPT, "TRAP_BRKPT", cpu.pc),
+        Cause::LoadMisaligned | Cause::StoreMisaligned | Cause::InstructionMisaligned => {
+            (BUS_ADRALN, "BUS_ADRALN", e.tval)
+        }
+        Cause::LoadAccessFault | Cause::StoreAccessFault | Cause::InstructionAccessFault => {
+            (BUS_ADRERR, "BUS_ADRERR", e.tval)
+        }
+        _ if p.mem.page_prot(e.tval) & crate::mem::prot::MAPPED != 0 => {
+            (SEGV_ACCERR, "SEGV_ACCERR", e.tval)
+        }
+        _ => (SEGV_MAPERR, "SEGV_MAPERR", e.tval),
+    }
+}
+
 /// A synchronous fault of guest execution: runs the guest's handler, or ends the process with
 /// the signal (Linux's force_sig_fault: a blocked or ignored fault signal kills).
 pub fn fault(m: &mut Interp<Process>, e: &Exception) -> After {
     let s = super::signal_for(e);
     let p = &mut m.env;
-    let info = match e.cause {
-        Cause::IllegalInstruction => make_info(s, ILL_ILLOPC, |i| {
-            i[16..24].copy_from_slice(&m.cpu.pc.to_le_bytes())
-        }),
-        Cause::Breakpoint => make_info(s, TRAP_BRKPT, |i| {
-            i[16..24].copy_from_slice(&m.cpu.pc.to_le_bytes())
-        }),
-        Cause::LoadMisaligned | Cause::StoreMisaligned | Cause::InstructionMisaligned => {
-            make_info(s, BUS_ADRALN, |i| {
-                i[16..24].copy_from_slice(&e.tval.to_le_bytes())
-            })
-        }
-        Cause::LoadAccessFault | Cause::StoreAccessFault | Cause::InstructionAccessFault => {
-            make_info(s, BUS_ADRERR, |i| {
-                i[16..24].copy_from_slice(&e.tval.to_le_bytes())
-            })
-        }
-        _ => {
-            let code = if p.mem.page_prot(e.tval) & crate::mem::prot::MAPPED != 0 {
-                SEGV_ACCERR
-            } else {
-                SEGV_MAPERR
-            };
-            make_info(s, code, |i| {
-                i[16..24].copy_from_slice(&e.tval.to_le_bytes())
-            })
-        }
-    };
+    let (code, _, addr) = fault_code(p, &m.cpu, e);
+    let info = make_info(s, code, |i| i[16..24].copy_from_slice(&addr.to_le_bytes()));
     let act = p.sys.sigactions.get((s - 1) as usize);
     if act.handler == SIG_DFL || act.handler == SIG_IGN || p.sys.sigmask & bit(s) != 0 {
         super::syscall::log_fault(p, &m.cpu, e, s);

@@ -279,10 +279,7 @@ pub fn openat(p: &mut Process, a: &Args) -> SysResult {
         if !is_proc_self_exe(&raw) {
             let fd = root.open(a[0] as i32, &raw, a[2], a[3])?;
             let fd = std::os::fd::IntoRawFd::into_raw_fd(fd);
-            note_proc_mem(p, fd);
-            if a[2] & o::TRUNC != 0 {
-                note_resized(p, fd);
-            }
+            opened(p, fd, a[2]);
             return Ok(fd as u64);
         }
     }
@@ -298,11 +295,16 @@ pub fn openat(p: &mut Process, a: &Args) -> SysResult {
             a[3] as u32 as libc::c_long,
         )
     })?;
-    note_proc_mem(p, fd as i32);
-    if a[2] & o::TRUNC != 0 {
-        note_resized(p, fd as i32);
-    }
+    opened(p, fd as i32, a[2]);
     Ok(fd)
+}
+
+/// After the guest opened `fd` with (guest) `flags`: what the memory must know of it.
+fn opened(p: &Process, fd: i32, flags: u64) {
+    note_proc_mem(p, fd);
+    if flags & o::TRUNC != 0 {
+        note_resized(p, fd);
+    }
 }
 
 /// After a call that may have shrunk the file open as `fd`: guest pages mapping it wholly
@@ -313,7 +315,14 @@ pub fn openat(p: &mut Process, a: &Args) -> SysResult {
 fn note_resized(p: &Process, fd: i32) {
     let mut st: libc::stat = super::abi::zeroed();
     // SAFETY: host struct stat for a descriptor number.
-    if unsafe { libc::fstat(fd, &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFREG {
+    if unsafe { libc::fstat(fd, &mut st) } == 0 {
+        resized(p, &st);
+    }
+}
+
+/// [`note_resized`] for the file `st` describes.
+fn resized(p: &Process, st: &libc::stat) {
+    if st.st_mode & libc::S_IFMT == libc::S_IFREG {
         p.mem.file_resized(st.st_dev, st.st_ino, st.st_size as u64);
     }
 }
@@ -610,7 +619,7 @@ pub fn truncate(p: &mut Process, a: &Args) -> SysResult {
     let mut st: libc::stat = super::abi::zeroed();
     // SAFETY: host path and a host struct stat.
     if unsafe { libc::stat(hp.path.as_ptr(), &mut st) } == 0 {
-        p.mem.file_resized(st.st_dev, st.st_ino, st.st_size as u64);
+        resized(p, &st);
     }
     Ok(r)
 }

@@ -5,14 +5,13 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use translator::{Cause, CpuState, Exception};
+use translator::{CpuState, Exception};
 
 use super::errno::{self, Errno};
 use super::fs::o;
 use super::mm;
 use super::{nr, Args, SysResult};
 use crate::linux::{Exit, Process};
-use crate::mem::prot;
 
 /// How to print one argument.
 #[derive(Clone, Copy)]
@@ -799,27 +798,7 @@ pub fn log_syscall(p: &mut Process, n: u64, a: &Args, r: SysResult) {
 
 /// Logs the fatal signal a fault raises, as strace does, with the faulting pc.
 pub fn log_fault(p: &mut Process, cpu: &CpuState, e: &Exception, signo: i32) {
-    let code = match e.cause {
-        Cause::IllegalInstruction => "ILL_ILLOPC",
-        Cause::Breakpoint => "TRAP_BRKPT",
-        Cause::LoadMisaligned | Cause::StoreMisaligned | Cause::InstructionMisaligned => {
-            "BUS_ADRALN"
-        }
-        Cause::LoadAccessFault | Cause::StoreAccessFault | Cause::InstructionAccessFault => {
-            "BUS_ADRERR"
-        }
-        _ => {
-            if p.mem.page_prot(e.tval) & prot::MAPPED != 0 {
-                "SEGV_ACCERR"
-            } else {
-                "SEGV_MAPERR"
-            }
-        }
-    };
-    let addr = match e.cause {
-        Cause::IllegalInstruction | Cause::Breakpoint => cpu.pc,
-        _ => e.tval,
-    };
+    let (_, code, addr) = crate::linux::signal::fault_code(p, cpu, e);
     let mut out = String::new();
     let _ = writeln!(
         out,
